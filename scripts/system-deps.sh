@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what pdbg's tests and benchmark need from Debian, only when it is missing:
+# gcc (test targets and C baselines), gdb (the oracle), tmux (TUI tests), util-linux (unshare),
+# procps (ps, the listing oracle), iproute2 (addresses inside test jails).
+set -euo pipefail
+need=()
+command -v gcc     >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v gdb     >/dev/null 2>&1 || need+=(gdb)
+command -v tmux    >/dev/null 2>&1 || need+=(tmux)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v ps      >/dev/null 2>&1 || need+=(procps)
+command -v ip      >/dev/null 2>&1 || need+=(iproute2)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "system-deps: missing ${need[*]} and not root; install them with apt-get" >&2
+    exit 1
+  fi
+  echo "system-deps: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

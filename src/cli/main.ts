@@ -1,0 +1,31 @@
+import yargs from 'yargs';
+import { commands } from './commands/index.js';
+import { reportError, UsageError } from './errors.js';
+
+/** Runs the CLI; sets process.exitCode (never throws, never prints a stack). */
+export async function main(argv: string[]): Promise<void> {
+  const cli = yargs(argv)
+    .scriptName('pdbg')
+    .usage('pdbg — a process debugger on the procfs model\n\nUsage: pdbg <command> [options]')
+    .option('proc-root', {
+      type: 'string',
+      describe: 'read processes from this directory tree (a pdbg snapshot or a BSD /proc) instead of the live system',
+      global: true,
+    })
+    .command(commands)
+    .demandCommand(1, 'pdbg: name a command (pdbg --help lists them)')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg.replace(/^pdbg: /, ''));
+    });
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    process.exitCode = reportError(err);
+  }
+}
