@@ -1,6 +1,13 @@
+import { ptrace as P } from '../../../../native/index.js';
+import { parseCtl } from '../../ctl.js';
 import { ProcfsError } from '../../errors.js';
+import { closeMem, openMem, readMem, writeMem } from '../../mem.js';
 import type { NodeName } from '../../node.js';
+import { deliverNote } from '../../note.js';
+import { FPREGS_SIZE, LINUX_X86_64 } from '../../regs.js';
 import type { NodeOptions } from '../../source.js';
+import { formatWhy, type Why } from '../../why.js';
+import { Tracer } from './tracer.js';
 
 /** The nodes the live source hands to its tracer: everything that needs ptrace or signals. */
 export type ControlNode = Extract<NodeName, 'ctl' | 'mem' | 'regs' | 'fpregs' | 'note' | 'notepg' | 'why'>;
@@ -9,21 +16,145 @@ export const CONTROL_NODES: readonly ControlNode[] = ['ctl', 'mem', 'regs', 'fpr
 
 /**
  * The live Linux source's ctl/mem/regs/fpregs/note/notepg/why nodes over ptrace.
- * PLACEHOLDER: the engine work replaces this body; the shape (methods and their meaning) stays.
+ *
+ * - ctl (w): words of ctl.ts; effects in tracer.ts. `opts.tid` picks the thread `step` moves.
+ * - regs/fpregs (rw): raw user_regs_struct (216 B) / user_fpregs_struct (512 B) of `opts.tid`
+ *   (default: the thread that last stopped); EBUSY unless stopped under this tracer. A write
+ *   shorter than the struct at `opts.offset` is read-modify-write, as BSD's.
+ * - mem (rw): offset = address; see mem.ts. Works on untraced processes too (root).
+ * - note/notepg (w): see note.ts. why (r): see why.ts.
  */
 export class LinuxControl {
-  async read(pid: number, node: ControlNode, _opts?: NodeOptions): Promise<Buffer> {
-    throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: not implemented yet`, pid, node);
+  private readonly tracer: Tracer;
+  private readonly rmw = Buffer.alloc(FPREGS_SIZE);
+
+  constructor(private readonly procRoot = '/proc') {
+    this.tracer = new Tracer(procRoot);
   }
-  async readInto(pid: number, node: ControlNode, _into: Uint8Array, _opts?: NodeOptions): Promise<number> {
-    throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: not implemented yet`, pid, node);
+
+  async read(pid: number, node: ControlNode, opts: NodeOptions = {}): Promise<Buffer> {
+    switch (node) {
+      case 'regs':
+      case 'fpregs': {
+        const buf = Buffer.alloc(node === 'regs' ? LINUX_X86_64.size : FPREGS_SIZE);
+        await this.readInto(pid, node, buf, opts);
+        return buf;
+      }
+      case 'mem': {
+        const buf = Buffer.alloc(opts.length ?? 4096);
+        const n = await this.readInto(pid, 'mem', buf, opts);
+        return n === buf.length ? buf : buf.subarray(0, n);
+      }
+      case 'why':
+        return Buffer.from(`${formatWhy(this.why(pid))}\n`);
+      default:
+        throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: write-only node`, pid, node);
+    }
   }
-  async write(pid: number, node: ControlNode, _data: string | Uint8Array, _opts?: NodeOptions): Promise<number> {
-    throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: not implemented yet`, pid, node);
+
+  async readInto(pid: number, node: ControlNode, into: Uint8Array, opts: NodeOptions = {}): Promise<number> {
+    switch (node) {
+      case 'regs': {
+        const tid = this.tracer.stoppedThread(pid, node, opts.tid);
+        if (into.byteLength >= LINUX_X86_64.size) {
+          P.getRegs(tid, into);
+          return LINUX_X86_64.size;
+        }
+        P.getRegs(tid, this.rmw);
+        into.set(this.rmw.subarray(0, into.byteLength));
+        return into.byteLength;
+      }
+      case 'fpregs': {
+        const tid = this.tracer.stoppedThread(pid, node, opts.tid);
+        P.getFpRegs(tid, this.rmw);
+        const n = Math.min(into.byteLength, FPREGS_SIZE);
+        into.set(this.rmw.subarray(0, n));
+        return n;
+      }
+      case 'mem':
+        return this.withMem(pid, (fd) => readMem(fd, pid, opts.offset ?? 0n, into, Math.min(opts.length ?? into.byteLength, into.byteLength)));
+      case 'why': {
+        const b = Buffer.from(`${formatWhy(this.why(pid))}\n`);
+        const n = Math.min(b.length, into.byteLength);
+        into.set(b.subarray(0, n));
+        return n;
+      }
+      default:
+        throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: write-only node`, pid, node);
+    }
   }
+
+  async write(pid: number, node: ControlNode, data: string | Uint8Array, opts: NodeOptions = {}): Promise<number> {
+    const len = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    switch (node) {
+      case 'ctl':
+        await this.tracer.ctl(pid, parseCtl(data), opts.tid);
+        return len;
+      case 'note':
+      case 'notepg':
+        deliverNote(pid, node, data);
+        return len;
+      case 'regs':
+      case 'fpregs': {
+        const size = node === 'regs' ? LINUX_X86_64.size : FPREGS_SIZE;
+        const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+        const off = Number(opts.offset ?? 0n);
+        if (off < 0 || off + bytes.byteLength > size) {
+          throw new ProcfsError('EINVAL', `${pid}/${node}: write of ${bytes.byteLength} bytes at ${off} exceeds the ${size}-byte struct`, pid, node);
+        }
+        const tid = this.tracer.stoppedThread(pid, node, opts.tid);
+        if (off === 0 && bytes.byteLength === size) {
+          if (node === 'regs') P.setRegs(tid, bytes);
+          else P.setFpRegs(tid, bytes);
+          return size;
+        }
+        if (node === 'regs') P.getRegs(tid, this.rmw);
+        else P.getFpRegs(tid, this.rmw);
+        this.rmw.set(bytes, off);
+        if (node === 'regs') P.setRegs(tid, this.rmw);
+        else P.setFpRegs(tid, this.rmw);
+        return bytes.byteLength;
+      }
+      case 'mem': {
+        const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+        return this.withMem(pid, (fd) => writeMem(fd, pid, opts.offset ?? 0n, bytes));
+      }
+      default:
+        throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: read-only node`, pid, node);
+    }
+  }
+
+  /** The traced target's state; `untraced` for a live process we never attached. */
+  why(pid: number): Why {
+    return this.tracer.why(pid);
+  }
+
+  /** Thread ids this source traces in `pid` (empty when not traced). */
+  threads(pid: number): number[] {
+    return this.tracer.threads(pid);
+  }
+
+  isTraced(pid: number): boolean {
+    return this.tracer.isTraced(pid);
+  }
+
   /** Detaches every target this source traces, synchronously (safe inside process 'exit'). */
-  releaseAllSync(): void {}
+  releaseAllSync(): void {
+    this.tracer.releaseAllSync();
+  }
+
   async close(): Promise<void> {
     this.releaseAllSync();
+  }
+
+  private withMem<T>(pid: number, fn: (fd: number) => T): T {
+    const fd = this.tracer.memFd(pid);
+    if (fd !== undefined) return fn(fd);
+    const own = openMem(this.procRoot, pid);
+    try {
+      return fn(own);
+    } finally {
+      closeMem(own);
+    }
   }
 }

@@ -1,0 +1,15 @@
+import type { ProcFs } from '../../src/procfs/source.js';
+import { hasFunctions, importBuilt, type Loaded } from './load.js';
+
+type OpenModule = typeof import('../../src/procfs/sources/open.js');
+
+/** Opens a source the way a library user does: `openProcFs()` (live) or `openProcFs(DIR)` (a tree). */
+export type Open = (root?: string) => Promise<ProcFs>;
+
+export async function loadOpenProcFs(): Promise<Loaded<Open>> {
+  const m = await importBuilt('procfs/sources/open');
+  if (!m.ok) return m;
+  const missing = hasFunctions(m.value, ['openProcFs']);
+  if (missing) return { ok: false, why: missing };
+  return { ok: true, value: (m.value as unknown as OpenModule).openProcFs };
+}

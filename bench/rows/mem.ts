@@ -1,0 +1,64 @@
+/**
+ * `mem` read throughput: the 64 MiB buffer of a `hot mem` target read front to back in chunks
+ * of 4 KiB and of 1 MiB. The C baselines read with process_vm_readv and with pread on
+ * /proc/PID/mem; pdbg reads its `mem` node into one reused buffer (the library path a dump uses).
+ * One target serves every side: reading does not change it.
+ */
+import { parseCResult } from '../c-result.js';
+import { loadNodes } from '../drivers/nodes.js';
+import { ratioGoal } from '../goals.js';
+import { timeOk } from '../procs.js';
+import type { RowResult, Side } from '../result.js';
+import { measureSides, sideNamed, type BenchContext, type Row, type SideDef } from '../row.js';
+import { withHot } from '../target.js';
+
+const VM = 'C process_vm_readv';
+const PREAD = 'C pread /proc/PID/mem';
+const NODE = 'mem node readInto';
+
+const CHUNKS: readonly { size: number; label: string }[] = [
+  { size: 4096, label: '4 KiB' },
+  { size: 1 << 20, label: '1 MiB' },
+];
+
+export const memRow: Row = {
+  id: 'mem',
+  async run(ctx: BenchContext): Promise<RowResult[]> {
+    const passes = ctx.quick ? 1 : 4;
+    const nodes = await loadNodes();
+    return withHot('mem', async (t) => {
+      const results: RowResult[] = [];
+      for (const chunk of CHUNKS) {
+        const c = (method: 'vm' | 'pread') => async () => {
+          const out = timeOk(ctx.bins.memread, [String(t.pid), `0x${t.addr.toString(16)}`, String(t.size), String(chunk.size), method, String(passes)]).stdout;
+          const r = parseCResult(out);
+          return r.bytes / r.ns; // bytes per ns = GB/s
+        };
+        const defs: SideDef[] = [
+          { name: VM, kind: 'baseline', unit: 'GB/s', better: 'higher', sample: c('vm') },
+          { name: PREAD, kind: 'baseline', unit: 'GB/s', better: 'higher', sample: c('pread') },
+          nodes.ok
+            ? { name: NODE, kind: 'pdbg', unit: 'GB/s', better: 'higher', sample: () => nodes.value.memReadRate(t.pid, t.addr, t.size, chunk.size, passes) }
+            : { name: NODE, kind: 'pdbg', unit: 'GB/s', better: 'higher', missing: nodes.why },
+        ];
+        ctx.log(` mem, ${chunk.label} chunks`);
+        const sides = await measureSides(ctx, defs);
+        results.push({
+          id: `mem-${chunk.size}`,
+          title: `mem read, 64 MiB × ${passes} in ${chunk.label} chunks`,
+          sides,
+          goals: [ratioGoal(sideNamed(sides, NODE), faster(sideNamed(sides, VM), sideNamed(sides, PREAD)), 0.8)],
+          notes: [],
+        });
+      }
+      return results;
+    });
+  },
+};
+
+/** The goal is against the faster C method at each chunk size, whichever that was in this run. */
+function faster(a: Side, b: Side): Side {
+  if (!Number.isFinite(b.median)) return a;
+  if (!Number.isFinite(a.median)) return b;
+  return b.median > a.median ? b : a;
+}

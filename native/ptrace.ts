@@ -1,0 +1,112 @@
+/**
+ * ptrace(2) through koffi, x86-64 Linux. Every request must come from the thread that attached,
+ * which for pdbg is the main JS thread; only waiting may happen elsewhere (wait.ts).
+ *
+ * glibc's ptrace is variadic; declaring it with four fixed integer/pointer arguments is what
+ * the x86-64 ABI passes anyway, and keeps koffi's call on its fast path (variadic calls are
+ * slower and cannot run async). Two declarations: one with integer data, one with a buffer.
+ */
+import { errnoError, koffi, lastErrno, libc } from './libc.js';
+
+export const PTRACE_TRACEME = 0;
+export const PTRACE_CONT = 7;
+export const PTRACE_KILL = 8;
+export const PTRACE_SINGLESTEP = 9;
+export const PTRACE_GETREGS = 12;
+export const PTRACE_SETREGS = 13;
+export const PTRACE_GETFPREGS = 14;
+export const PTRACE_SETFPREGS = 15;
+export const PTRACE_ATTACH = 16;
+export const PTRACE_DETACH = 17;
+export const PTRACE_SETOPTIONS = 0x4200;
+export const PTRACE_GETEVENTMSG = 0x4201;
+export const PTRACE_GETSIGINFO = 0x4202;
+export const PTRACE_SEIZE = 0x4206;
+export const PTRACE_INTERRUPT = 0x4207;
+export const PTRACE_LISTEN = 0x4208;
+
+export const PTRACE_O_TRACESYSGOOD = 0x01;
+export const PTRACE_O_TRACEFORK = 0x02;
+export const PTRACE_O_TRACEVFORK = 0x04;
+export const PTRACE_O_TRACECLONE = 0x08;
+export const PTRACE_O_TRACEEXEC = 0x10;
+export const PTRACE_O_TRACEEXIT = 0x40;
+export const PTRACE_O_EXITKILL = 0x100000;
+
+export const PTRACE_EVENT_FORK = 1;
+export const PTRACE_EVENT_VFORK = 2;
+export const PTRACE_EVENT_CLONE = 3;
+export const PTRACE_EVENT_EXEC = 4;
+export const PTRACE_EVENT_EXIT = 6;
+export const PTRACE_EVENT_STOP = 128;
+
+/** sizeof(struct user_regs_struct), sizeof(struct user_fpregs_struct), sizeof(siginfo_t). */
+export const USER_REGS_SIZE = 216;
+export const USER_FPREGS_SIZE = 512;
+export const SIGINFO_SIZE = 128;
+
+/** siginfo_t si_code values that tell a single step from an int3 from a sent SIGTRAP. */
+export const SI_USER = 0;
+export const SI_KERNEL = 0x80;
+export const SI_TKILL = -6;
+export const TRAP_BRKPT = 1;
+export const TRAP_TRACE = 2;
+export const TRAP_HWBKPT = 4;
+
+const ptraceInt = libc.func('long ptrace(int request, int pid, uintptr_t addr, uintptr_t data)') as (
+  req: number, pid: number, addr: number, data: number,
+) => number;
+const ptraceBuf = libc.func('ptrace', 'long', ['int', 'int', 'uintptr_t', 'void *']) as (
+  req: number, pid: number, addr: number, data: Uint8Array | BigUint64Array,
+) => number;
+void koffi;
+
+const REQUEST_NAMES: Record<number, string> = {
+  [PTRACE_CONT]: 'PTRACE_CONT', [PTRACE_SINGLESTEP]: 'PTRACE_SINGLESTEP', [PTRACE_GETREGS]: 'PTRACE_GETREGS',
+  [PTRACE_SETREGS]: 'PTRACE_SETREGS', [PTRACE_GETFPREGS]: 'PTRACE_GETFPREGS', [PTRACE_SETFPREGS]: 'PTRACE_SETFPREGS',
+  [PTRACE_ATTACH]: 'PTRACE_ATTACH', [PTRACE_DETACH]: 'PTRACE_DETACH', [PTRACE_SETOPTIONS]: 'PTRACE_SETOPTIONS',
+  [PTRACE_GETEVENTMSG]: 'PTRACE_GETEVENTMSG', [PTRACE_GETSIGINFO]: 'PTRACE_GETSIGINFO', [PTRACE_SEIZE]: 'PTRACE_SEIZE',
+  [PTRACE_INTERRUPT]: 'PTRACE_INTERRUPT', [PTRACE_LISTEN]: 'PTRACE_LISTEN', [PTRACE_KILL]: 'PTRACE_KILL',
+};
+
+function fail(req: number, tid: number): never {
+  throw errnoError(`${REQUEST_NAMES[req] ?? `ptrace ${req}`} ${tid}`, lastErrno(), tid);
+}
+
+/** A request with integer arguments; throws a ProcfsError carrying the errno on failure. */
+export function ptrace(req: number, tid: number, addr = 0, data = 0): number {
+  const r = ptraceInt(req, tid, addr, data);
+  if (r === -1) fail(req, tid);
+  return r;
+}
+
+/** The same request, returning the errno (0 on success) instead of throwing: for cleanup paths. */
+export function ptraceErrno(req: number, tid: number, addr = 0, data = 0): number {
+  return ptraceInt(req, tid, addr, data) === -1 ? lastErrno() : 0;
+}
+
+function withBuf(req: number, tid: number, buf: Uint8Array | BigUint64Array, min: number): void {
+  if (buf.byteLength < min) throw new RangeError(`${REQUEST_NAMES[req]}: buffer of ${buf.byteLength} bytes, need ${min}`);
+  if (ptraceBuf(req, tid, 0, buf) === -1) fail(req, tid);
+}
+
+export const seize = (tid: number, options: number): void => void ptrace(PTRACE_SEIZE, tid, 0, options);
+export const interrupt = (tid: number): void => void ptrace(PTRACE_INTERRUPT, tid);
+export const setOptions = (tid: number, options: number): void => void ptrace(PTRACE_SETOPTIONS, tid, 0, options);
+export const cont = (tid: number, sig = 0): void => void ptrace(PTRACE_CONT, tid, 0, sig);
+export const singleStep = (tid: number, sig = 0): void => void ptrace(PTRACE_SINGLESTEP, tid, 0, sig);
+export const detach = (tid: number, sig = 0): void => void ptrace(PTRACE_DETACH, tid, 0, sig);
+
+/** Fills the first 216 bytes of `into` with the thread's user_regs_struct. */
+export const getRegs = (tid: number, into: Uint8Array): void => withBuf(PTRACE_GETREGS, tid, into, USER_REGS_SIZE);
+export const setRegs = (tid: number, from: Uint8Array): void => withBuf(PTRACE_SETREGS, tid, from, USER_REGS_SIZE);
+export const getFpRegs = (tid: number, into: Uint8Array): void => withBuf(PTRACE_GETFPREGS, tid, into, USER_FPREGS_SIZE);
+export const setFpRegs = (tid: number, from: Uint8Array): void => withBuf(PTRACE_SETFPREGS, tid, from, USER_FPREGS_SIZE);
+export const getSigInfo = (tid: number, into: Uint8Array): void => withBuf(PTRACE_GETSIGINFO, tid, into, SIGINFO_SIZE);
+
+const eventMsg = new BigUint64Array(1);
+/** The message of the last PTRACE_EVENT stop (the new thread's tid for a clone). */
+export function getEventMsg(tid: number): number {
+  withBuf(PTRACE_GETEVENTMSG, tid, eventMsg, 8);
+  return Number(eventMsg[0]);
+}

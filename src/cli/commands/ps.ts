@@ -1,0 +1,45 @@
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../errors.js';
+import { formatTable, printJson, printLine } from '../output.js';
+
+interface PsArgs {
+  'proc-root'?: string;
+  J?: string;
+  o?: string;
+  json?: boolean;
+}
+
+/** `pdbg ps`: FreeBSD ps with a jail column; the library lists, this only formats. */
+export const psCommand: CommandModule<object, PsArgs> = {
+  command: 'ps',
+  describe: 'list processes with their jail (like FreeBSD ps -J / -o jail,jid)',
+  builder: (y: Argv) =>
+    y
+      .option('J', { type: 'string', describe: 'only these jails: comma list of jids or hostnames; 0 = host processes' })
+      .option('o', { type: 'string', describe: 'fields: pid,ppid,pgid,sid,tty,uid,ruid,gid,rgid,state,comm,args,jail,jid,wchan,time,start' })
+      .option('json', { type: 'boolean', describe: 'print an array of objects' }) as unknown as Argv<PsArgs>,
+  handler: async (argv) => {
+    // Loaded here, not at the top: `pdbg ps` must not pay for the debugger's modules.
+    const { listProcesses } = await import('../../procfs/listing.js');
+    const { parseFieldList, psJsonValue, psValue, PS_DEFAULT_FIELDS, PS_HEADERS, PS_NUMERIC } = await import('../../procfs/ps-fields.js');
+    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const fields = argv.o === undefined
+      ? PS_DEFAULT_FIELDS
+      : parseFieldList(argv.o, (name) => new UsageError(`ps -o: unknown field '${name}' (known: ${Object.keys(PS_HEADERS).join(',')})`));
+    if (argv.J !== undefined && argv.J.trim() === '') throw new UsageError('ps -J: name a jail id or hostname (0 = the host)');
+    const fs = await openProcFs(argv['proc-root']);
+    try {
+      const procs = await listProcesses(fs, { fields, ...(argv.J !== undefined ? { jail: argv.J } : {}) });
+      if (argv.json) {
+        printJson(procs.map((p) => Object.fromEntries(fields.map((f) => [f, psJsonValue(p, f)]))));
+        return;
+      }
+      const right = new Set<number>();
+      fields.forEach((f, i) => PS_NUMERIC.has(f) && right.add(i));
+      const rows = procs.map((p) => fields.map((f) => String(psValue(p, f) ?? '-')));
+      printLine(formatTable(fields.map((f) => PS_HEADERS[f]), rows, right));
+    } finally {
+      await fs.close();
+    }
+  },
+};

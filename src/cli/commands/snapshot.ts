@@ -1,0 +1,39 @@
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../errors.js';
+import { printJson, printLine } from '../output.js';
+
+interface SnapshotArgs {
+  'proc-root'?: string;
+  o?: string;
+  pids?: (string | number)[];
+  json?: boolean;
+}
+
+/** `pdbg snapshot -o DIR [PID…]`: a BSD-layout tree that `--proc-root DIR` reads back. */
+export const snapshotCommand: CommandModule<object, SnapshotArgs> = {
+  command: 'snapshot [pids..]',
+  describe: 'write processes as a BSD-layout tree (DIR/PID/status, cmdline, map, …)',
+  builder: (y: Argv) =>
+    y
+      .positional('pids', { type: 'string', array: true, describe: 'process ids (default: every process)' })
+      .option('o', { type: 'string', describe: 'output directory', demandOption: true })
+      .option('json', { type: 'boolean', describe: 'print what was written as JSON' }) as unknown as Argv<SnapshotArgs>,
+  handler: async (argv) => {
+    const pids = (argv.pids ?? []).map((p) => {
+      const t = String(p);
+      if (!/^\d+$/.test(t) || Number(t) <= 0) throw new UsageError(`snapshot: '${t}' is not a process id`);
+      return Number(t);
+    });
+    if (!argv.o) throw new UsageError('snapshot: -o DIR is required');
+    const { snapshot } = await import('../../procfs/snapshot.js');
+    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const fs = await openProcFs(argv['proc-root']);
+    try {
+      const r = await snapshot(fs, argv.o, pids.length > 0 ? pids : undefined);
+      if (argv.json) printJson(r);
+      else printLine(`${r.root}: ${r.pids.length} processes, ${r.jails.length} jails (${r.skipped.length} nodes unreadable)`);
+    } finally {
+      await fs.close();
+    }
+  },
+};

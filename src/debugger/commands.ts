@@ -1,0 +1,206 @@
+/**
+ * The debugger's command table: names, aliases, usage, help and a handler over a Session. One
+ * table serves `pdbg script` (gdb-batch-like files) and the TUI's command line, so help, dispatch
+ * and completion come from one place (Delve's `terminal/command.go` precedent).
+ *
+ * A handler returns lines for a person and the same result as data (for `--json`); it throws
+ * ProcfsError for bad input (unknown register, unmapped address, bad hex…) and never prints.
+ */
+import { ProcfsError } from '../procfs/errors.js';
+import { describeStop, hex, isGone, type StopEvent } from './events.js';
+import { DISPLAY_ORDER, regName } from './regfile.js';
+import type { Session } from './session.js';
+import { hexdump, parseAssignment, parseHexBytes, parseLength, parseValue } from './values.js';
+
+export interface CommandOutput {
+  /** What a person reads, one entry a line. */
+  readonly lines: string[];
+  /** The same result for `--json` (bigints print as 0x…). */
+  readonly data: unknown;
+  /** The stop or exit this command caused, when it ran the target. */
+  readonly stop?: StopEvent;
+}
+
+export interface DebugCommand {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  /** `break SYM|ADDR`. */
+  readonly usage: string;
+  readonly help: string;
+  /** It resumes the target (a client shows "running" meanwhile and may offer interrupt). */
+  readonly resumes: boolean;
+  run(s: Session, args: readonly string[]): Promise<CommandOutput>;
+}
+
+/** A stop event as data: kind, thread, pc with its symbol, and the kind's own fields. */
+export function stopData(s: Session, ev: StopEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...ev };
+  if ('pc' in ev) {
+    const w = s.describe(ev.pc);
+    out.where = w;
+  }
+  out.text = describeStop(ev, (pc) => s.describe(pc));
+  return out;
+}
+
+function stopOutput(s: Session, ev: StopEvent): CommandOutput {
+  return { lines: [describeStop(ev, (pc) => s.describe(pc))], data: stopData(s, ev), stop: ev };
+}
+
+function arity(c: { name: string; usage: string }, args: readonly string[], min: number, max: number): void {
+  if (args.length < min || args.length > max) throw new ProcfsError('EINVAL', `usage: ${c.usage}`);
+}
+
+function count(text: string | undefined): number {
+  return text === undefined ? 1 : parseLength(text, 1_000_000_000);
+}
+
+function cmd(
+  name: string,
+  aliases: string[],
+  usage: string,
+  help: string,
+  run: (s: Session, args: readonly string[], self: { name: string; usage: string }) => Promise<CommandOutput>,
+  resumes = false,
+): DebugCommand {
+  const self = { name, usage };
+  return { name, aliases, usage, help, resumes, run: (s, args) => run(s, args, self) };
+}
+
+async function breakCmd(s: Session, args: readonly string[], self: { name: string; usage: string }, temporary: boolean): Promise<CommandOutput> {
+  arity(self, args, 1, 1);
+  const bp = await s.break(args[0]!, { temporary });
+  const line = `${temporary ? 'temporary ' : ''}breakpoint ${bp.id} at ${s.describe(bp.addr)}`;
+  return { lines: [line], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary } };
+}
+
+export const COMMANDS: readonly DebugCommand[] = [
+  cmd('break', ['b'], 'break SYM|SYM+OFF|ADDR', 'plant a breakpoint (int3)', (s, a, c) => breakCmd(s, a, c, false)),
+  cmd('tbreak', ['tb'], 'tbreak SYM|ADDR', 'plant a breakpoint deleted by its first hit', (s, a, c) => breakCmd(s, a, c, true)),
+  cmd('delete', ['d'], 'delete N', 'remove breakpoint N (its original byte goes back)', async (s, a, c) => {
+    arity(c, a, 1, 1);
+    const id = Number(a[0]);
+    if (!Number.isInteger(id)) throw new ProcfsError('EINVAL', `not a breakpoint number: '${a[0]}'`);
+    await s.delete(id);
+    return { lines: [`deleted breakpoint ${id}`], data: { deleted: id } };
+  }),
+  cmd('breakpoints', ['info-breakpoints', 'ib'], 'breakpoints', 'list breakpoints', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    const list = s.breakpoints();
+    const lines = list.length === 0 ? ['no breakpoints'] : list.map((b) =>
+      `${String(b.id).padStart(3)} ${b.temporary ? 'temp' : 'keep'} ${s.describe(b.addr)} hits ${b.hits}`);
+    return { lines, data: list.map((b) => ({ ...b, where: s.describe(b.addr) })) };
+  }),
+  cmd('step', ['s'], 'step [N]', 'execute N instructions (default 1) of the current thread', async (s, a, c) => {
+    arity(c, a, 0, 1);
+    return stopOutput(s, await s.stepN(count(a[0])));
+  }),
+  cmd('stepi', ['si'], 'stepi [N]', 'same as step: pdbg steps machine instructions', async (s, a, c) => {
+    arity(c, a, 0, 1);
+    return stopOutput(s, await s.stepN(count(a[0])));
+  }),
+  cmd('continue', ['c', 'cont', 'run'], 'continue', 'resume every thread until a breakpoint, a signal or the exit', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    return stopOutput(s, await s.cont());
+  }, true),
+  cmd('until', ['advance', 'u'], 'until SYM|ADDR', 'run to an address with a temporary breakpoint', async (s, a, c) => {
+    arity(c, a, 1, 1);
+    return stopOutput(s, await s.runUntil(a[0]!));
+  }, true),
+  cmd('signal', ['sig'], 'signal NAME|0', 'resume every thread delivering NAME (0: none)', async (s, a, c) => {
+    arity(c, a, 1, 1);
+    return stopOutput(s, await s.signal(a[0]!));
+  }, true),
+  cmd('regs', ['registers', 'info-registers', 'ir'], 'regs [REG…]', 'show registers of the current thread', async (s, a) => {
+    const r = await s.regs();
+    const names = a.length ? a.map(regName) : DISPLAY_ORDER.filter((n) => n in r);
+    const lines = names.map((n) => {
+      const v = r[n]!;
+      const sym = n === 'rip' ? s.describe(v).split(' ').slice(1).join(' ') : '';
+      return `${n.padEnd(8)} 0x${v.toString(16).padStart(16, '0')}${sym ? ' ' + sym : ''}`;
+    });
+    const data: Record<string, bigint> = {};
+    for (const n of names) data[n] = r[n]!;
+    return { lines, data: { tid: s.current, regs: data } };
+  }),
+  cmd('set', [], 'set REG=VALUE', 'set a register of the current thread (decimal or 0x-hex)', async (s, a) => {
+    if (a.length === 0) throw new ProcfsError('EINVAL', 'usage: set REG=VALUE');
+    const { name, value } = parseAssignment(a.join(''));
+    await s.setReg(name, value);
+    const now = await s.reg(name);
+    return { lines: [`${name} = ${hex(now)}`], data: { tid: s.current, reg: name, value: now } };
+  }),
+  cmd('x', ['mem', 'examine'], 'x SYM|ADDR [LEN]', 'dump LEN bytes of memory (default 16)', async (s, a, c) => {
+    arity(c, a, 1, 2);
+    const addr = await s.resolve(a[0]!);
+    const bytes = await s.readMem(addr, a[1] === undefined ? 16 : parseLength(a[1]));
+    return { lines: hexdump(addr, bytes), data: { addr, where: s.describe(addr), bytes: bytes.toString('hex') } };
+  }),
+  cmd('write', ['w'], 'write SYM|ADDR HEX', 'write bytes to memory (text too)', async (s, a) => {
+    if (a.length < 2) throw new ProcfsError('EINVAL', 'usage: write SYM|ADDR HEX');
+    const addr = await s.resolve(a[0]!);
+    const bytes = parseHexBytes(a.slice(1).join(''));
+    await s.writeMem(addr, bytes);
+    return { lines: [`wrote ${bytes.length} byte${bytes.length === 1 ? '' : 's'} at ${s.describe(addr)}`], data: { addr, bytes: bytes.toString('hex') } };
+  }),
+  cmd('threads', ['info-threads', 'it'], 'threads', 'list threads (* = current) with their state', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    const list = await s.threads();
+    const lines = list.map((t) => `${t.current ? '*' : ' '} ${String(t.tid).padEnd(7)} ${t.state}${t.where ? ' ' + t.where : ''}`);
+    return { lines, data: list };
+  }),
+  cmd('thread', ['t'], 'thread TID', 'make TID the current thread', async (s, a, c) => {
+    arity(c, a, 1, 1);
+    const tid = Number(a[0]);
+    if (!Number.isInteger(tid) || tid <= 0) throw new ProcfsError('EINVAL', `not a thread id: '${a[0]}'`);
+    await s.select(tid);
+    return { lines: [`current thread ${tid}`], data: { current: tid } };
+  }),
+  cmd('note', ['kill-signal'], 'note NAME', 'send a signal without resuming (the note node)', async (s, a, c) => {
+    arity(c, a, 1, 1);
+    await s.note(a[0]!);
+    return { lines: [`sent ${a[0]} to ${s.pid}`], data: { pid: s.pid, signal: a[0] } };
+  }),
+  cmd('detach', [], 'detach', 'lift every breakpoint and let the target run on', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    await s.detach();
+    return { lines: ['detached'], data: { detached: s.pid } };
+  }),
+];
+
+const byName = new Map<string, DebugCommand>();
+for (const c of COMMANDS) for (const n of [c.name, ...c.aliases]) byName.set(n, c);
+
+export function findCommand(name: string): DebugCommand | undefined {
+  return byName.get(name.toLowerCase());
+}
+
+/** Every name and alias, for completion. */
+export function commandNames(): string[] {
+  return [...byName.keys()].sort();
+}
+
+/** `info registers` → `info-registers`: gdb's two-word forms map onto table names. */
+export function splitCommandLine(line: string): string[] {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  if (words[0] === 'info' && words[1]) return [`info-${words[1]}`, ...words.slice(2)];
+  return words;
+}
+
+/** Runs one command line over a session; EINVAL names an unknown command. */
+export async function runCommandLine(s: Session, line: string): Promise<CommandOutput> {
+  const [name, ...args] = splitCommandLine(line);
+  if (!name) return { lines: [], data: null };
+  if (name === 'help' || name === '?') return { lines: helpLines(), data: COMMANDS.map(({ name: n, aliases, usage, help }) => ({ name: n, aliases, usage, help })) };
+  const c = findCommand(name);
+  if (!c) throw new ProcfsError('EINVAL', `unknown command '${name}' (help lists them)`);
+  return c.run(s, args);
+}
+
+/** Help lines: usage and text of every command, aliases after. */
+export function helpLines(): string[] {
+  const w = Math.max(...COMMANDS.map((c) => c.usage.length));
+  return COMMANDS.map((c) => `${c.usage.padEnd(w)}  ${c.help}${c.aliases.length ? ` (${c.aliases.join(', ')})` : ''}`);
+}
+
+export { isGone };

@@ -1,0 +1,82 @@
+/**
+ * Addresses as people write them (`0x401136`, `main`, `target_fn+4`, `*0x…`) and as pdbg prints
+ * them (`0x401136 <main+4>`), over the process's ELF symbols (symbols/). Symbols load lazily and
+ * reload once when a name is missing: libraries appear after exec, and on dlopen.
+ */
+import { ProcfsError } from '../procfs/errors.js';
+import type { ProcFs } from '../procfs/source.js';
+import { ProcessSymbols } from './symbols/index.js';
+
+/** An address, or text naming one. */
+export type Where = bigint | string;
+
+export interface ParsedWhere {
+  /** Set for a numeric address. */
+  readonly addr?: bigint;
+  /** Set for a symbol, with `offset` added. */
+  readonly symbol?: string;
+  readonly offset: bigint;
+}
+
+/** Splits `0x…`, a decimal number, `*ADDR`, `SYM`, `SYM+OFF`, `SYM-OFF` (OFF decimal or 0x-hex). */
+export function parseWhere(text: string): ParsedWhere {
+  const t = text.trim().replace(/^\*/, '');
+  if (/^0x[0-9a-f]+$/i.test(t) || /^\d+$/.test(t)) return { addr: BigInt(t), offset: 0n };
+  const m = /^([A-Za-z_.$@][\w.$@]*)(?:\s*([+-])\s*(0x[0-9a-f]+|\d+))?$/i.exec(t);
+  if (!m) throw new ProcfsError('EINVAL', `not an address or symbol: '${text}'`);
+  const off = m[3] ? BigInt(m[3]) : 0n;
+  return { symbol: m[1]!, offset: m[2] === '-' ? -off : off };
+}
+
+export class Locator {
+  private symbols: ProcessSymbols | undefined;
+  private tried = false;
+
+  constructor(
+    private readonly fs: ProcFs,
+    private readonly pid: number,
+  ) {}
+
+  /** Loads the symbols if not yet tried; never throws (no symbols = addresses only). */
+  async load(force = false): Promise<ProcessSymbols | undefined> {
+    if (this.tried && !force) return this.symbols;
+    this.tried = true;
+    try {
+      this.symbols = await ProcessSymbols.forProcess(this.fs, this.pid);
+    } catch {
+      this.symbols = undefined;
+    }
+    return this.symbols;
+  }
+
+  /** After exec: the address space is new. */
+  invalidate(): void {
+    this.symbols = undefined;
+    this.tried = false;
+  }
+
+  async resolve(where: Where): Promise<bigint> {
+    if (typeof where === 'bigint') return where;
+    const p = parseWhere(where);
+    if (p.addr !== undefined) return p.addr;
+    let hit = (await this.load())?.find(p.symbol!);
+    if (!hit) hit = (await this.load(true))?.find(p.symbol!);
+    if (!hit) {
+      throw new ProcfsError('ENOENT', this.symbols
+        ? `no symbol '${p.symbol}' in pid ${this.pid}'s executable or libraries`
+        : `no symbols for pid ${this.pid}: cannot resolve '${p.symbol}'`, this.pid);
+    }
+    return hit.address + p.offset;
+  }
+
+  /** `<main+4>` for an address inside a known symbol, else undefined. */
+  symbolOf(addr: bigint): string | undefined {
+    return this.symbols?.describe(addr);
+  }
+
+  /** `0x401136 <main+4>` or `0x401136`. */
+  describe(addr: bigint): string {
+    const s = this.symbolOf(addr);
+    return s ? `0x${addr.toString(16)} <${s}>` : `0x${addr.toString(16)}`;
+  }
+}

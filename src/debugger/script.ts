@@ -1,0 +1,49 @@
+/**
+ * `pdbg script`: many commands in one session, like gdb's batch mode. One command a line from
+ * the shared table (commands.ts); blank lines and `#` comments are skipped. Each command is
+ * echoed with its result; the first error stops the script with a message naming its line.
+ */
+import { ProcfsError } from '../procfs/errors.js';
+import { runCommandLine, type CommandOutput } from './commands.js';
+import type { Session } from './session.js';
+
+export interface ScriptLine {
+  /** 1-based line number in the file. */
+  readonly line: number;
+  readonly text: string;
+}
+
+export interface ScriptStep extends ScriptLine {
+  readonly output: CommandOutput;
+}
+
+export function parseScript(text: string): ScriptLine[] {
+  const out: ScriptLine[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const t = raw.replace(/\s+#.*$/, '').trim();
+    if (t && !t.startsWith('#')) out.push({ line: i + 1, text: t });
+  });
+  return out;
+}
+
+/**
+ * Runs every line in order; `onStep` sees each result as it happens (the CLI prints there, so a
+ * long `continue` shows what came before it). Errors become ProcfsError `script line N: …`.
+ */
+export async function runScript(s: Session, text: string, onStep?: (step: ScriptStep) => void): Promise<ScriptStep[]> {
+  const steps: ScriptStep[] = [];
+  for (const l of parseScript(text)) {
+    let output: CommandOutput;
+    try {
+      output = await runCommandLine(s, l.text);
+    } catch (err) {
+      const e = err as Error;
+      const code = err instanceof ProcfsError ? err.code : 'EINVAL';
+      throw new ProcfsError(code, `script line ${l.line} (${l.text}): ${e.message}`, s.pid);
+    }
+    const step = { ...l, output };
+    steps.push(step);
+    onStep?.(step);
+  }
+  return steps;
+}

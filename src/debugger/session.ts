@@ -1,0 +1,676 @@
+/**
+ * The debugger engine: one traced process, driven only through the procfs nodes of a `ProcFs`
+ * (`ctl`, `why`, `regs`, `mem`, `note`), never ptrace itself, so a snapshot source (which refuses
+ * `ctl` with an error value) or a remote one plugs in unchanged.
+ *
+ *   const s = await Session.attach(fs, pid);         // every thread stopped (all-stop)
+ *   await s.break('target_fn');                       // int3 planted; <symbol+offset> or an address
+ *   let ev = await s.cont();                          // → { kind: 'breakpoint', id, tid, pc }
+ *   ev = await s.step();                              // steps off the breakpoint correctly
+ *   const r = await s.regs(); await s.setReg('rax', 7n);
+ *   await s.writeMem(addr, Buffer.from([0x90]));
+ *   await s.detach();                                 // bytes restored, target runs on
+ *
+ * Model (BSD procfs, extended for Linux threads):
+ * - All-stop: `attach` and every stop leave every thread stopped; `step(tid)` moves one thread;
+ *   `cont()` resumes all and resolves at the next stop of any thread, which becomes current.
+ * - Stops are `StopEvent`s (events.ts); the target's exit is one (`exited`/`killed`), not an error.
+ *   A signal stop is passed on by the next `cont()` (not `trap`/`stop`; `signal(name)` chooses).
+ * - Breakpoints are `int3` bytes kept in a table (breakpoints.ts). A hit reports the breakpoint
+ *   with the pc already moved back; the next `step`/`cont` of that thread lifts the byte, steps
+ *   one instruction and plants it again. `readMem` never shows our 0xCC; `writeMem` over one keeps it.
+ * - Every session registers with the exit guard (guard.ts): on any exit of pdbg its bytes are
+ *   lifted and its target released.
+ *
+ * The step path is allocation-light on purpose (the benchmark holds it to ≥ 0.9× a C ptrace
+ * loop): per-thread preallocated register buffers and node options, the `why` line read into a
+ * reused buffer and matched as bytes, the pc read as a number. `stepN(n)` is the tight loop.
+ */
+import { ProcfsError } from '../procfs/errors.js';
+import type { NodeOptions, ProcFs } from '../procfs/source.js';
+import { parseSignal } from '../procfs/signals.js';
+import { parseWhy, type Why } from '../procfs/why.js';
+import { BreakpointTable, INT3, type Breakpoint } from './breakpoints.js';
+import { describeStop, hex, isGone, type StopEvent } from './events.js';
+import { guard } from './guard.js';
+import { spawnStopped, type LaunchOptions } from './launch.js';
+import { Locator, type Where } from './location.js';
+import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
+
+export type { Breakpoint } from './breakpoints.js';
+export type { StopEvent } from './events.js';
+export type { LaunchOptions, StdioTarget } from './launch.js';
+export type { Registers } from './regfile.js';
+
+/** Where the session's target stands. */
+export type SessionState = 'stopped' | 'running' | 'exited' | 'detached';
+
+export interface ThreadInfo {
+  readonly tid: number;
+  readonly state: 'stopped' | 'running';
+  /** Next instruction (stopped threads only). */
+  readonly pc?: bigint;
+  /** `0x401136 <main+4>`. */
+  readonly where?: string;
+  /** The thread `step`/`regs` act on by default: the one that stopped last, or `select`ed. */
+  readonly current: boolean;
+}
+
+export interface BreakOptions {
+  /** Deleted by its first hit (gdb `tbreak`). */
+  temporary?: boolean;
+}
+
+/**
+ * How a released target goes on. `as-is` (BSD's detach): it runs, but a job-control stop it was
+ * in when attached stays. `running`: also SIGCONT, so it really runs. `stopped`: left in a
+ * job-control stop (pdbg's one-shot commands, so the next command finds it where it was).
+ */
+export type Leave = 'as-is' | 'running' | 'stopped';
+
+export interface DetachOptions {
+  leave?: Leave;
+}
+
+export type StopListener = (ev: StopEvent) => void;
+
+/** Per-thread buffers, allocated once: the step loop reuses them. */
+interface Slot {
+  readonly tid: number;
+  readonly regs: Buffer;
+  readonly opts: NodeOptions;
+  valid: boolean;
+}
+
+const SIGNALS_NOT_PASSED = new Set(['trap', 'stop']);
+const JOB_CONTROL_STOPS = new Set(['stop', 'tstp', 'ttin', 'ttou']);
+const STEP_SUFFIX = Buffer.from(' step');
+
+export class Session {
+  private _state: SessionState = 'stopped';
+  private _current: number;
+  private _last: StopEvent;
+  private readonly slots = new Map<number, Slot>();
+  private readonly bps = new BreakpointTable();
+  /** Threads whose last stop was on a breakpoint address: resuming them must step off first. */
+  private readonly onBreakpoint = new Set<number>();
+  private readonly listeners = new Set<StopListener>();
+  private readonly whyBuf = Buffer.alloc(128);
+  private readonly byteBuf = Buffer.alloc(1);
+  private readonly locator: Locator;
+  private pendingSignal: string | undefined;
+  private interrupting = false;
+  private unguard: (() => void) | undefined;
+  private running: Promise<StopEvent> | undefined;
+  /** How the exit guard releases this target (see Leave); clients set it to match their promise. */
+  onRelease: Leave = 'as-is';
+
+  private constructor(
+    readonly fs: ProcFs,
+    readonly pid: number,
+  ) {
+    this._current = pid;
+    this._last = { kind: 'attached', tid: pid, pc: 0n };
+    this.locator = new Locator(fs, pid);
+  }
+
+  /**
+   * Becomes the target's tracer (`ctl attach` + `wait`): every thread stopped. Errors as the ctl
+   * node gives them: ESRCH (no such process or a zombie), EBUSY (already traced), EPERM.
+   */
+  static async attach(fs: ProcFs, pid: number): Promise<Session> {
+    const s = new Session(fs, pid);
+    await fs.write(pid, 'ctl', 'attach');
+    s.unguard = guard(s);
+    try {
+      await fs.write(pid, 'ctl', 'wait');
+      const ev = await s.collect();
+      if (ev === 'resume') throw new ProcfsError('EIO', `pid ${pid}: unexpected stop on attach`, pid, 'ctl');
+      if (isGone(ev)) throw gone(pid, ev);
+      // A target found in a job-control stop reports that stop first: it is still just "attached".
+      s._last = ev.kind === 'signal' && JOB_CONTROL_STOPS.has(ev.signal) ? { kind: 'attached', tid: ev.tid, pc: ev.pc } : ev;
+      s.pendingSignal = undefined;
+    } catch (err) {
+      s.releaseSync();
+      throw err;
+    }
+    return s;
+  }
+
+  /**
+   * Starts `argv` stopped at the first instruction of its image (spec §3's protocol: the child
+   * stops itself with SIGSTOP before exec, we attach, let it exec, and stop on the exec event).
+   * The target is not pdbg's child (see launch.ts), so Node never reaps it behind the tracer.
+   */
+  static async launch(fs: ProcFs, argv: readonly string[], opts: LaunchOptions = {}): Promise<Session> {
+    const pid = await spawnStopped(argv, opts);
+    let s: Session;
+    try {
+      s = await Session.attach(fs, pid);
+    } catch (err) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      throw err;
+    }
+    // The stopper shell may still be before its own SIGSTOP: resume, dropping that signal, until
+    // the exec event.
+    for (let i = 0; i < 8; i++) {
+      const ev = await s.resume('run');
+      if (ev.kind === 'exec') {
+        s._last = ev;
+        return s;
+      }
+      if (isGone(ev)) throw new ProcfsError('ENOENT', `cannot start ${argv[0]}: ${describeStop(ev)}`, pid);
+    }
+    s.releaseSync();
+    throw new ProcfsError('EIO', `cannot start ${argv[0]}: no exec after the stopper`, pid);
+  }
+
+  get state(): SessionState {
+    return this._state;
+  }
+
+  /** The thread `step()`/`regs()` use by default. */
+  get current(): number {
+    return this._current;
+  }
+
+  /** The last stop (or exit) event. */
+  get lastStop(): StopEvent {
+    return this._last;
+  }
+
+  /** Called on every stop/exit event; returns the function that unsubscribes. */
+  onStop(fn: StopListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Makes `tid` the default thread for step/regs (it must belong to the target). */
+  async select(tid: number): Promise<void> {
+    const tids = await this.fs.threads(this.pid);
+    if (!tids.includes(tid)) throw new ProcfsError('ESRCH', `pid ${this.pid} has no thread ${tid}`, this.pid);
+    this._current = tid;
+  }
+
+  // ---- execution ----------------------------------------------------------------------------
+
+  /** Executes one instruction of `tid` (default: current); the others stay stopped. */
+  async step(tid = this._current): Promise<StopEvent> {
+    this.assertStopped();
+    const slot = this.slot(tid);
+    const ev = await this.stepOnce(slot);
+    return this.emit(ev === STEPPED ? { kind: 'step', tid, pc: this.pcBig(slot) } : ev);
+  }
+
+  /**
+   * Steps `n` instructions of one thread, stopping early at anything but a plain step (a
+   * breakpoint address reached, a signal, the exit). The benchmark's loop: no allocation per step.
+   */
+  async stepN(n: number, tid = this._current): Promise<StopEvent> {
+    this.assertStopped();
+    const slot = this.slot(tid);
+    let ev: StopEvent | typeof STEPPED = STEPPED;
+    for (let i = 0; i < n; i++) {
+      ev = await this.stepOnce(slot, true);
+      if (ev !== STEPPED) break;
+    }
+    return this.emit(ev === STEPPED ? { kind: 'step', tid, pc: this.pcBig(slot) } : ev);
+  }
+
+  /** Resumes every thread; resolves at the next stop (breakpoint, signal, interrupt) or exit. */
+  async cont(): Promise<StopEvent> {
+    this.assertStopped();
+    const sig = this.pendingSignal;
+    return this.emit(await this.resume(sig ?? 'run'));
+  }
+
+  /** Resumes every thread delivering `name` (`signal 0`/`none`: deliver nothing). */
+  async signal(name: string): Promise<StopEvent> {
+    this.assertStopped();
+    const word = name === '0' || name === 'none' ? 'run' : parseSignal(name).name;
+    return this.emit(await this.resume(word));
+  }
+
+  /** Runs to `where` with a temporary breakpoint, removed however the run ends. */
+  async runUntil(where: Where): Promise<StopEvent> {
+    this.assertStopped();
+    const addr = await this.resolve(where);
+    const existing = this.bps.at(Number(addr));
+    const temp = existing ? undefined : await this.break(addr, { temporary: true });
+    try {
+      return await this.cont();
+    } finally {
+      if (temp && this.bps.get(temp.id) && this._state === 'stopped') await this.delete(temp.id);
+    }
+  }
+
+  /** Stops a running target (all threads) without a signal; the pending `cont()` resolves `interrupted`. */
+  async interrupt(): Promise<StopEvent> {
+    if (this._state !== 'running' || !this.running) return this._last;
+    this.interrupting = true;
+    const pending = this.running;
+    await this.fs.write(this.pid, 'ctl', 'interrupt');
+    return pending;
+  }
+
+  /** Sends a signal without resuming (the `note` node); a stopped target sees it when resumed. */
+  async note(name: string): Promise<void> {
+    this.assertAlive();
+    await this.fs.write(this.pid, 'note', parseSignal(name).name);
+  }
+
+  // ---- state --------------------------------------------------------------------------------
+
+  async regs(tid = this._current): Promise<Registers> {
+    this.assertStopped();
+    return decode(await this.loadRegs(this.slot(tid)));
+  }
+
+  async reg(name: string, tid = this._current): Promise<bigint> {
+    this.assertStopped();
+    return readReg(await this.loadRegs(this.slot(tid)), name);
+  }
+
+  async pc(tid = this._current): Promise<bigint> {
+    return this.reg('rip', tid);
+  }
+
+  /** Read-modify-write of one register (BSD's regs write); EINVAL for an unknown name. */
+  async setReg(name: string, value: bigint, tid = this._current): Promise<void> {
+    this.assertStopped();
+    const n = regName(name);
+    const slot = this.slot(tid);
+    const raw = await this.loadRegs(slot);
+    writeReg(raw, n, value);
+    try {
+      await this.fs.write(this.pid, 'regs', raw, slot.opts);
+    } catch (err) {
+      slot.valid = false;
+      throw err;
+    }
+    if (n === 'rip') this.onBreakpoint.delete(tid);
+  }
+
+  /** `len` bytes at `addr`, breakpoint bytes shown as the original code. EIO names an unmapped address. */
+  async readMem(addr: bigint, len: number): Promise<Buffer> {
+    this.assertAlive();
+    const buf = await this.fs.read(this.pid, 'mem', { offset: addr, length: len });
+    this.bps.unmask(addr, buf);
+    return buf;
+  }
+
+  /** Writes target memory (text too: copy-on-write through `mem`); a breakpoint under it stays planted. */
+  async writeMem(addr: bigint, data: Uint8Array): Promise<void> {
+    this.assertAlive();
+    await this.fs.write(this.pid, 'mem', this.bps.mask(addr, data), { offset: addr });
+  }
+
+  /** Every thread, with its pc when stopped. */
+  async threads(): Promise<ThreadInfo[]> {
+    this.assertAlive();
+    const tids = await this.fs.threads(this.pid);
+    const out: ThreadInfo[] = [];
+    for (const tid of tids) {
+      if (this._state !== 'stopped') {
+        out.push({ tid, state: 'running', current: tid === this._current });
+        continue;
+      }
+      let pc: bigint | undefined;
+      try {
+        pc = readReg(await this.loadRegs(this.slot(tid)), 'rip');
+      } catch {
+        // A thread that is exiting right now has no registers to show.
+      }
+      out.push(pc === undefined
+        ? { tid, state: 'stopped', current: tid === this._current }
+        : { tid, state: 'stopped', pc, where: this.describe(pc), current: tid === this._current });
+    }
+    return out;
+  }
+
+  // ---- breakpoints --------------------------------------------------------------------------
+
+  /** Plants an int3 at an address or symbol (`main`, `target_fn+4`, `0x401136`). */
+  async break(where: Where, opts: BreakOptions = {}): Promise<Breakpoint> {
+    this.assertAlive();
+    const addr = await this.resolve(where);
+    const dup = this.bps.at(Number(addr));
+    if (dup) throw new ProcfsError('EEXIST', `breakpoint ${dup.id} is already at ${this.describe(addr)}`, this.pid);
+    await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
+    const original = this.byteBuf[0]!;
+    await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+    return this.bps.add(addr, original, opts.temporary ?? false, typeof where === 'string' ? where : undefined);
+  }
+
+  /** Removes breakpoint `id`, writing its original byte back. */
+  async delete(id: number): Promise<void> {
+    const bp = this.bps.get(id);
+    if (!bp) throw new ProcfsError('ENOENT', `no breakpoint ${id}`, this.pid);
+    const original = this.bps.originalByte(Number(bp.addr))!;
+    this.bps.remove(id);
+    if (this._state === 'stopped' || this._state === 'running') {
+      await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: bp.addr });
+    }
+  }
+
+  breakpoints(): Breakpoint[] {
+    return this.bps.list();
+  }
+
+  // ---- symbols ------------------------------------------------------------------------------
+
+  /** An address, `SYMBOL`, `SYMBOL+OFF` or `0xHEX`, as an address; ENOENT for an unknown name. */
+  async resolve(where: Where): Promise<bigint> {
+    return this.locator.resolve(where);
+  }
+
+  /** `0x401136 <main+4>`, or just `0x401136` where no symbol is known (symbols load lazily). */
+  describe(addr: bigint): string {
+    return this.locator.describe(addr);
+  }
+
+  /** Loads symbols now (else the first `resolve` of a name does); failures only mean "no names". */
+  async loadSymbols(): Promise<void> {
+    await this.locator.load();
+  }
+
+  // ---- release ------------------------------------------------------------------------------
+
+  /** Lifts every breakpoint byte and releases the target: it runs on (or stays stopped, see Leave). */
+  async detach(opts: DetachOptions = {}): Promise<void> {
+    const leave = opts.leave ?? 'as-is';
+    if (this._state === 'exited' || this._state === 'detached') {
+      this.finish();
+      return;
+    }
+    if (this._state === 'running') await this.interrupt();
+    if (this._state === 'stopped') {
+      for (const { addr, original } of this.bps.planted()) {
+        await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
+      }
+      for (const bp of this.bps.list()) this.bps.remove(bp.id);
+      // A signal the target stopped on and nobody passed yet: queue it again so it is not lost.
+      if (this.pendingSignal) await this.fs.write(this.pid, 'note', this.pendingSignal);
+      this.pendingSignal = undefined;
+      await this.fs.write(this.pid, 'ctl', leave === 'stopped' ? 'detach-stopped' : 'detach');
+      if (leave === 'running') await this.fs.write(this.pid, 'note', 'cont');
+      this._state = 'detached';
+      this.emit({ kind: 'detached' });
+    }
+    this.finish();
+  }
+
+  /** The exit guard's orderly path: detach as `onRelease` says. */
+  async release(): Promise<void> {
+    await this.detach({ leave: this.onRelease });
+  }
+
+  /**
+   * The exit guard's last resort: synchronous, never throws. A live source writes the bytes back
+   * and detaches (LinuxProcFs.releaseSync); a source without that has nothing traced to release.
+   */
+  releaseSync(): void {
+    const src = this.fs as ProcFs & Partial<SyncRelease>;
+    try {
+      if (typeof src.releaseSync === 'function') src.releaseSync(this.pid, this.bps.planted());
+      if (this.onRelease !== 'as-is' && this.fs.kind === 'linux' && this._state !== 'exited') {
+        process.kill(this.pid, this.onRelease === 'running' ? 'SIGCONT' : 'SIGSTOP');
+      }
+    } catch {
+      // Dying anyway; nothing better to do with the error.
+    }
+    if (this._state !== 'exited') this._state = 'detached';
+    this.finish();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private finish(): void {
+    this.unguard?.();
+    this.unguard = undefined;
+  }
+
+  private assertAlive(): void {
+    if (this._state === 'exited') throw gone(this.pid, this._last);
+    if (this._state === 'detached') throw new ProcfsError('ESRCH', `pid ${this.pid}: detached`, this.pid);
+  }
+
+  private assertStopped(): void {
+    this.assertAlive();
+    if (this._state === 'running') throw new ProcfsError('EBUSY', `pid ${this.pid} is running`, this.pid);
+  }
+
+  private slot(tid: number): Slot {
+    let s = this.slots.get(tid);
+    if (!s) {
+      s = { tid, regs: Buffer.alloc(REGS_SIZE), opts: { tid }, valid: false };
+      this.slots.set(tid, s);
+    }
+    return s;
+  }
+
+  private async loadRegs(slot: Slot): Promise<Buffer> {
+    if (!slot.valid) {
+      await this.fs.readInto(this.pid, 'regs', slot.regs, slot.opts);
+      slot.valid = true;
+    }
+    return slot.regs;
+  }
+
+  private pcBig(slot: Slot): bigint {
+    return BigInt(pcNumber(slot.regs));
+  }
+
+  private invalidateAll(): void {
+    for (const s of this.slots.values()) s.valid = false;
+  }
+
+  /**
+   * One instruction of one thread. Returns STEPPED for a plain step when `quiet` (stepN's inner
+   * iterations), so the loop builds no event objects.
+   */
+  private async stepOnce(slot: Slot, quiet = false): Promise<StopEvent | typeof STEPPED> {
+    const tid = slot.tid;
+    if (this.bps.size !== 0) {
+      await this.loadRegs(slot);
+      const at = pcNumber(slot.regs);
+      if (this.bps.has(at)) return this.stepOffBreakpoint(slot, at, quiet);
+    }
+    this.onBreakpoint.delete(tid);
+    this.pendingSignal = undefined;
+    await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
+    await this.fs.write(this.pid, 'ctl', 'wait');
+    return this.afterStep(slot, quiet);
+  }
+
+  /** Lifts the byte under the thread, steps it, plants the byte again. */
+  private async stepOffBreakpoint(slot: Slot, at: number, quiet: boolean): Promise<StopEvent | typeof STEPPED> {
+    const original = this.bps.originalByte(at)!;
+    const addr = BigInt(at);
+    this.onBreakpoint.delete(slot.tid);
+    this.pendingSignal = undefined;
+    await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
+    try {
+      await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
+      await this.fs.write(this.pid, 'ctl', 'wait');
+      return await this.afterStep(slot, quiet);
+    } finally {
+      if (this.bps.has(at) && this._state === 'stopped') await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+    }
+  }
+
+  private async afterStep(slot: Slot, quiet: boolean): Promise<StopEvent | typeof STEPPED> {
+    const n = await this.readWhyInto();
+    if (endsWithStep(this.whyBuf, n)) {
+      this.invalidateAll();
+      await this.fs.readInto(this.pid, 'regs', slot.regs, slot.opts);
+      slot.valid = true;
+      const pc = pcNumber(slot.regs);
+      const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
+      if (bp) return this.hit(slot, bp);
+      return quiet ? STEPPED : { kind: 'step', tid: slot.tid, pc: BigInt(pc) };
+    }
+    const ev = await this.interpret(parseWhy(this.whyBuf.toString('latin1', 0, n)));
+    // A clone event interrupts the step before it finishes: finish it.
+    if (ev === 'resume') {
+      await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
+      await this.fs.write(this.pid, 'ctl', 'wait');
+      return this.afterStep(slot, quiet);
+    }
+    return ev;
+  }
+
+  /** Resumes every thread with `word` (`run` or a signal name) until a stop worth reporting. */
+  private async resume(word: string): Promise<StopEvent> {
+    this.pendingSignal = undefined;
+    // Threads sitting on a breakpoint must execute the original instruction first.
+    for (const tid of [...this.onBreakpoint]) {
+      const slot = this.slot(tid);
+      await this.loadRegs(slot);
+      const at = pcNumber(slot.regs);
+      if (!this.bps.has(at)) {
+        this.onBreakpoint.delete(tid);
+        continue;
+      }
+      const ev = await this.stepOffBreakpoint(slot, at, true);
+      if (ev !== STEPPED) return ev;
+    }
+    const run = (async (): Promise<StopEvent> => {
+      let w = word;
+      for (;;) {
+        this.invalidateAll();
+        this._state = 'running';
+        await this.fs.write(this.pid, 'ctl', w);
+        await this.fs.write(this.pid, 'ctl', 'wait');
+        this._state = 'stopped';
+        const ev = await this.collect();
+        if (ev !== 'resume') return ev;
+        w = 'run';
+      }
+    })();
+    this.running = run;
+    try {
+      return await run;
+    } catch (err) {
+      // A failed wait (target vanished under us) must not leave the session "running" forever.
+      if (this._state === 'running') this._state = 'stopped';
+      throw err;
+    } finally {
+      this.running = undefined;
+      this.interrupting = false;
+    }
+  }
+
+  /** Reads `why` after a `wait` and turns it into an event ('resume': nothing to report). */
+  private async collect(): Promise<StopEvent | 'resume'> {
+    const n = await this.readWhyInto();
+    return this.interpret(parseWhy(this.whyBuf.toString('latin1', 0, n)));
+  }
+
+  private async readWhyInto(): Promise<number> {
+    return this.fs.readInto(this.pid, 'why', this.whyBuf);
+  }
+
+  private async interpret(w: Why): Promise<StopEvent | 'resume'> {
+    switch (w.state) {
+      case 'exited':
+        this._state = 'exited';
+        return { kind: 'exited', code: w.code };
+      case 'killed':
+        this._state = 'exited';
+        return { kind: 'killed', signal: w.signal };
+      case 'detached':
+      case 'untraced':
+        this._state = 'detached';
+        return { kind: 'detached' };
+      case 'running':
+        throw new ProcfsError('EIO', `pid ${this.pid}: still running after wait`, this.pid, 'why');
+      case 'stopped':
+        break;
+    }
+    this._state = 'stopped';
+    this.invalidateAll();
+    const slot = this.slot(w.tid);
+    this._current = w.tid;
+    const pcOf = async () => {
+      await this.loadRegs(slot);
+      return BigInt(pcNumber(slot.regs));
+    };
+    switch (w.reason) {
+      case 'clone':
+        this.slot(w.newTid);
+        return 'resume';
+      case 'attach':
+        return { kind: this.interrupting ? 'interrupted' : 'attached', tid: w.tid, pc: await pcOf() };
+      case 'interrupt':
+        return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
+      case 'step':
+        return { kind: 'step', tid: w.tid, pc: await pcOf() };
+      case 'exec':
+        // A new image: the old breakpoints went with the old address space, and so did its symbols.
+        for (const bp of this.bps.list()) this.bps.remove(bp.id);
+        this.onBreakpoint.clear();
+        this.locator.invalidate();
+        return { kind: 'exec', tid: w.tid, pc: await pcOf() };
+      case 'signal':
+        if (w.signal === 'stop' && this.interrupting) return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
+        if (!SIGNALS_NOT_PASSED.has(w.signal)) this.pendingSignal = w.signal;
+        return { kind: 'signal', tid: w.tid, signal: w.signal, pc: await pcOf() };
+      case 'trap': {
+        const at = Number(w.addr) - 1;
+        const bp = this.bps.at(at);
+        if (bp || this.bps.wasPlanted(at)) {
+          // The kernel leaves the pc one past the int3: put it back on the instruction.
+          await this.loadRegs(slot);
+          setPc(slot.regs, at);
+          await this.fs.write(this.pid, 'regs', slot.regs, slot.opts);
+          // A trap from a breakpoint deleted since (another thread hit it at the same time): not ours to report.
+          if (!bp) return 'resume';
+          return this.hit(slot, bp);
+        }
+        return { kind: 'signal', tid: w.tid, signal: 'trap', pc: await pcOf() };
+      }
+    }
+  }
+
+  private async hit(slot: Slot, bp: Breakpoint): Promise<StopEvent> {
+    bp.hits++;
+    this.onBreakpoint.add(slot.tid);
+    if (bp.temporary) await this.delete(bp.id);
+    return { kind: 'breakpoint', id: bp.id, temporary: bp.temporary, tid: slot.tid, pc: bp.addr };
+  }
+
+  private emit(ev: StopEvent): StopEvent {
+    this._last = ev;
+    if (isGone(ev)) {
+      for (const bp of this.bps.list()) this.bps.remove(bp.id);
+      this.finish();
+    }
+    for (const fn of this.listeners) fn(ev);
+    return ev;
+  }
+}
+
+/** What a live source offers the exit guard: write the bytes back and detach, synchronously. */
+export interface SyncRelease {
+  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[]): void;
+}
+
+const STEPPED = Symbol('stepped');
+const INT3_BYTE = Uint8Array.of(INT3);
+
+function endsWithStep(buf: Buffer, n: number): boolean {
+  let end = n;
+  if (end > 0 && buf[end - 1] === 0x0a) end--;
+  if (end < STEP_SUFFIX.length + 8) return false;
+  for (let i = 0; i < STEP_SUFFIX.length; i++) if (buf[end - STEP_SUFFIX.length + i] !== STEP_SUFFIX[i]) return false;
+  return buf[0] === 0x73; // 's'topped
+}
+
+/** The error a command gets when the target is gone: `process 812 exited (code 3)`. */
+export function gone(pid: number, ev: StopEvent): ProcfsError {
+  const how = ev.kind === 'exited' ? `exited (code ${ev.code})` : ev.kind === 'killed' ? `was killed by signal ${ev.signal}` : 'is gone';
+  return new ProcfsError('ESRCH', `process ${pid} ${how}`, pid);
+}
+
+export { hex };

@@ -1,0 +1,212 @@
+/**
+ * A small ELF64 little-endian reader: just what symbolization needs (the loadable segments for
+ * the load bias, .symtab/.dynsym with their string tables, and the PLT relocations).
+ *
+ * Written here rather than taken from npm: the ELF packages there are unmaintained toys or
+ * whole-binary parsers that read every byte; this one reads the headers and the few sections
+ * it needs at their offsets, so a 100 MB executable costs a few reads.
+ */
+import { ParseError } from '../../procfs/errors.js';
+import { pltSymbols } from './plt.js';
+
+export type SymbolKind = 'func' | 'object' | 'ifunc';
+export type SymbolBinding = 'local' | 'global' | 'weak';
+
+/** A defined FUNC/OBJECT/IFUNC symbol at its link-time address (add the load bias to place it). */
+export interface ElfSymbol {
+  /** The plain name: GLIBC version suffixes (`write@@GLIBC_2.2.5`) are dropped. */
+  readonly name: string;
+  readonly value: bigint;
+  readonly size: number;
+  readonly kind: SymbolKind;
+  readonly binding: SymbolBinding;
+  /** Where it came from; `plt` marks a stub synthesized from .rela.plt (`puts@plt`). */
+  readonly table: 'symtab' | 'dynsym' | 'plt';
+}
+
+/** A PT_LOAD program header. */
+export interface ElfSegment {
+  readonly vaddr: bigint;
+  readonly offset: bigint;
+  readonly filesz: bigint;
+  readonly memsz: bigint;
+  /** PF_X. */
+  readonly exec: boolean;
+}
+
+export interface ElfSection {
+  readonly name: string;
+  readonly type: number;
+  readonly addr: bigint;
+  readonly offset: number;
+  readonly size: number;
+  readonly link: number;
+  readonly entsize: number;
+}
+
+export interface ElfImage {
+  /** ET_EXEC (fixed addresses) or ET_DYN (PIE executables and shared libraries). */
+  readonly type: 'exec' | 'dyn' | 'other';
+  readonly entry: bigint;
+  readonly segments: readonly ElfSegment[];
+  readonly sections: readonly ElfSection[];
+  /** Every defined function and object symbol of both tables, by address then name. */
+  readonly symbols: readonly ElfSymbol[];
+  /** Whether .symtab was present (false for stripped files: only exported names are known). */
+  readonly hasSymtab: boolean;
+}
+
+/** Reads `length` bytes at `offset` of the file (short at end of file). */
+export type ByteReader = (offset: number, length: number) => Buffer;
+
+export const SHT_SYMTAB = 2;
+export const SHT_STRTAB = 3;
+export const SHT_RELA = 4;
+export const SHT_DYNSYM = 11;
+const PT_LOAD = 1;
+const PF_X = 1;
+const STT_OBJECT = 1;
+const STT_FUNC = 2;
+const STT_GNU_IFUNC = 10;
+const SHN_UNDEF = 0;
+
+export function bufferReader(buf: Buffer): ByteReader {
+  return (offset, length) => buf.subarray(offset, offset + length);
+}
+
+function need(buf: Buffer, length: number, what: string): Buffer {
+  if (buf.length < length) throw new ParseError(what, `ELF truncated: ${what} needs ${length} bytes, file has ${buf.length}`);
+  return buf;
+}
+
+function num(v: bigint, what: string): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ParseError(what, `ELF ${what} out of range: ${v}`);
+  return Number(v);
+}
+
+/** A NUL-terminated name at `off` of a string table. */
+export function cstring(table: Buffer, off: number): string {
+  if (off >= table.length) return '';
+  let end = table.indexOf(0, off);
+  if (end < 0) end = table.length;
+  return table.toString('latin1', off, end);
+}
+
+/** Parses an ELF64 LE image through `read`; throws ParseError naming the first thing wrong. */
+export function parseElf(read: ByteReader): ElfImage {
+  const eh = need(read(0, 64), 64, 'header');
+  if (eh.readUInt32BE(0) !== 0x7f454c46) throw new ParseError('magic', 'not an ELF file');
+  if (eh[4] !== 2) throw new ParseError('class', 'not a 64-bit ELF file (pdbg reads ELF64 only)');
+  if (eh[5] !== 1) throw new ParseError('data', 'not a little-endian ELF file');
+  const eType = eh.readUInt16LE(16);
+  const entry = eh.readBigUInt64LE(24);
+  const phoff = num(eh.readBigUInt64LE(32), 'e_phoff');
+  const shoff = num(eh.readBigUInt64LE(40), 'e_shoff');
+  const phentsize = eh.readUInt16LE(54);
+  const phnum = eh.readUInt16LE(56);
+  const shentsize = eh.readUInt16LE(58);
+  const shnum = eh.readUInt16LE(60);
+  const shstrndx = eh.readUInt16LE(62);
+
+  const segments: ElfSegment[] = [];
+  if (phnum > 0) {
+    const ph = need(read(phoff, phnum * phentsize), phnum * phentsize, 'program headers');
+    for (let i = 0; i < phnum; i++) {
+      const o = i * phentsize;
+      if (ph.readUInt32LE(o) !== PT_LOAD) continue;
+      segments.push({
+        exec: (ph.readUInt32LE(o + 4) & PF_X) !== 0,
+        offset: ph.readBigUInt64LE(o + 8),
+        vaddr: ph.readBigUInt64LE(o + 16),
+        filesz: ph.readBigUInt64LE(o + 32),
+        memsz: ph.readBigUInt64LE(o + 40),
+      });
+    }
+  }
+
+  const raw: Omit<ElfSection, 'name'>[] = [];
+  const sections: ElfSection[] = [];
+  if (shnum > 0 && shoff > 0) {
+    const sh = need(read(shoff, shnum * shentsize), shnum * shentsize, 'section headers');
+    const nameOffs: number[] = [];
+    for (let i = 0; i < shnum; i++) {
+      const o = i * shentsize;
+      nameOffs.push(sh.readUInt32LE(o));
+      raw.push({
+        type: sh.readUInt32LE(o + 4),
+        addr: sh.readBigUInt64LE(o + 16),
+        offset: num(sh.readBigUInt64LE(o + 24), 'sh_offset'),
+        size: num(sh.readBigUInt64LE(o + 32), 'sh_size'),
+        link: sh.readUInt32LE(o + 40),
+        entsize: num(sh.readBigUInt64LE(o + 56), 'sh_entsize'),
+      });
+    }
+    const shstr = shstrndx < raw.length ? read(raw[shstrndx]!.offset, raw[shstrndx]!.size) : Buffer.alloc(0);
+    raw.forEach((s, i) => sections.push({ ...s, name: cstring(shstr, nameOffs[i]!) }));
+  }
+
+  const symbols: ElfSymbol[] = [];
+  const tables: Record<string, ElfSymbol[]> = {};
+  for (const s of sections) {
+    if (s.type !== SHT_SYMTAB && s.type !== SHT_DYNSYM) continue;
+    const table = s.type === SHT_SYMTAB ? 'symtab' : 'dynsym';
+    const strs = s.link < sections.length ? read(sections[s.link]!.offset, sections[s.link]!.size) : Buffer.alloc(0);
+    const list = readSymbols(read(s.offset, s.size), s.entsize || 24, strs, table);
+    tables[table] = list;
+    symbols.push(...list);
+  }
+  symbols.push(...pltSymbols(sections, read));
+
+  symbols.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    type: eType === 2 ? 'exec' : eType === 3 ? 'dyn' : 'other',
+    entry,
+    segments,
+    sections,
+    symbols,
+    hasSymtab: tables.symtab !== undefined,
+  };
+}
+
+/**
+ * Every entry of a symbol table, with undefined and non-code/data entries kept as `null` so that
+ * relocation indexes (which count from the table's start) still line up.
+ */
+export function readSymbolEntries(
+  data: Buffer,
+  entsize: number,
+  strs: Buffer,
+  table: ElfSymbol['table'],
+): (ElfSymbol | { readonly name: string; readonly undefined: true })[] {
+  const out: (ElfSymbol | { name: string; undefined: true })[] = [];
+  for (let o = 0; o + 24 <= data.length; o += entsize) {
+    const info = data[o + 4]!;
+    const type = info & 0xf;
+    const bind = info >> 4;
+    const shndx = data.readUInt16LE(o + 6);
+    const name = plainName(cstring(strs, data.readUInt32LE(o)));
+    if (shndx === SHN_UNDEF || (type !== STT_FUNC && type !== STT_OBJECT && type !== STT_GNU_IFUNC) || !name) {
+      out.push({ name, undefined: true });
+      continue;
+    }
+    out.push({
+      name,
+      value: data.readBigUInt64LE(o + 8),
+      size: Number(data.readBigUInt64LE(o + 16)),
+      kind: type === STT_FUNC ? 'func' : type === STT_OBJECT ? 'object' : 'ifunc',
+      binding: bind === 0 ? 'local' : bind === 2 ? 'weak' : 'global',
+      table,
+    });
+  }
+  return out;
+}
+
+function readSymbols(data: Buffer, entsize: number, strs: Buffer, table: ElfSymbol['table']): ElfSymbol[] {
+  return readSymbolEntries(data, entsize, strs, table).filter((s): s is ElfSymbol => !('undefined' in s));
+}
+
+/** `write@@GLIBC_2.2.5` and `memcpy@GLIBC_2.2.5` name `write` and `memcpy`. */
+export function plainName(name: string): string {
+  const at = name.indexOf('@');
+  return at > 0 ? name.slice(0, at) : name;
+}

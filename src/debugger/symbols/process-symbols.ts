@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromSystemError, ProcfsError } from '../../procfs/errors.js';
+import type { ProcFs } from '../../procfs/source.js';
+import { loadElfFile } from './elf-cache.js';
+import type { ElfImage, ElfSymbol, SymbolKind } from './elf.js';
+import { parseMaps, type Mapping } from './maps.js';
+import { loadBias, symbolAtLinkAddress, type LoadedModule } from './module.js';
+
+/** A symbol placed in a process: where it is and, for address lookups, how far in. */
+export interface SymbolHit {
+  readonly name: string;
+  /** Runtime address of the symbol's start. */
+  readonly address: bigint;
+  /** Bytes from the symbol's start to the address asked about (0 for name lookups). */
+  readonly offset: bigint;
+  readonly size: number;
+  readonly kind: SymbolKind;
+  /** Path of the file it comes from. */
+  readonly module: string;
+}
+
+export interface SymbolOptions {
+  /**
+   * Directory the mapped paths are relative to: `/proc/PID/root` for a live process, so that
+   * a jailed process's own libc is read, not the host's.
+   */
+  readonly fileRoot?: string;
+  /** Loads an ELF file (tests inject; default: the cached file loader). */
+  readonly load?: (path: string) => ElfImage;
+}
+
+/**
+ * The symbols of one process: the executable and every mapped shared library, each placed at
+ * its load bias from the process's maps.
+ */
+export class ProcessSymbols {
+  /** The executable first, then libraries in address order. */
+  readonly modules: readonly LoadedModule[];
+  /** Files mapped but unreadable or not ELF, with the reason (shown, never fatal). */
+  readonly unavailable: readonly { readonly path: string; readonly reason: string }[];
+  private byName?: Map<string, SymbolHit>;
+
+  private constructor(modules: LoadedModule[], unavailable: { path: string; reason: string }[]) {
+    this.modules = modules;
+    this.unavailable = unavailable;
+  }
+
+  static fromMappings(mappings: readonly Mapping[], opts: SymbolOptions = {}): ProcessSymbols {
+    const load = opts.load ?? loadElfFile;
+    const byFile = new Map<string, Mapping[]>();
+    for (const m of mappings) {
+      if (!m.path.startsWith('/') || m.inode === 0) continue;
+      const key = `${m.inode}:${m.path}`;
+      const list = byFile.get(key) ?? [];
+      list.push(m);
+      byFile.set(key, list);
+    }
+    const modules: LoadedModule[] = [];
+    const unavailable: { path: string; reason: string }[] = [];
+    for (const list of byFile.values()) {
+      const path = list[0]!.path;
+      let image: ElfImage;
+      try {
+        image = load(opts.fileRoot ? join(opts.fileRoot, path.replace(/ \(deleted\)$/, '')) : path);
+      } catch (err) {
+        unavailable.push({ path, reason: (err as Error).message });
+        continue;
+      }
+      const bias = loadBias(image, list);
+      if (bias === undefined) continue;
+      modules.push({ path, image, bias, ranges: list.map((m) => ({ start: m.start, end: m.end })) });
+    }
+    // The executable is the ET_EXEC, or the first PIE mapped: the kernel maps it before ld.so
+    // loads any library, and maps are in address order only by accident of layout.
+    const exeIndex = Math.max(0, modules.findIndex((m) => m.image.type === 'exec'));
+    const exe = modules.splice(exeIndex, 1);
+    return new ProcessSymbols([...exe, ...modules], unavailable);
+  }
+
+  static fromMapsText(text: string, opts: SymbolOptions = {}): ProcessSymbols {
+    return ProcessSymbols.fromMappings(parseMaps(text), opts);
+  }
+
+  /**
+   * Symbols of a process read through a source. Only a live source has the files behind the
+   * mappings; a snapshot tree answers EOPNOTSUPP (callers show "no symbols" and go on).
+   */
+  static async forProcess(procfs: Pick<ProcFs, 'kind' | 'root'>, pid: number, opts: Omit<SymbolOptions, 'fileRoot'> = {}): Promise<ProcessSymbols> {
+    if (procfs.kind !== 'linux') {
+      throw new ProcfsError('EOPNOTSUPP', `${pid}: symbols need a live process (this source is a ${procfs.kind})`, pid, 'map');
+    }
+    let text: string;
+    try {
+      text = readFileSync(join(procfs.root, String(pid), 'maps'), 'utf8');
+    } catch (err) {
+      throw fromSystemError(err, pid, 'map');
+    }
+    return ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: join(procfs.root, String(pid), 'root') });
+  }
+
+  /** The module whose mappings contain `addr`. */
+  moduleAt(addr: bigint): LoadedModule | undefined {
+    return this.modules.find((m) => m.ranges.some((r) => addr >= r.start && addr < r.end));
+  }
+
+  /** The function or object at an address, as `name` + `offset`; undefined outside any symbol. */
+  symbolAt(addr: bigint): SymbolHit | undefined {
+    const mod = this.moduleAt(addr);
+    if (!mod) return undefined;
+    const sym = symbolAtLinkAddress(mod.image.symbols, addr - mod.bias);
+    return sym && hit(sym, mod, addr - (sym.value + mod.bias));
+  }
+
+  /** `main+12`, `puts@plt`, or undefined when no symbol covers the address. */
+  describe(addr: bigint): string | undefined {
+    const h = this.symbolAt(addr);
+    if (!h) return undefined;
+    return h.offset === 0n ? h.name : `${h.name}+${h.offset}`;
+  }
+
+  /**
+   * The address of a name: the executable's own symbols first (so `main` and its static
+   * functions win), then each library's in load order; a global or weak definition beats a
+   * local one of the same name. GLIBC versioned names resolve by their plain name.
+   */
+  find(name: string): SymbolHit | undefined {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const mod of this.modules) {
+        const local = new Map<string, ElfSymbol>();
+        for (const s of mod.image.symbols) {
+          const prev = local.get(s.name);
+          if (!prev || better(s, prev)) local.set(s.name, s);
+        }
+        for (const [n, s] of local) if (!this.byName.has(n)) this.byName.set(n, hit(s, mod, 0n));
+      }
+    }
+    return this.byName.get(name);
+  }
+
+  /** As find(), or ENOENT naming the symbol. */
+  lookup(name: string): SymbolHit {
+    const h = this.find(name);
+    if (!h) throw new ProcfsError('ENOENT', `no symbol '${name}' in the executable or its libraries`);
+    return h;
+  }
+}
+
+function better(a: ElfSymbol, b: ElfSymbol): boolean {
+  const score = (s: ElfSymbol) => (s.kind === 'func' ? 4 : s.kind === 'ifunc' ? 2 : 0) + (s.binding === 'global' ? 1 : 0) + (s.table === 'plt' ? -8 : 0);
+  return score(a) > score(b);
+}
+
+function hit(s: ElfSymbol, mod: LoadedModule, offset: bigint): SymbolHit {
+  return { name: s.name, address: s.value + mod.bias, offset, size: s.size, kind: s.kind, module: mod.path };
+}

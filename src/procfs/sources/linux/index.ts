@@ -1,0 +1,239 @@
+/**
+ * The live Linux source: /proc read the BSD way. status, cmdline, file, map, etype and jail are
+ * synthesized here; ctl, mem, regs, fpregs, note, notepg and why go to LinuxControl (ptrace),
+ * loaded on first use so that a listing never loads koffi.
+ */
+import { closeSync, openSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { fromSystemError, ProcfsError } from '../../errors.js';
+import { formatJailNode, type JailDetailSource } from '../../jail.js';
+import { splitCmdline, type ListWants, type ProcessDescriber, type ProcessInfo } from '../../listing.js';
+import type { NodeName } from '../../node.js';
+import type { NodeOptions, ProcFs } from '../../source.js';
+import { formatStatus } from '../../status.js';
+import type { ControlNode, LinuxControl } from './control.js';
+import { jailAddresses } from './netns.js';
+import { ProcReader } from './read.js';
+import { bootTime, linuxStatus } from './synth-status.js';
+import { UtsResolver } from './uts.js';
+
+/** status.ts works on binary strings (one char per byte): a UTF-8 hostname goes in as its bytes. */
+function binaryName(name: string | null): string | null {
+  return name === null ? null : Buffer.from(name, 'utf8').toString('latin1');
+}
+
+const CONTROL: ReadonlySet<NodeName> = new Set<NodeName>(['ctl', 'mem', 'regs', 'fpregs', 'note', 'notepg', 'why']);
+
+function numericEntries(dir: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync(dir)) {
+    const c = name.charCodeAt(0);
+    if (c >= 0x30 && c <= 0x39) out.push(Number(name));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
+  readonly kind = 'linux' as const;
+  private readonly reader = new ProcReader();
+  private readonly uts: UtsResolver;
+  private btime: number | undefined;
+  private control: Promise<LinuxControl> | undefined;
+  /** The same, once loaded: the exit guard needs it synchronously. */
+  private loaded: LinuxControl | undefined;
+
+  constructor(readonly root = '/proc') {
+    this.uts = new UtsResolver(root);
+  }
+
+  private boot(): number {
+    return (this.btime ??= bootTime(this.root));
+  }
+
+  private dir(pid: number, tid?: number): string {
+    return tid === undefined || tid === pid ? `${this.root}/${pid}` : `${this.root}/${pid}/task/${tid}`;
+  }
+
+  async pids(): Promise<number[]> {
+    return numericEntries(this.root);
+  }
+
+  async threads(pid: number): Promise<number[]> {
+    try {
+      return numericEntries(`${this.root}/${pid}/task`);
+    } catch (err) {
+      throw fromSystemError(err, pid, 'task');
+    }
+  }
+
+  private controller(): Promise<LinuxControl> {
+    return (this.control ??= import('./control.js').then((m) => (this.loaded = new m.LinuxControl())));
+  }
+
+  /** The status of a process or thread, jail included (entering its namespace if not cached). */
+  async statusOf(pid: number, tid?: number): Promise<{ line: string; jid: number | null }> {
+    const { status } = linuxStatus(this.dir(pid, tid), tid ?? pid, this.reader, this.boot());
+    const jail = await this.uts.jailOf(pid);
+    status.jail = binaryName(jail.hostname);
+    return { line: formatStatus(status), jid: jail.jid };
+  }
+
+  async read(pid: number, node: NodeName, opts: NodeOptions = {}): Promise<Buffer> {
+    if (CONTROL.has(node)) return (await this.controller()).read(pid, node as ControlNode, opts);
+    const dir = this.dir(pid, opts.tid);
+    switch (node) {
+      case 'status':
+        return Buffer.from((await this.statusOf(pid, opts.tid)).line, 'latin1');
+      case 'jail':
+        return Buffer.from(formatJailNode(await this.uts.jailOf(pid)));
+      case 'cmdline':
+        return this.copy(`${dir}/cmdline`, pid, node);
+      case 'map':
+        return this.map(this.copy(`${dir}/maps`, pid, node));
+      case 'file':
+        try {
+          return Buffer.from(readlinkSync(`${dir}/exe`));
+        } catch (err) {
+          throw this.noLink(err, pid, node);
+        }
+      case 'etype':
+        return Buffer.from(this.etype(dir, pid));
+      default:
+        throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: not served by the live source`, pid, node);
+    }
+  }
+
+  async readInto(pid: number, node: NodeName, into: Uint8Array, opts: NodeOptions = {}): Promise<number> {
+    if (CONTROL.has(node)) return (await this.controller()).readInto(pid, node as ControlNode, into, opts);
+    const data = await this.read(pid, node, opts);
+    const n = Math.min(data.length, into.length);
+    into.set(data.subarray(0, n));
+    return n;
+  }
+
+  async write(pid: number, node: NodeName, data: string | Uint8Array, opts: NodeOptions = {}): Promise<number> {
+    if (CONTROL.has(node)) return (await this.controller()).write(pid, node as ControlNode, data, opts);
+    throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: read-only node`, pid, node);
+  }
+
+  async close(): Promise<void> {
+    if (this.control) await (await this.control).close();
+  }
+
+  /**
+   * The debugger's exit guard (src/debugger/guard.ts), synchronously: writes the breakpoint
+   * bytes back into `pid`, then detaches every target this source traces.
+   */
+  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[]): void {
+    if (restore.length > 0) {
+      // Plain fs calls, not mem.ts: loading koffi here would defeat the lazy import above.
+      let fd = -1;
+      try {
+        fd = openSync(`${this.root}/${pid}/mem`, 'r+');
+        for (const r of restore) writeSync(fd, Uint8Array.of(r.original), 0, 1, Number(r.addr));
+      } catch {
+        // Gone or unwritable: nothing left to restore.
+      } finally {
+        if (fd >= 0) closeSync(fd);
+      }
+    }
+    this.loaded?.releaseAllSync();
+  }
+
+  /** One pass of synchronous reads, then one setns pair per jail not seen before. */
+  async describe(pids: readonly number[], want: ListWants): Promise<ProcessInfo[]> {
+    const out: ProcessInfo[] = [];
+    const inodes: (number | null)[] = [];
+    const btime = this.boot();
+    for (const pid of pids) {
+      try {
+        const { status, state } = linuxStatus(`${this.root}/${pid}`, pid, this.reader, btime, want.wchan);
+        const inode = this.uts.inodeOf(pid);
+        const args = want.args ? this.args(pid) : null;
+        out.push({ pid, status, jid: null, state, args });
+        inodes.push(inode);
+      } catch (err) {
+        // Exited between readdir and now (or a thread group leader turned zombie mid-read).
+        if (err instanceof ProcfsError && err.code === 'ESRCH') continue;
+        throw err;
+      }
+    }
+    const gone = new Set<number>();
+    for (let i = 0; i < out.length; i++) {
+      const p = out[i]!;
+      const k = this.uts.known(inodes[i]!);
+      let name = k.hostname;
+      if (name === undefined) {
+        try {
+          name = await this.uts.hostname(inodes[i]!, p.pid);
+        } catch {
+          gone.add(p.pid);
+          continue;
+        }
+      }
+      p.jid = k.jid;
+      p.status.jail = binaryName(name);
+    }
+    return gone.size === 0 ? out : out.filter((p) => !gone.has(p.pid));
+  }
+
+  jailDetails(_jid: number | null, _hostname: string, firstPid: number): { ips: string[]; path: string | null } {
+    let path: string | null = null;
+    try {
+      path = readlinkSync(`${this.root}/${firstPid}/root`);
+    } catch {
+      /* gone or not ours to read: unknown */
+    }
+    return { ips: jailAddresses(firstPid, this.root), path };
+  }
+
+  /** TODO(map.ts): FreeBSD map lines from /proc/PID/maps once the map formatter lands. */
+  private map(maps: Buffer): Buffer {
+    return maps;
+  }
+
+  private args(pid: number): string[] {
+    try {
+      const { buf, len } = this.reader.read(`${this.root}/${pid}/cmdline`);
+      return splitCmdline(buf.subarray(0, len));
+    } catch (err) {
+      throw fromSystemError(err, pid, 'cmdline');
+    }
+  }
+
+  private copy(path: string, pid: number, node: NodeName): Buffer {
+    try {
+      const { buf, len } = this.reader.read(path);
+      return Buffer.from(buf.subarray(0, len));
+    } catch (err) {
+      throw fromSystemError(err, pid, node);
+    }
+  }
+
+  private noLink(err: unknown, pid: number, node: NodeName): ProcfsError {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A kernel thread has no executable; its /proc entry still exists.
+    if (code === 'ENOENT' && this.exists(pid)) return new ProcfsError('ENOENT', `${pid}/${node}: no executable (kernel thread?)`, pid, node);
+    return fromSystemError(err, pid, node);
+  }
+
+  private exists(pid: number): boolean {
+    try {
+      this.reader.readOnce(`${this.root}/${pid}/stat`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `Linux ELF64`/`Linux ELF32` from the executable's ELF class byte (FreeBSD names its ABI the same way). */
+  private etype(dir: string, pid: number): string {
+    let head: Buffer;
+    try {
+      head = this.reader.readOnce(`${dir}/exe`).buf;
+    } catch (err) {
+      throw this.noLink(err, pid, 'etype');
+    }
+    if (head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) return 'Linux unknown\n';
+    return head[4] === 1 ? 'Linux ELF32\n' : 'Linux ELF64\n';
+  }
+}

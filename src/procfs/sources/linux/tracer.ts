@@ -1,0 +1,553 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { ptrace as P, signal as S, wait as W } from '../../../../native/index.js';
+import { ctlPrecondition, type CtlWord, type TraceState } from '../../ctl.js';
+import { ProcfsError } from '../../errors.js';
+import { closeMem, openMem } from '../../mem.js';
+import { signalName } from '../../signals.js';
+import type { StopReason, Why } from '../../why.js';
+
+/**
+ * The ptrace engine under the `ctl` node, all-stop: when any thread stops, every other thread
+ * is interrupted and collected, so a stopped target is stopped whole; `run` resumes them all,
+ * `step` moves one. Stops that other threads report while being collected are remembered and
+ * handed out by later `wait`s (the next `run` does not resume; it lets `wait` report them).
+ *
+ * Every ptrace request is issued from the main JS thread (the tracer thread); waiting spins
+ * briefly with WNOHANG (a step takes tens of µs) and then blocks on a worker (native/wait.ts).
+ */
+const SIGTRAP = constants.signals.SIGTRAP;
+const SIGSTOP = constants.signals.SIGSTOP;
+const JOB_CONTROL = new Set([SIGSTOP, constants.signals.SIGTSTP, constants.signals.SIGTTIN, constants.signals.SIGTTOU]);
+const OPTIONS = P.PTRACE_O_TRACECLONE | P.PTRACE_O_TRACEEXEC;
+/** How long `wait` polls before it parks on a worker thread. */
+const SPIN_MS = 2;
+
+interface Thread {
+  readonly tid: number;
+  running: boolean;
+  /** A new clone: its first (PTRACE_EVENT_STOP) stop is bookkeeping, not news. */
+  fresh: boolean;
+}
+
+interface Pending {
+  readonly tid: number;
+  readonly why: Why & { state: 'stopped' };
+  /** The signal of a signal-delivery stop, re-delivered if we detach before reporting it. */
+  readonly sig: number;
+}
+
+type Mode = 'attach' | 'interrupt' | 'step' | 'run';
+
+interface Target {
+  readonly pid: number;
+  /** Its real parent is this process: leave its zombie for libuv to reap. */
+  readonly realChild: boolean;
+  /** It was in a job-control stop when attached: a plain detach leaves it so. */
+  readonly attachedStopped: boolean;
+  readonly threads: Map<number, Thread>;
+  why: Why;
+  /** Set once since the last resume: a real stop has been reported into `why`. */
+  haveStop: boolean;
+  mode: Mode;
+  /** `run` while stops were pending: nothing was resumed, `wait` reports the next one. */
+  virtualRun: boolean;
+  pending: Pending[];
+  lastTid: number;
+  ended: boolean;
+  detached: boolean;
+  memFd: number;
+}
+
+function readStatus(procRoot: string, pid: number): Map<string, string> | null {
+  try {
+    const m = new Map<string, string>();
+    for (const line of readFileSync(`${procRoot}/${pid}/status`, 'utf8').split('\n')) {
+      const i = line.indexOf(':');
+      if (i > 0) m.set(line.slice(0, i), line.slice(i + 1).trim());
+    }
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+function listTasks(procRoot: string, pid: number): number[] {
+  try {
+    return readdirSync(`${procRoot}/${pid}/task`).map(Number).sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+export class Tracer {
+  private readonly targets = new Map<number, Target>();
+  private readonly siginfo = Buffer.alloc(P.SIGINFO_SIZE);
+  private readonly siginfoView = new Int32Array(this.siginfo.buffer, this.siginfo.byteOffset, 32);
+  private readonly scratchRegs = Buffer.alloc(P.USER_REGS_SIZE);
+
+  constructor(private readonly procRoot = '/proc') {}
+
+  // ---- what the nodes ask -------------------------------------------------------------
+
+  /** The target's state as the ctl errno rules see it. */
+  state(pid: number): TraceState {
+    if (pid === process.pid) return 'self';
+    const t = this.live(pid);
+    if (t) {
+      if (t.ended) return 'exited';
+      return this.allStopped(t) ? 'trace-wait' : 'running';
+    }
+    const st = readStatus(this.procRoot, pid);
+    if (st && Number(st.get('TracerPid') ?? 0) !== 0) return 'other-tracer';
+    return 'untraced';
+  }
+
+  why(pid: number): Why {
+    const t = this.targets.get(pid);
+    if (t) return t.why;
+    if (!readStatus(this.procRoot, pid)) throw new ProcfsError('ESRCH', `no process ${pid}`, pid, 'why');
+    return { state: 'untraced' };
+  }
+
+  /** Traced thread ids, ascending; empty when pid is not traced by us. */
+  threads(pid: number): number[] {
+    const t = this.live(pid);
+    return t ? [...t.threads.keys()].sort((a, b) => a - b) : [];
+  }
+
+  isTraced(pid: number): boolean {
+    const t = this.live(pid);
+    return !!t && !t.ended;
+  }
+
+  /**
+   * The thread a per-thread node (regs, step) means: `tid` if given and traced, else the
+   * thread that last stopped, else the main thread. Throws EBUSY unless in trace-wait.
+   */
+  stoppedThread(pid: number, node: string, tid?: number): number {
+    const t = this.live(pid);
+    if (!t) throw new ProcfsError('EBUSY', `pid ${pid}: ${node}: not traced by this debugger (write attach, wait to ctl first)`, pid, node);
+    if (t.ended) throw this.exitedError(t, node);
+    if (!this.allStopped(t) || t.virtualRun) throw new ProcfsError('EBUSY', `pid ${pid}: ${node}: the target is running`, pid, node);
+    return this.pickThread(t, node, tid);
+  }
+
+  /** An open /proc/PID/mem of a traced target (kept open while traced), or undefined. */
+  memFd(pid: number): number | undefined {
+    const t = this.live(pid);
+    if (!t || t.ended) return undefined;
+    if (t.memFd < 0) t.memFd = openMem(this.procRoot, pid);
+    return t.memFd;
+  }
+
+  // ---- ctl ------------------------------------------------------------------------------
+
+  async ctl(pid: number, word: CtlWord, tid?: number): Promise<void> {
+    const t0 = this.live(pid);
+    const exitNote = t0?.ended ? this.exitNote(t0) : '';
+    const err = ctlPrecondition(word, this.state(pid), pid, exitNote);
+    if (err) throw err;
+    if (word.kind === 'signal') return this.signal(pid, word.signal.number);
+    switch (word.verb) {
+      case 'attach': return this.attach(pid);
+      case 'wait': return this.wait(pid);
+      case 'step': return this.step(this.live(pid)!, tid);
+      case 'run': return this.resume(this.live(pid)!, 0);
+      case 'interrupt': return this.interrupt(this.live(pid)!);
+      case 'detach': return this.detach(pid, false);
+      case 'detach-stopped': return this.detach(pid, true);
+    }
+  }
+
+  private attach(pid: number): void {
+    const st = readStatus(this.procRoot, pid);
+    if (!st) throw new ProcfsError('ESRCH', `no process ${pid}`, pid, 'ctl');
+    if (Number(st.get('Tgid')) === process.pid) throw new ProcfsError('EINVAL', `pid ${pid}: a process cannot attach to itself`, pid, 'ctl');
+    const state = (st.get('State') ?? '?')[0];
+    if (state === 'Z' || state === 'X') throw new ProcfsError('ESRCH', `pid ${pid}: process is a zombie (exited, not yet reaped)`, pid, 'ctl');
+    if (Number(st.get('Tgid')) !== pid) throw new ProcfsError('EINVAL', `pid ${pid} is a thread of ${st.get('Tgid')}: attach to the process`, pid, 'ctl');
+    if (Number(st.get('PPid')) === process.pid) {
+      // libuv reaps the children Node spawned with waitpid(pid) on every SIGCHLD, and for a
+      // traced child that call takes the ptrace stops too (Node then reports a bogus exit 0).
+      throw new ProcfsError(
+        'EINVAL',
+        `pid ${pid} is a child of this Node process: Node's child reaper would steal its ptrace stops; start it through an intermediate process (e.g. sh -c 'PROG & echo $!; wait')`,
+        pid,
+        'ctl',
+      );
+    }
+    const old = this.targets.get(pid);
+    if (old) this.forget(old);
+    const t: Target = {
+      pid,
+      realChild: Number(st.get('PPid')) === process.pid,
+      attachedStopped: state === 'T',
+      threads: new Map(),
+      why: { state: 'running' },
+      haveStop: false,
+      mode: 'attach',
+      virtualRun: false,
+      pending: [],
+      lastTid: pid,
+      ended: false,
+      detached: false,
+      memFd: -1,
+    };
+    // Threads may be created while we seize: list again until no new one appears.
+    for (let round = 0; round < 100; round++) {
+      const fresh = listTasks(this.procRoot, pid).filter((tid) => !t.threads.has(tid));
+      if (fresh.length === 0) break;
+      for (const tid of fresh) {
+        try {
+          P.seize(tid, OPTIONS);
+        } catch (e) {
+          if (e instanceof ProcfsError && e.code === 'ESRCH' && tid !== pid) continue; // exited meanwhile
+          for (const th of t.threads.values()) P.ptraceErrno(P.PTRACE_DETACH, th.tid);
+          throw this.attachError(pid, e);
+        }
+        t.threads.set(tid, { tid, running: true, fresh: false });
+        P.ptraceErrno(P.PTRACE_INTERRUPT, tid);
+      }
+    }
+    this.targets.set(pid, t);
+  }
+
+  private attachError(pid: number, e: unknown): ProcfsError {
+    if (!(e instanceof ProcfsError)) return new ProcfsError('EIO', `pid ${pid}: attach: ${String(e)}`, pid, 'ctl');
+    switch (e.code) {
+      case 'ESRCH': return new ProcfsError('ESRCH', `no process ${pid}`, pid, 'ctl');
+      case 'EPERM': {
+        const tracer = Number(readStatus(this.procRoot, pid)?.get('TracerPid') ?? 0);
+        if (tracer) return new ProcfsError('EBUSY', `pid ${pid}: already traced by pid ${tracer}`, pid, 'ctl');
+        return new ProcfsError('EPERM', `pid ${pid}: attach: permission denied`, pid, 'ctl');
+      }
+      default: return new ProcfsError(e.code, `pid ${pid}: attach: ${e.message}`, pid, 'ctl');
+    }
+  }
+
+  private async wait(pid: number): Promise<void> {
+    const t = this.live(pid);
+    if (!t) return this.waitUntraced(pid);
+    if (t.ended) return;
+    if (t.virtualRun) {
+      t.virtualRun = false;
+      const p = t.pending.shift();
+      if (p) {
+        t.why = p.why;
+        t.lastTid = p.tid;
+        t.haveStop = true;
+        return;
+      }
+    }
+    await this.waitUntil(() => t.ended || this.allStopped(t));
+    if (!t.ended && !t.haveStop) {
+      // Only our own interrupt stops came back: say why we stopped it.
+      const tid = t.threads.has(t.lastTid) ? t.lastTid : t.pid;
+      t.why = { state: 'stopped', tid, reason: t.mode === 'attach' ? 'attach' : 'interrupt' };
+      t.haveStop = true;
+    }
+  }
+
+  /** BSD's wait on a process we do not trace: sleep until it stops, then EBUSY (not ours). */
+  private async waitUntraced(pid: number): Promise<void> {
+    for (let ms = 1; ; ms = Math.min(ms * 2, 50)) {
+      const st = readStatus(this.procRoot, pid);
+      const s = st?.get('State')?.[0];
+      if (!st || s === 'Z' || s === 'X') throw new ProcfsError('ESRCH', `no process ${pid}`, pid, 'ctl');
+      if (s === 'T' || s === 't') {
+        throw new ProcfsError('EBUSY', `pid ${pid}: stopped, but not traced by this debugger`, pid, 'ctl');
+      }
+      await sleep(ms);
+    }
+  }
+
+  private step(t: Target, tid?: number): void {
+    const th = this.pickThread(t, 'ctl', tid);
+    this.beginResume(t, 'step');
+    t.lastTid = th;
+    this.guard(t, () => P.singleStep(th, 0));
+    t.threads.get(th)!.running = true;
+  }
+
+  /** `run` (sig 0) or a signal word in trace-wait: resume every thread; `sig` goes to the last stopped one. */
+  private resume(t: Target, sig: number): void {
+    if (t.pending.length > 0 && sig === 0) {
+      t.virtualRun = true;
+      t.why = { state: 'running' };
+      t.haveStop = false;
+      return;
+    }
+    this.beginResume(t, 'run');
+    for (const th of t.threads.values()) {
+      if (th.running) continue;
+      this.guard(t, () => P.cont(th.tid, th.tid === t.lastTid ? sig : 0));
+      th.running = true;
+      th.fresh = false;
+    }
+  }
+
+  private signal(pid: number, sig: number): void {
+    const t = this.live(pid);
+    if (t && !t.ended && this.allStopped(t) && !t.virtualRun) return this.resume(t, sig);
+    try {
+      S.kill(pid, sig);
+    } catch (e) {
+      if (e instanceof ProcfsError && e.code === 'ESRCH') throw new ProcfsError('ESRCH', `no process ${pid}`, pid, 'ctl');
+      if (e instanceof ProcfsError && e.code === 'EPERM') throw new ProcfsError('EPERM', `pid ${pid}: signal ${signalName(sig)}: permission denied`, pid, 'ctl');
+      throw e;
+    }
+  }
+
+  private interrupt(t: Target): void {
+    if (this.allStopped(t)) return;
+    t.mode = 'interrupt';
+    for (const th of t.threads.values()) if (th.running) P.ptraceErrno(P.PTRACE_INTERRUPT, th.tid);
+  }
+
+  private async detach(pid: number, leaveStopped: boolean): Promise<void> {
+    const t = this.live(pid);
+    if (!t) return; // not traced: BSD's detach is a no-op success
+    if (t.ended) return this.forget(t);
+    if (!this.allStopped(t)) {
+      t.mode = 'interrupt';
+      for (const th of t.threads.values()) if (th.running) P.ptraceErrno(P.PTRACE_INTERRUPT, th.tid);
+      await this.waitUntil(() => t.ended || this.allStopped(t));
+      if (t.ended) return this.forget(t);
+    }
+    this.release(t, leaveStopped);
+  }
+
+  /** Detach every thread of a stopped target; a pending SIGSTOP leaves it job-control stopped. */
+  private release(t: Target, leaveStopped: boolean): void {
+    // Queued now, dequeued after the detach: the group stops as if someone had sent it.
+    if (leaveStopped) S.kill(t.pid, SIGSTOP);
+    const undelivered = new Map<number, number>();
+    for (const p of t.pending) if (p.sig && !undelivered.has(p.tid)) undelivered.set(p.tid, p.sig);
+    for (const th of t.threads.values()) P.ptraceErrno(P.PTRACE_DETACH, th.tid, 0, undelivered.get(th.tid) ?? 0);
+    t.threads.clear();
+    t.pending = [];
+    t.detached = true;
+    t.why = { state: 'detached' };
+    if (t.memFd >= 0) closeMem(t.memFd);
+    t.memFd = -1;
+  }
+
+  /**
+   * Detaches everything now, synchronously (process 'exit' and signal handlers): running
+   * targets are interrupted and collected by polling, then released. Targets attached in a
+   * job-control stop stay stopped; the others run on.
+   */
+  releaseAllSync(): void {
+    for (const t of this.targets.values()) {
+      if (t.ended || t.detached) continue;
+      try {
+        for (const th of t.threads.values()) if (th.running) P.ptraceErrno(P.PTRACE_INTERRUPT, th.tid);
+        const until = Date.now() + 2000;
+        while (!t.ended && !this.allStopped(t) && Date.now() < until) {
+          if (this.pollTarget(t) === 0) sleepSync(1);
+        }
+        if (!t.ended) this.release(t, false);
+      } catch {
+        /* best effort: the process is exiting */
+      }
+    }
+    this.targets.clear();
+  }
+
+  // ---- events ---------------------------------------------------------------------------
+
+  private live(pid: number): Target | undefined {
+    const t = this.targets.get(pid);
+    return t && !t.detached ? t : undefined;
+  }
+
+  private forget(t: Target): void {
+    if (t.memFd >= 0) closeMem(t.memFd);
+    t.memFd = -1;
+    if (!t.ended && !t.detached) this.release(t, false);
+    this.targets.delete(t.pid);
+  }
+
+  private allStopped(t: Target): boolean {
+    for (const th of t.threads.values()) if (th.running) return false;
+    return true;
+  }
+
+  private pickThread(t: Target, node: string, tid?: number): number {
+    if (tid !== undefined) {
+      if (!t.threads.has(tid)) throw new ProcfsError('ESRCH', `pid ${t.pid} has no traced thread ${tid}`, t.pid, node);
+      return tid;
+    }
+    if (t.threads.has(t.lastTid)) return t.lastTid;
+    if (t.threads.has(t.pid)) return t.pid;
+    const first = t.threads.keys().next();
+    if (first.done) throw this.exitedError(t, node);
+    return first.value;
+  }
+
+  private beginResume(t: Target, mode: Mode): void {
+    t.mode = mode;
+    t.haveStop = false;
+    t.virtualRun = false;
+    t.why = { state: 'running' };
+  }
+
+  /** A ptrace resume that fails because the target died turns into "process N exited (...)". */
+  private guard(t: Target, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof ProcfsError && e.code === 'ESRCH') {
+        for (let i = 0; i < 200 && !t.ended; i++) if (this.pollTarget(t) === 0) sleepSync(1);
+        if (t.ended) throw this.exitedError(t, 'ctl');
+      }
+      throw e;
+    }
+  }
+
+  private exitNote(t: Target): string {
+    return t.why.state === 'exited' ? `code ${t.why.code}` : t.why.state === 'killed' ? `killed by ${t.why.signal}` : '';
+  }
+
+  private exitedError(t: Target, node: string): ProcfsError {
+    return new ProcfsError('ESRCH', `process ${t.pid} exited (${this.exitNote(t)})`, t.pid, node);
+  }
+
+  private async waitUntil(done: () => boolean): Promise<void> {
+    const spinUntil = performance.now() + SPIN_MS;
+    do {
+      this.pollAll();
+      if (done()) return;
+    } while (performance.now() < spinUntil);
+    // koffi's worker call does not keep Node's event loop alive; this timer does, so a CLI
+    // awaiting `wait` is not ended by an empty loop.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      await this.waitBlocking(done);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async waitBlocking(done: () => boolean): Promise<void> {
+    for (let idle = 0; ; ) {
+      const r = await W.waitAnyAsync();
+      const n = this.pollAll();
+      if (done()) return;
+      if (r === -10 && n === 0) throw new ProcfsError('ECHILD', 'wait: no traced process left to wait for');
+      // Woken by a child that is not ours (a zombie libuv has yet to reap): back off.
+      idle = n === 0 ? Math.min(idle + 1, 10) : 0;
+      if (idle) await sleep(idle);
+    }
+  }
+
+  private pollAll(): number {
+    let n = 0;
+    for (const t of this.targets.values()) if (!t.ended && !t.detached) n += this.pollTarget(t);
+    return n;
+  }
+
+  /** Consumes every event the target's threads have ready; returns how many. */
+  private pollTarget(t: Target): number {
+    let n = 0;
+    for (let again = true; again && !t.ended; ) {
+      again = false;
+      for (const th of t.threads.values()) {
+        const s = W.pollTid(th.tid, t.realChild && th.tid === t.pid);
+        if (s === W.NOTHING) continue;
+        n++;
+        again = true;
+        if (s === W.GONE) this.threadGone(t, th.tid, null);
+        else this.onStatus(t, th, s);
+        if (t.ended) break;
+      }
+    }
+    return n;
+  }
+
+  private threadGone(t: Target, tid: number, end: Why | null): void {
+    t.threads.delete(tid);
+    if (tid === t.pid || t.threads.size === 0) {
+      t.ended = true;
+      t.threads.clear();
+      t.pending = [];
+      t.why = end ?? { state: 'exited', code: 0 };
+      if (t.memFd >= 0) closeMem(t.memFd);
+      t.memFd = -1;
+    }
+  }
+
+  private onStatus(t: Target, th: Thread, s: number): void {
+    if (W.WIFEXITED(s)) return this.threadGone(t, th.tid, { state: 'exited', code: W.WEXITSTATUS(s) });
+    if (W.WIFSIGNALED(s)) return this.threadGone(t, th.tid, { state: 'killed', signal: signalName(W.WTERMSIG(s)) });
+    if (!W.WIFSTOPPED(s)) return;
+    th.running = false;
+    const sig = W.WSTOPSIG(s);
+    const event = W.WPTRACEEVENT(s);
+    let reason: StopReason | null = null;
+    let deliver = 0;
+    if (event === P.PTRACE_EVENT_STOP) {
+      if (JOB_CONTROL.has(sig)) reason = { reason: 'signal', signal: signalName(sig) };
+      else if (th.fresh) {
+        // A new thread's first stop: let it join the others.
+        th.fresh = false;
+        if (t.mode === 'run' && !t.haveStop) this.cont(t, th);
+        return;
+      } else return; // our own PTRACE_INTERRUPT: collected, not news
+    } else if (event === P.PTRACE_EVENT_CLONE) {
+      const newTid = P.getEventMsg(th.tid);
+      if (!t.threads.has(newTid)) t.threads.set(newTid, { tid: newTid, running: true, fresh: true });
+      if (t.mode === 'run' && !t.haveStop) return this.cont(t, th); // threads come and go while running
+      reason = { reason: 'clone', newTid };
+    } else if (event === P.PTRACE_EVENT_EXEC) {
+      // The exec'ing thread took over the leader's tid; every other thread is gone.
+      for (const tid of [...t.threads.keys()]) if (tid !== t.pid) t.threads.delete(tid);
+      if (!t.threads.has(t.pid)) t.threads.set(t.pid, { tid: t.pid, running: false, fresh: false });
+      th = t.threads.get(t.pid)!;
+      th.running = false;
+      reason = { reason: 'exec' };
+    } else if (event !== 0) {
+      return this.cont(t, th); // an event we did not ask for
+    } else if (sig === SIGTRAP) {
+      reason = this.classifyTrap(th.tid);
+      if (reason.reason === 'signal') deliver = sig;
+    } else {
+      reason = { reason: 'signal', signal: signalName(sig) };
+      deliver = sig;
+    }
+    const why = { state: 'stopped', tid: th.tid, ...reason } as Why & { state: 'stopped' };
+    if (t.haveStop) {
+      t.pending.push({ tid: th.tid, why, sig: deliver });
+      return;
+    }
+    t.why = why;
+    t.lastTid = th.tid;
+    t.haveStop = true;
+    // All-stop: everyone else stops too; their stops are collected by the same polling.
+    for (const other of t.threads.values()) if (other.running && !other.fresh) P.ptraceErrno(P.PTRACE_INTERRUPT, other.tid);
+  }
+
+  private cont(t: Target, th: Thread): void {
+    if (P.ptraceErrno(P.PTRACE_CONT, th.tid) === 0) th.running = true;
+  }
+
+  /** si_code tells a finished single step from an int3 from a SIGTRAP somebody sent. */
+  private classifyTrap(tid: number): StopReason {
+    try {
+      P.getSigInfo(tid, this.siginfo);
+    } catch {
+      return { reason: 'signal', signal: 'trap' };
+    }
+    const code = this.siginfoView[2]!;
+    if (code === P.TRAP_TRACE) return { reason: 'step' };
+    if (code === P.SI_KERNEL || code === P.TRAP_BRKPT || code === P.TRAP_HWBKPT) {
+      P.getRegs(tid, this.scratchRegs);
+      return { reason: 'trap', addr: this.scratchRegs.readBigUInt64LE(128) };
+    }
+    return { reason: 'signal', signal: 'trap' };
+  }
+}

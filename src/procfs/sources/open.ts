@@ -1,0 +1,17 @@
+import { existsSync, realpathSync } from 'node:fs';
+import type { ProcFs } from '../source.js';
+import { LinuxProcFs } from './linux/index.js';
+import { TreeProcFs } from './tree.js';
+
+/**
+ * The source behind `--proc-root DIR`: the live system when DIR is absent or is Linux's /proc
+ * (recognised by /proc/self/stat, which no tree has), otherwise a BSD-layout tree, checked to
+ * hold at least one PID/status so that a wrong directory fails at once with one clear line.
+ */
+export async function openProcFs(root?: string): Promise<ProcFs> {
+  if (root === undefined || root === '') return new LinuxProcFs('/proc');
+  if (existsSync(`${root}/self/stat`) && existsSync(`${root}/stat`)) {
+    return new LinuxProcFs(realpathSync(root));
+  }
+  return TreeProcFs.open(root);
+}

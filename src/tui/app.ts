@@ -1,0 +1,369 @@
+/**
+ * The terminal debugger: panes over a Session, single keys for the common commands, a command
+ * line over the engine's command table (src/debugger/commands.ts, shared with `pdbg script`).
+ *
+ * The target may run while the UI stays live: `continue` leaves its promise pending (the engine
+ * waits off the main thread), the status says "running", and `i`/Ctrl-C interrupts. Leaving —
+ * `q`, Ctrl-C while stopped, `detach`, or the terminal closing — lifts every breakpoint and
+ * detaches; the target runs on, or stays stopped if it was stopped when pdbg attached.
+ */
+import { appendFileSync, closeSync, openSync, readSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { ProcfsError } from '../procfs/errors.js';
+import { findCommand, helpLines, runCommandLine, splitCommandLine } from '../debugger/commands.js';
+import { describeStop, isGone, type StopEvent } from '../debugger/events.js';
+import { onInterrupt } from '../debugger/guard.js';
+import type { Session } from '../debugger/session.js';
+import { parseLength } from '../debugger/values.js';
+import { layout, type PaneName } from './layout.js';
+import { LineEditor } from './line-editor.js';
+import { formatBacktrace } from './panes/backtrace.js';
+import { formatDisasm } from './panes/disasm.js';
+import { formatHelpBar, KEY_HELP, type Mode } from './panes/help.js';
+import { bytesPerRow, formatMemory } from './panes/memory.js';
+import { formatRegisters } from './panes/registers.js';
+import { formatStatus } from './panes/status.js';
+import type { KeyEvent, Line, Terminal } from './terminal.js';
+import { DebugView } from './view.js';
+
+export interface TuiOptions {
+  readonly terminal: Terminal;
+  /** Target's command name and jail hostname for the status line. */
+  readonly command: string;
+  readonly jail: string;
+  /** Detach leaving the target stopped (it was stopped when pdbg attached). */
+  readonly leaveStopped?: boolean;
+  /** Append `key_ts render_ts` (ms since the epoch) per step here: the benchmark's hook (PDBG_TUI_TRACE). */
+  readonly trace?: string;
+  /** A file the target writes its output to (`pdbg debug`): new lines appear in the log pane. */
+  readonly targetOutput?: string;
+}
+
+const PANES: PaneName[] = ['status', 'disasm', 'memory', 'backtrace', 'regs', 'log', 'cmd', 'help', 'popup'];
+
+export class TuiApp {
+  private mode: Mode = 'normal';
+  private readonly editor = new LineEditor();
+  private readonly view: DebugView;
+  private readonly log: Line[] = [];
+  private popup: Line[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private running: Promise<void> | undefined;
+  private quitting = false;
+  private done!: () => void;
+  readonly finished: Promise<void>;
+  private outputPos = 0;
+  private outputTimer: NodeJS.Timeout | undefined;
+  private lastStop: StopEvent;
+
+  constructor(
+    private readonly s: Session,
+    private readonly o: TuiOptions,
+  ) {
+    this.view = new DebugView(s);
+    this.lastStop = s.lastStop;
+    this.finished = new Promise((res) => (this.done = res));
+  }
+
+  async start(): Promise<void> {
+    const t = this.o.terminal;
+    for (const p of PANES) t.pane(p);
+    this.place();
+    t.onKey((k) => this.key(k));
+    t.onResize(() => {
+      this.place();
+      this.enqueue(() => this.refresh());
+    });
+    t.onClose(() => void this.quit());
+    onInterrupt(() => this.key({ full: 'C-c' }));
+    this.s.onStop((ev) => (this.lastStop = ev));
+    if (this.o.targetOutput) {
+      this.outputTimer = setInterval(() => this.pollOutput(), 200);
+      this.outputTimer.unref();
+    }
+    await this.view.loadSymbols();
+    if (this.view.symbolsNote) this.say(this.view.symbolsNote, true);
+    this.say(`attached to ${this.s.pid}; ? for help`);
+    await this.refresh();
+  }
+
+  // ---- drawing ------------------------------------------------------------------------------
+
+  private place(): void {
+    const t = this.o.terminal;
+    const l = layout(t.cols, t.rows);
+    for (const p of PANES) t.pane(p).place(p === 'popup' && this.mode !== 'popup' ? { ...l.popup, height: 0 } : l[p]);
+  }
+
+  private sizes() {
+    const t = this.o.terminal;
+    const l = layout(t.cols, t.rows);
+    return { l, disRows: Math.max(1, l.disasm.height - 1), memRows: Math.max(1, l.memory.height - 1), bpr: bytesPerRow(l.memory.width) };
+  }
+
+  private async refresh(): Promise<void> {
+    const { disRows, memRows, bpr } = this.sizes();
+    try {
+      await this.view.refresh(disRows, memRows, bpr);
+    } catch (err) {
+      this.say((err as Error).message, true);
+    }
+    this.draw();
+  }
+
+  private draw(): void {
+    const t = this.o.terminal;
+    const { l } = this.sizes();
+    const v = this.view;
+    const state = this.s.state;
+    t.pane('status').setLines(formatStatus({
+      command: this.o.command,
+      pid: this.s.pid,
+      state,
+      jail: this.o.jail,
+      thread: this.s.current,
+      why: describeStop(this.lastStop, v.describe),
+    }));
+    const bps = new Set(this.s.state === 'detached' || this.s.state === 'exited' ? [] : this.s.breakpoints().map((b) => b.addr));
+    t.pane('disasm').setLines(formatDisasm({
+      lines: v.disasm,
+      pc: v.regs?.rip,
+      breakpoints: bps,
+      where: v.where,
+      ...(v.disasmNote ? { note: v.disasmNote } : {}),
+    }, l.disasm.height, l.disasm.width));
+    const label = `0x${v.memShown.toString(16)}${v.memAddr === undefined ? ' (rsp)' : ` (${v.memExpr})`}`;
+    t.pane('memory').setLines(formatMemory(v.memShown, v.memBytes, label, v.memError, l.memory.height, l.memory.width));
+    t.pane('backtrace').setLines(formatBacktrace(v.bt, l.backtrace.height, l.backtrace.width, v.symbols?.modules[0]?.path));
+    t.pane('regs').setLines(formatRegisters(v.regs, v.changed, l.regs.height, l.regs.width));
+    t.pane('log').setLines(this.log.slice(-l.log.height));
+    t.pane('cmd').setLines([this.commandLine(l.cmd.width)]);
+    t.pane('help').setLines([formatHelpBar(this.mode)]);
+    t.pane('popup').setLines(this.mode === 'popup' ? this.popup : []);
+    t.render();
+  }
+
+  private commandLine(width: number): Line {
+    if (this.mode !== 'command') return [{ text: '(pdbg) ', style: 'dim' }, { text: this.mode === 'normal' ? 'press : for a command' : '', style: 'dim' }];
+    const e = this.editor;
+    // Keep the cursor in view on a long line.
+    const room = Math.max(1, width - 8);
+    const from = Math.max(0, e.cursor - room + 1);
+    const text = e.text.slice(from);
+    const c = e.cursor - from;
+    return [{ text: '(pdbg) ' }, { text: text.slice(0, c) }, { text: text[c] ?? ' ', style: 'current' }, { text: text.slice(c + 1) }];
+  }
+
+  private say(text: string, error = false): void {
+    for (const line of text.split('\n')) this.log.push(error ? [{ text: line, style: 'error' }] : line);
+    if (this.log.length > 500) this.log.splice(0, this.log.length - 500);
+  }
+
+  /** Output longer than the log pane opens in a popup over the panes. */
+  private show(lines: readonly string[]): void {
+    const { l } = this.sizes();
+    if (lines.length <= l.log.height) {
+      for (const x of lines) this.say(x);
+      return;
+    }
+    this.popup = [[{ text: 'press any key to close'.padEnd(l.popup.width), style: 'title' }], ...lines];
+    this.mode = 'popup';
+    this.place();
+  }
+
+  // ---- keys ---------------------------------------------------------------------------------
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.queue = this.queue.then(fn).catch((err) => {
+      this.say((err as Error).message, true);
+      this.draw();
+    });
+  }
+
+  key(k: KeyEvent): void {
+    if (this.quitting) return;
+    const f = k.full;
+    if (this.mode === 'running') {
+      if (f === 'i' || f === 'C-c' || f === 'f6') void this.s.interrupt().catch((e) => this.say((e as Error).message, true));
+      else if (f === 'q' || f === 'f10') void this.quit();
+      return;
+    }
+    if (this.mode === 'popup') {
+      this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
+      this.place();
+      this.draw();
+      return;
+    }
+    if (this.mode === 'command') {
+      if (f === 'C-c') {
+        this.editor.start();
+        this.mode = 'normal';
+        this.draw();
+        return;
+      }
+      const r = this.editor.key(k);
+      if (r.kind === 'submit') {
+        this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
+        this.enqueue(() => this.command(r.line));
+      } else if (r.kind === 'cancel') this.mode = 'normal';
+      this.draw();
+      return;
+    }
+    if (f === 'q' || f === 'f10' || f === 'C-c') return void this.quit();
+    if (this.mode === 'gone') return;
+    const keyTs = performance.timeOrigin + performance.now();
+    switch (f) {
+      case 's':
+      case 'f7':
+        return this.enqueue(() => this.command('stepi', keyTs));
+      case 'c':
+      case 'f5':
+        return this.enqueue(() => this.command('continue'));
+      case ':':
+      case 'enter':
+      case 'return':
+        return this.openCommand('');
+      case 'b':
+      case 'f2':
+        return this.openCommand('break ');
+      case 'd':
+        return this.openCommand('delete ');
+      case 'x':
+        return this.openCommand('x ');
+      case '?':
+      case 'f1':
+        return this.show([...helpLines(), 'help  this text', 'quit  detach and leave (q)', ...KEY_HELP]);
+    }
+  }
+
+  private openCommand(initial: string): void {
+    this.editor.start(initial);
+    this.mode = 'command';
+    this.draw();
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  private async command(line: string, keyTs?: number): Promise<void> {
+    const [name, ...args] = splitCommandLine(line);
+    if (!name) return;
+    if (keyTs === undefined) this.say(`(pdbg) ${line}`);
+    switch (name) {
+      case 'q':
+      case 'quit':
+      case 'exit':
+      case 'detach':
+        return this.quit();
+      case 'help':
+      case 'h':
+        this.show([...helpLines(), 'help  this text', 'quit  detach and leave (q)', ...KEY_HELP]);
+        this.draw();
+        return;
+      case 'x':
+      case 'mem':
+      case 'examine':
+        return this.examine(args);
+    }
+    if (this.s.state !== 'stopped') throw new ProcfsError('ESRCH', `the target is ${this.s.state}`);
+    const c = findCommand(name);
+    if (c?.resumes) return this.resume(line);
+    this.view.keepForCompare();
+    const out = await runCommandLine(this.s, line);
+    if (out.stop && keyTs === undefined) this.say(out.lines.join('\n'));
+    else if (!out.stop) this.show(out.lines);
+    if (out.stop && isGone(out.stop)) this.mode = 'gone';
+    await this.refresh();
+    if (keyTs !== undefined && this.o.trace) {
+      appendFileSync(this.o.trace, `${keyTs.toFixed(3)} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`);
+    }
+  }
+
+  /** `x ADDR [LEN]`: points the memory pane at an address (`x rsp` or `x sp`: follow the stack again). */
+  private async examine(args: readonly string[]): Promise<void> {
+    if (args.length < 1 || args.length > 2) throw new ProcfsError('EINVAL', 'usage: x SYM|ADDR|REG [LEN]');
+    const a = args[0]!;
+    if (/^\$?(rsp|sp)$/i.test(a)) {
+      this.view.memAddr = undefined;
+      this.view.memExpr = 'rsp';
+    } else {
+      const reg = /^\$(\w+)$/.exec(a);
+      const addr = reg ? await this.s.reg(reg[1]!) : await this.s.resolve(a);
+      this.view.memAddr = addr;
+      this.view.memExpr = a;
+    }
+    if (args[1] !== undefined) this.view.memLen = parseLength(args[1], 65536);
+    const { memRows, bpr } = this.sizes();
+    const len = args[1] !== undefined ? this.view.memLen : memRows * bpr;
+    await this.view.refresh(this.sizes().disRows, Math.ceil(len / bpr), bpr);
+    this.say(`memory at ${this.view.describe(this.view.memShown)}${args[1] ? `, ${len} bytes` : ''}`);
+    this.draw();
+  }
+
+  /** Runs a resuming command without blocking keys; its stop ends the running mode. */
+  private async resume(line: string): Promise<void> {
+    this.view.keepForCompare();
+    this.mode = 'running';
+    const p = runCommandLine(this.s, line);
+    this.view.running();
+    this.draw();
+    this.running = p.then(
+      async (out) => {
+        this.running = undefined;
+        this.say(out.lines.join('\n'));
+        this.mode = out.stop && isGone(out.stop) ? 'gone' : this.s.state === 'stopped' ? 'normal' : 'gone';
+        if (!this.quitting) await this.refresh();
+      },
+      (err) => {
+        this.running = undefined;
+        this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
+        this.say((err as Error).message, true);
+        if (!this.quitting) this.draw();
+      },
+    );
+  }
+
+  // ---- leaving ------------------------------------------------------------------------------
+
+  async quit(): Promise<void> {
+    if (this.quitting) return;
+    this.quitting = true;
+    try {
+      if (this.s.state === 'running') {
+        await this.s.interrupt();
+        await this.running;
+      }
+      if (this.s.state === 'stopped') await this.s.detach(this.o.leaveStopped ? { leaveStopped: true } : {});
+    } catch (err) {
+      this.say((err as Error).message, true);
+    } finally {
+      onInterrupt(undefined);
+      if (this.outputTimer) clearInterval(this.outputTimer);
+      this.o.terminal.destroy();
+      this.done();
+    }
+  }
+
+  private pollOutput(): void {
+    const path = this.o.targetOutput!;
+    try {
+      const size = statSync(path).size;
+      if (size <= this.outputPos) return;
+      const fd = openSync(path, 'r');
+      const buf = Buffer.alloc(Math.min(size - this.outputPos, 65536));
+      const n = readSync(fd, buf, 0, buf.length, this.outputPos);
+      closeSync(fd);
+      this.outputPos += n;
+      for (const line of buf.subarray(0, n).toString('utf8').split('\n').filter(Boolean)) this.say(`> ${line}`);
+      if (!this.quitting) this.draw();
+    } catch {
+      // The file may not exist yet.
+    }
+  }
+}
+
+/** Runs the TUI over an attached session until the user leaves; the target is released by then. */
+export async function runTui(s: Session, o: TuiOptions): Promise<void> {
+  const app = new TuiApp(s, o);
+  await app.start();
+  await app.finished;
+}

@@ -1,0 +1,141 @@
+/**
+ * What the panes show, gathered from the engine after each stop: registers (and which changed),
+ * disassembly around the pc, a memory dump, a backtrace. A client of the Session only: it never
+ * touches ptrace or /proc itself.
+ */
+import { backtrace, type Backtrace } from '../debugger/backtrace.js';
+import { disassemble, disassembleAround, type DisasmLine } from '../debugger/disasm.js';
+import type { Registers, Session } from '../debugger/session.js';
+import { ProcessSymbols } from '../debugger/symbols/process-symbols.js';
+import { changedRegisters } from './panes/registers.js';
+
+/** The biggest function decoded whole (and cached) for the disassembly pane. */
+const WHOLE_FUNCTION_MAX = 16384;
+
+export class DebugView {
+  regs: Registers | undefined;
+  changed: Set<string> = new Set();
+  disasm: DisasmLine[] = [];
+  disasmNote: string | undefined;
+  /** Memory pane address; undefined = follow the stack pointer. */
+  memAddr: bigint | undefined;
+  memExpr = 'rsp';
+  memLen = 256;
+  memShown: bigint = 0n;
+  memBytes: Uint8Array | undefined;
+  memError: string | undefined;
+  bt: Backtrace | undefined;
+  symbols: ProcessSymbols | undefined;
+  symbolsNote: string | undefined;
+  private prev: Registers | undefined;
+  /** Decoded whole functions by start address: stepping inside one decodes nothing. */
+  private readonly fnCache = new Map<bigint, DisasmLine[]>();
+
+  constructor(private readonly s: Session) {}
+
+  /** Reloads symbols (after attach, exec, or when the pc is in a file not yet known). */
+  async loadSymbols(): Promise<void> {
+    try {
+      this.symbols = await ProcessSymbols.forProcess(this.s.fs, this.s.pid);
+      this.symbolsNote = undefined;
+    } catch (err) {
+      this.symbols = undefined;
+      this.symbolsNote = `no symbols: ${(err as Error).message}`;
+    }
+    this.fnCache.clear();
+  }
+
+  where = (addr: bigint): string | undefined => this.symbols?.describe(addr);
+
+  /** `0x… <main+4>`. */
+  describe = (addr: bigint): string => {
+    const w = this.where(addr);
+    return w ? `0x${addr.toString(16)} <${w}>` : `0x${addr.toString(16)}`;
+  };
+
+  /** The target runs: what was shown is stale. */
+  running(): void {
+    if (this.regs) this.prev = this.regs;
+    this.regs = undefined;
+    this.bt = undefined;
+    this.memBytes = undefined;
+    this.memError = undefined;
+    this.disasm = [];
+    this.disasmNote = 'target running';
+  }
+
+  /** Reads everything the panes show; `rows` = how many disassembly lines fit. */
+  async refresh(rows: number, memRows: number, bytesPerRow: number): Promise<void> {
+    if (this.s.state !== 'stopped') {
+      this.running();
+      this.disasmNote = `target ${this.s.state}`;
+      return;
+    }
+    const regs = await this.s.regs();
+    this.changed = changedRegisters(regs, this.prev ?? this.regs);
+    this.prev = undefined;
+    this.regs = regs;
+    const pc = regs.rip!;
+    if (this.symbols && !this.symbols.moduleAt(pc)) await this.loadSymbols();
+    await this.refreshDisasm(pc, rows);
+    await this.refreshMemory(memRows * bytesPerRow);
+    const read = (a: bigint, n: number) => this.s.readMem(a, n);
+    const symbolAt = this.symbols ? (a: bigint) => this.symbols!.symbolAt(a) : undefined;
+    this.bt = await backtrace({ rip: pc, rsp: regs.rsp!, rbp: regs.rbp! }, read, symbolAt ? { symbolAt, max: 32 } : { max: 32 }).catch(() => undefined);
+  }
+
+  /** Records the registers as "before" so the next refresh highlights what a command changed. */
+  keepForCompare(): void {
+    if (this.regs) this.prev = this.regs;
+  }
+
+  private async refreshDisasm(pc: bigint, rows: number): Promise<void> {
+    this.disasmNote = undefined;
+    const before = Math.max(1, Math.floor(rows / 3));
+    const fn = this.symbols?.symbolAt(pc);
+    try {
+      if (fn && fn.kind !== 'object' && fn.size > 0 && fn.size <= WHOLE_FUNCTION_MAX) {
+        let lines = this.fnCache.get(fn.address);
+        if (!lines) {
+          lines = disassemble(await this.s.readMem(fn.address, fn.size), fn.address, { symbolize: this.where });
+          this.fnCache.set(fn.address, lines);
+        }
+        const i = lines.findIndex((l) => l.address === pc);
+        if (i >= 0) {
+          let start = Math.max(0, i - before);
+          // Past the function's end, show the following code rather than leave rows empty.
+          if (lines.length - start < rows && i + rows - before > lines.length) start = Math.max(0, Math.min(start, lines.length - rows));
+          this.disasm = lines.slice(start, start + rows);
+          if (this.disasm.length < rows) {
+            const last = this.disasm[this.disasm.length - 1]!;
+            const next = last.address + BigInt(last.length);
+            const more = await this.s.readMem(next, (rows - this.disasm.length) * 15).catch(() => undefined);
+            if (more) this.disasm = [...this.disasm, ...disassemble(more, next, { max: rows - this.disasm.length, symbolize: this.where })];
+          }
+          return;
+        }
+      }
+      this.disasm = await disassembleAround((a, n) => this.s.readMem(a, n), pc, {
+        before,
+        after: rows - before,
+        symbolize: this.where,
+        ...(fn && fn.kind !== 'object' ? { functionStart: fn.address } : {}),
+      });
+    } catch (err) {
+      this.disasm = [];
+      this.disasmNote = `cannot read code at 0x${pc.toString(16)}: ${(err as Error).message}`;
+    }
+  }
+
+  private async refreshMemory(len: number): Promise<void> {
+    const addr = this.memAddr ?? this.regs?.rsp ?? 0n;
+    this.memShown = addr;
+    try {
+      this.memBytes = await this.s.readMem(addr, Math.max(16, len));
+      this.memError = undefined;
+    } catch (err) {
+      this.memBytes = undefined;
+      this.memError = (err as Error).message;
+    }
+  }
+}

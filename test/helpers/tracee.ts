@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { buildTarget } from './targets.js';
+
+/**
+ * Targets for ptrace tests, started through `sh -c 'PROG & echo $!; wait $!'` so that the
+ * traced process is NOT a child of the test's Node process: libuv reaps Node's children with
+ * waitpid(pid) on SIGCHLD, which would also take their ptrace stops. The shell stays the real
+ * parent (and reaps the target), `exited()` reports the target's exit code through it.
+ */
+export interface Tracee {
+  readonly pid: number;
+  readonly shell: ChildProcess;
+  stdout(): string;
+  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  exited(): Promise<number | null>;
+  kill(): void;
+}
+
+const live = new Set<Tracee>();
+
+export async function startTracee(name: string, args: string[] = []): Promise<Tracee> {
+  const path = buildTarget(name);
+  const quoted = [path, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const shell = spawn('sh', ['-c', `${quoted} & echo "pid $!"; wait $!`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  shell.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exit = new Promise<number | null>((res) => shell.on('exit', (code) => res(code)));
+  const waitFor = (re: RegExp, ms = 10_000) =>
+    new Promise<RegExpMatchArray>((res, rej) => {
+      const t0 = Date.now();
+      const tick = () => {
+        const m = out.match(re);
+        if (m) return res(m);
+        if (Date.now() - t0 > ms) return rej(new Error(`${name}: no ${re} in ${ms} ms; got ${JSON.stringify(out)}`));
+        setTimeout(tick, 5);
+      };
+      tick();
+    });
+  const pid = Number((await waitFor(/pid (\d+)\n/))[1]);
+  const t: Tracee = {
+    pid,
+    shell,
+    stdout: () => out,
+    waitFor,
+    exited: () => exit,
+    kill() {
+      for (const p of [pid, shell.pid!]) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      live.delete(t);
+    },
+  };
+  live.add(t);
+  return t;
+}
+
+export function killAllTracees(): void {
+  for (const t of [...live]) t.kill();
+}
