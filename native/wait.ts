@@ -120,7 +120,16 @@ export function waitAnyAsync(): Promise<number> {
   return anyPending;
 }
 
-/** Blocking consume of one tid's next event on the calling thread (cleanup paths only). */
+const schedYield = libc.func('int sched_yield(void)') as () => number;
+/** Gives the CPU away between polls, so a spinning tracer does not starve its tracee on a busy machine. */
+export function yieldCpu(): void {
+  schedYield();
+}
+
+/**
+ * Blocking consume of one tid's next event on the calling thread: for cleanup paths, and for a
+ * single step of an instruction that is not a system call (it cannot block, so neither do we).
+ */
 export function waitTidSync(tid: number): number {
   let r: number;
   do r = waitpidFn(tid, statusBuf, __WALL);

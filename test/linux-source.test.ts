@@ -102,6 +102,14 @@ describe.skipIf(!liveOk('live linux source'))('live linux source', () => {
     expect((await fs.read(t.pid, 'jail')).toString()).toBe('0 -\n');
   });
 
+  it('serves map as FreeBSD map lines covering the executable', async () => {
+    const { parseMap } = await import('../src/procfs/map.js');
+    const entries = parseMap((await fs.read(t.pid, 'map')).toString('latin1'));
+    const exe = readlinkSync(`/proc/${t.pid}/exe`);
+    expect(entries.length).toBe(readFileSync(`/proc/${t.pid}/maps`, 'utf8').trim().split('\n').length);
+    expect(entries.some((e) => e.path === exe)).toBe(true);
+  });
+
   it('serves a thread status under the task id and lists threads', async () => {
     expect(await fs.threads(t.pid)).toEqual([t.pid]);
     const s = parseStatusBytes(await fs.read(t.pid, 'status', { tid: t.pid }));

@@ -4,6 +4,8 @@
  *   break  a hot function called in a loop (noinline: it stays a function to break on)
  *   mem    a 64 MiB buffer filled with a pattern, then sleeps
  * Each mode prints one line on stdout when ready: `MODE PID ADDR [SIZE]`.
+ * It ends itself after ten minutes (SIGALRM) so that a bench killed with SIGKILL, which cannot
+ * clean up, leaves no busy loop behind; every sample uses a fresh target and takes seconds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@ __attribute__((noinline)) void hot_fn(void)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "step";
+
+	alarm(600);
 
 	if (strcmp(mode, "mem") == 0) {
 		size_t size = (size_t)64 << 20;

@@ -70,6 +70,8 @@ export type Leave = 'as-is' | 'running' | 'stopped';
 
 export interface DetachOptions {
   leave?: Leave;
+  /** Shorthand for `leave: 'stopped'`. */
+  leaveStopped?: boolean;
 }
 
 export type StopListener = (ev: StopEvent) => void;
@@ -100,6 +102,11 @@ export class Session {
   private readonly locator: Locator;
   private pendingSignal: string | undefined;
   private interrupting = false;
+  /** Found in a job-control stop: it must get a SIGCONT before it can run (see ensureRunnable). */
+  private jobStopped = false;
+  /** A SIGCONT we sent is on its way: its delivery stop (and a seized tracee's notice) are ours. */
+  private absorbCont = false;
+  private wasJobStopped = false;
   private unguard: (() => void) | undefined;
   private running: Promise<StopEvent> | undefined;
   /** How the exit guard releases this target (see Leave); clients set it to match their promise. */
@@ -128,7 +135,8 @@ export class Session {
       if (ev === 'resume') throw new ProcfsError('EIO', `pid ${pid}: unexpected stop on attach`, pid, 'ctl');
       if (isGone(ev)) throw gone(pid, ev);
       // A target found in a job-control stop reports that stop first: it is still just "attached".
-      s._last = ev.kind === 'signal' && JOB_CONTROL_STOPS.has(ev.signal) ? { kind: 'attached', tid: ev.tid, pc: ev.pc } : ev;
+      s.jobStopped = ev.kind === 'signal' && JOB_CONTROL_STOPS.has(ev.signal);
+      s._last = s.jobStopped && 'pc' in ev ? { kind: 'attached', tid: ev.tid, pc: ev.pc } : ev;
       s.pendingSignal = undefined;
     } catch (err) {
       s.releaseSync();
@@ -157,6 +165,8 @@ export class Session {
       const ev = await s.resume('run');
       if (ev.kind === 'exec') {
         s._last = ev;
+        // The stopper's SIGSTOP was ours, not the user's: a plain detach lets it run.
+        s.wasJobStopped = false;
         return s;
       }
       if (isGone(ev)) throw new ProcfsError('ENOENT', `cannot start ${argv[0]}: ${describeStop(ev)}`, pid);
@@ -378,7 +388,7 @@ export class Session {
 
   /** Lifts every breakpoint byte and releases the target: it runs on (or stays stopped, see Leave). */
   async detach(opts: DetachOptions = {}): Promise<void> {
-    const leave = opts.leave ?? 'as-is';
+    const leave = opts.leave ?? (opts.leaveStopped ? 'stopped' : 'as-is');
     if (this._state === 'exited' || this._state === 'detached') {
       this.finish();
       return;
@@ -392,7 +402,9 @@ export class Session {
       // A signal the target stopped on and nobody passed yet: queue it again so it is not lost.
       if (this.pendingSignal) await this.fs.write(this.pid, 'note', this.pendingSignal);
       this.pendingSignal = undefined;
-      await this.fs.write(this.pid, 'ctl', leave === 'stopped' ? 'detach-stopped' : 'detach');
+      // BSD: a job-control stop from before the attach stays (we lifted it to run the target).
+      const stopped = leave === 'stopped' || (leave === 'as-is' && this.wasJobStopped);
+      await this.fs.write(this.pid, 'ctl', stopped ? 'detach-stopped' : 'detach');
       if (leave === 'running') await this.fs.write(this.pid, 'note', 'cont');
       this._state = 'detached';
       this.emit({ kind: 'detached' });
@@ -478,6 +490,7 @@ export class Session {
     }
     this.onBreakpoint.delete(tid);
     this.pendingSignal = undefined;
+    if (this.jobStopped) await this.ensureRunnable();
     await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
     await this.fs.write(this.pid, 'ctl', 'wait');
     return this.afterStep(slot, quiet);
@@ -489,6 +502,7 @@ export class Session {
     const addr = BigInt(at);
     this.onBreakpoint.delete(slot.tid);
     this.pendingSignal = undefined;
+    if (this.jobStopped) await this.ensureRunnable();
     await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
     try {
       await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
@@ -523,6 +537,7 @@ export class Session {
   /** Resumes every thread with `word` (`run` or a signal name) until a stop worth reporting. */
   private async resume(word: string): Promise<StopEvent> {
     this.pendingSignal = undefined;
+    if (this.jobStopped) await this.ensureRunnable();
     // Threads sitting on a breakpoint must execute the original instruction first.
     for (const tid of [...this.onBreakpoint]) {
       const slot = this.slot(tid);
@@ -559,6 +574,19 @@ export class Session {
       this.running = undefined;
       this.interrupting = false;
     }
+  }
+
+  /**
+   * A target attached in a job-control stop does not run under PTRACE_SEIZE, whatever we
+   * resume it with: the kernel re-traps it until the stop ends. So before its first resume it
+   * gets a SIGCONT (like `fg`); the stops that brings (the seize notice, the SIGCONT's delivery)
+   * come before any instruction runs, and are absorbed. Detaching puts the stop back.
+   */
+  private async ensureRunnable(): Promise<void> {
+    this.jobStopped = false;
+    this.wasJobStopped = true;
+    this.absorbCont = true;
+    await this.fs.write(this.pid, 'note', 'cont');
   }
 
   /** Reads `why` after a `wait` and turns it into an event ('resume': nothing to report). */
@@ -603,6 +631,7 @@ export class Session {
       case 'attach':
         return { kind: this.interrupting ? 'interrupted' : 'attached', tid: w.tid, pc: await pcOf() };
       case 'interrupt':
+        if (this.absorbCont && !this.interrupting) return 'resume';
         return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
       case 'step':
         return { kind: 'step', tid: w.tid, pc: await pcOf() };
@@ -613,6 +642,10 @@ export class Session {
         this.locator.invalidate();
         return { kind: 'exec', tid: w.tid, pc: await pcOf() };
       case 'signal':
+        if (w.signal === 'cont' && this.absorbCont) {
+          this.absorbCont = false;
+          return 'resume';
+        }
         if (w.signal === 'stop' && this.interrupting) return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
         if (!SIGNALS_NOT_PASSED.has(w.signal)) this.pendingSignal = w.signal;
         return { kind: 'signal', tid: w.tid, signal: w.signal, pc: await pcOf() };

@@ -75,7 +75,7 @@ async function describeThroughNodes(fs: ProcFs, pids: readonly number[], want: L
     try {
       const status = parseStatusBytes(await fs.read(pid, 'status'));
       let jid: number | null = status.jail === null ? 0 : null;
-      if (want.jid) {
+      if (want.jid && jid === null) {
         try {
           jid = parseJailNode((await fs.read(pid, 'jail')).toString('utf8')).jid;
         } catch (err) {

@@ -8,7 +8,9 @@
  *   `0x400000 0x45c000 74 0 0xffffff0003b0c8a0 r-x 2 1 0x0 COW NC vnode /usr/sbin/httpd`
  * (addresses `0x%lx`, counts in pages, obj the kernel address of the VM object (`%p`: `0` for
  * NULL), flags `0x%x`, COW/NCOW, NC/NNC, path `-` for none). Newer kernels append two fields for
- * swap accounting, `CH uid` or `NCH -1`; both shapes are read.
+ * swap accounting, `CH uid` or `NCH -1`; both shapes are read (so a 13-field path that itself
+ * ends in ` CH 5` reads as the 15-field shape: the format's own ambiguity, as paths are not
+ * escaped).
  *
  * pdbg's live `map` node serves the 13-field line built from Linux's maps (mapNodeFromLinux).
  * What Linux does not have, pdbg writes as:

@@ -9,6 +9,8 @@ import { errnoName, ProcfsError } from './errors.js';
  * Writes go through /proc/PID/mem too: the kernel writes read-only text with FOLL_FORCE
  * (copy-on-write), which is how breakpoints are planted; process_vm_writev cannot.
  */
+const VM_READ_MIN = 64 * 1024;
+
 export function hexAddr(addr: bigint): string {
   return `0x${addr.toString(16)}`;
 }
@@ -30,7 +32,7 @@ export function openMem(procRoot: string, pid: number): number {
     return openSync(`${procRoot}/${pid}/mem`, 'r+');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ProcfsError('ESRCH', `no process ${pid}`, pid, 'mem');
+    if (code === 'ENOENT' || code === 'ESRCH') throw new ProcfsError('ESRCH', `no process ${pid}`, pid, 'mem');
     if (code === 'EACCES' || code === 'EPERM') throw new ProcfsError('EPERM', `pid ${pid}: mem: permission denied`, pid, 'mem');
     throw new ProcfsError(code ?? 'EIO', `pid ${pid}: mem: ${(e as Error).message}`, pid, 'mem');
   }
@@ -49,6 +51,12 @@ export function closeMem(fd: number): void {
  * unmapped. Unmapped first byte → EIO naming the address.
  */
 export function readMem(fd: number, pid: number, addr: bigint, into: Uint8Array, length = into.byteLength): number {
+  // Big reads: process_vm_readv (measured ~2-9 GB/s at 1 MiB against ~1 for pread); small
+  // ones, and anything it refuses, through /proc/PID/mem.
+  if (length >= VM_READ_MIN) {
+    const r = sys.vmRead(pid, into, length, addr);
+    if (r > 0) return r;
+  }
   let done = 0;
   while (done < length) {
     const view = done === 0 ? into : into.subarray(done);

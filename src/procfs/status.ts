@@ -13,7 +13,9 @@
  * The trailing newline: formatStatus always ends the line with "\n", as every kernel does;
  * parseStatus accepts the line with or without it (one "\n" is dropped, nothing else).
  * "Valid" means what a kernel writes: canonical decimals (no leading zeros, no "+", no "-0"),
- * usec 0–999999 unpadded, single spaces.
+ * usec 0–999999 unpadded, single spaces, a raw comm of at most MAXCOMLEN (16) bytes. Two
+ * ambiguities are the formats' own: a jail literally named `-` reads as "not jailed", and a
+ * FreeBSD 4 comm that happens to be a valid escape (`sh`) reads as FreeBSD 5–7 (same text).
  */
 import { ParseError } from './errors.js';
 import { binaryFromBytes, bytesFromBinary, escapeComm, textFromBinary, unescapeComm } from './escape.js';
@@ -193,20 +195,23 @@ function fail(field: string, problem: string, token?: string): never {
   throw new ParseError(field, msg);
 }
 
-/** A canonical decimal (what `%d` prints), or NaN. At most 15 digits: always a safe integer. */
-function decimal(t: string): number {
-  const n = t.length;
-  if (n === 0 || n > 16) return NaN;
-  let i = 0;
+/**
+ * The canonical decimal (what `%d` prints) in t[from, to), or NaN. At most 15 digits: always a
+ * safe integer. Ranges instead of slices: the parser allocates little per token.
+ */
+function decimal(t: string, from = 0, to = t.length): number {
+  const n = to - from;
+  if (n <= 0 || n > 16) return NaN;
+  let i = from;
   let neg = false;
-  if (t.charCodeAt(0) === 45) {
+  if (t.charCodeAt(i) === 45) {
     if (n === 1) return NaN;
     neg = true;
-    i = 1;
+    i++;
   }
-  if (t.charCodeAt(i) === 48 && (n > i + 1 || neg)) return NaN; // leading zero, "-0"
+  if (t.charCodeAt(i) === 48 && (to > i + 1 || neg)) return NaN; // leading zero, "-0"
   let v = 0;
-  for (; i < n; i++) {
+  for (; i < to; i++) {
     const dgt = t.charCodeAt(i) - 48;
     if (dgt < 0 || dgt > 9) return NaN;
     v = v * 10 + dgt;
@@ -250,8 +255,8 @@ function checkTimeval(field: string, tok: string, sec: number, usec: number): Ti
 function timeval(t: string[], i: number, field: string): Timeval {
   const tok = need(t, i, field);
   const comma = tok.indexOf(',');
-  const sec = comma < 0 ? NaN : decimal(tok.slice(0, comma));
-  const usec = comma < 0 ? NaN : decimal(tok.slice(comma + 1));
+  const sec = comma < 0 ? NaN : decimal(tok, 0, comma);
+  const usec = comma < 0 ? NaN : decimal(tok, comma + 1);
   if (sec !== sec || usec !== usec) fail(field, 'is not a time sec,usec', tok);
   return checkTimeval(field, tok, sec, usec);
 }
@@ -260,8 +265,8 @@ function timeval(t: string[], i: number, field: string): Timeval {
 function devPair(tok: string): [number, number] | null {
   const comma = tok.indexOf(',');
   if (comma < 0) return null;
-  const a = decimal(tok.slice(0, comma));
-  const b = decimal(tok.slice(comma + 1));
+  const a = decimal(tok, 0, comma);
+  const b = decimal(tok, comma + 1);
   return a === a && b === b ? [a, b] : null;
 }
 
@@ -284,16 +289,20 @@ function flagsOf(tok: string): ProcStatus['flags'] | null {
   }
 }
 
-/** A comma list of at least `min` decimals, named field by field (`names[i]`, then `rest`). */
+/** A comma list of decimals, at least one per name; errors name the element (`names[i]`, then `rest`). */
 function intList(tok: string, names: string[], rest: string): number[] {
-  const parts = tok.split(',');
-  const out = new Array<number>(parts.length);
-  for (let i = 0; i < parts.length; i++) {
-    const v = decimal(parts[i]!);
-    if (v !== v) fail(names[i] ?? rest, 'is not a number', parts[i]!);
-    out[i] = v;
+  const out: number[] = [];
+  let from = 0;
+  for (;;) {
+    let to = tok.indexOf(',', from);
+    if (to < 0) to = tok.length;
+    const v = decimal(tok, from, to);
+    if (v !== v) fail(names[out.length] ?? rest, 'is not a number', tok.slice(from, to));
+    out.push(v);
+    if (to === tok.length) break;
+    from = to + 1;
   }
-  if (parts.length < names.length) fail(names[parts.length]!, 'is missing', tok);
+  if (out.length < names.length) fail(names[out.length]!, 'is missing', tok);
   return out;
 }
 

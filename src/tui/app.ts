@@ -31,8 +31,6 @@ export interface TuiOptions {
   /** Target's command name and jail hostname for the status line. */
   readonly command: string;
   readonly jail: string;
-  /** Detach leaving the target stopped (it was stopped when pdbg attached). */
-  readonly leaveStopped?: boolean;
   /** Append `key_ts render_ts` (ms since the epoch) per step here: the benchmark's hook (PDBG_TUI_TRACE). */
   readonly trace?: string;
   /** A file the target writes its output to (`pdbg debug`): new lines appear in the log pane. */
@@ -221,7 +219,6 @@ export class TuiApp {
         return this.enqueue(() => this.command('continue'));
       case ':':
       case 'enter':
-      case 'return':
         return this.openCommand('');
       case 'b':
       case 'f2':
@@ -332,7 +329,7 @@ export class TuiApp {
         await this.s.interrupt();
         await this.running;
       }
-      if (this.s.state === 'stopped') await this.s.detach(this.o.leaveStopped ? { leaveStopped: true } : {});
+      if (this.s.state === 'stopped') await this.s.detach();
     } catch (err) {
       this.say((err as Error).message, true);
     } finally {

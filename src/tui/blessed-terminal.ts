@@ -115,7 +115,10 @@ export function openBlessedTerminal(opts: BlessedOptions = {}): Terminal {
     },
     onKey(fn) {
       screen.on('keypress', (ch: string | undefined, key: { full?: string; name?: string } | undefined) => {
-        const full = key?.full ?? key?.name ?? ch ?? '';
+        let full = key?.full ?? key?.name ?? ch ?? '';
+        // blessed reports a CR twice, as `enter` and then `return`: keep one. LF is Enter too.
+        if (full === 'return') return;
+        if (full === 'linefeed') full = 'enter';
         fn(ch !== undefined && ch.length === 1 && ch >= ' ' && ch !== '\x7f' ? { ch, full } : { full } as KeyEvent);
       });
     },

@@ -30,8 +30,7 @@ export class LineEditor {
 
   key(k: KeyEvent): EditResult {
     switch (k.full) {
-      case 'enter':
-      case 'return': {
+      case 'enter': {
         const line = this.text;
         if (line.trim() && this.history[this.history.length - 1] !== line) {
           this.history.push(line);

@@ -9,7 +9,7 @@ export interface TargetInfo {
   readonly command: string;
   /** Jail hostname, `-` when not jailed or unknown. */
   readonly jail: string;
-  /** In a job-control stop (state T) right now: pdbg then leaves it stopped when it detaches. */
+  /** In a job-control stop (state T) right now (detach keeps such a stop, as BSD's does). */
   readonly stopped: boolean;
 }
 

@@ -47,8 +47,6 @@ export interface Terminal {
   readonly cols: number;
   readonly rows: number;
   pane(name: string): Pane;
-  /** Shows the cursor at a cell (the command line), or hides it. */
-  cursor(at: { row: number; col: number } | undefined): void;
   onKey(fn: (key: KeyEvent) => void): void;
   onResize(fn: () => void): void;
   /** Called when the terminal goes away (input closed). */

@@ -1,5 +1,5 @@
 /* Target for the ctl/mem/regs/note tests.
- *   ctltarget spin   print "ready PID &magic magic &go", spin forever; SIGUSR1 prints "usr1 MAGIC"
+ *   ctltarget spin   print "ready PID &magic magic &go &big", spin forever; SIGUSR1 prints "usr1 MAGIC"
  *   ctltarget raise  spin until `go` is set (through mem), raise(SIGUSR1), then exit(3)
  */
 #define _GNU_SOURCE
@@ -12,6 +12,7 @@
 volatile unsigned long magic = 0x1122334455667788UL;
 volatile int go = 0;
 volatile unsigned long counter = 0;
+char big[2 << 20]; /* 2 MiB of bss for mem throughput */
 
 static void on_usr1(int sig) {
   char line[64];
@@ -23,7 +24,8 @@ static void on_usr1(int sig) {
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "spin";
   signal(SIGUSR1, on_usr1);
-  printf("ready %d %p 0x%lx %p\n", getpid(), (void *)&magic, magic, (void *)&go);
+  memset(big, 1, sizeof big);
+  printf("ready %d %p 0x%lx %p %p\n", getpid(), (void *)&magic, magic, (void *)&go, (void *)big);
   fflush(stdout);
   if (strcmp(mode, "raise") == 0) {
     while (!go) counter++;

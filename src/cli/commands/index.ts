@@ -1,8 +1,20 @@
 import type { CommandModule } from 'yargs';
+import { attachCommand } from './attach.js';
+import { ctlCommand } from './ctl.js';
+import { detachCommand } from './detach.js';
+import { debugCommand } from './debug.js';
 import { jlsCommand } from './jls.js';
+import { memCommand } from './mem.js';
+import { noteCommand } from './note.js';
+import { notepgCommand } from './notepg.js';
 import { psCommand } from './ps.js';
+import { regsCommand } from './regs.js';
+import { runCommand } from './run.js';
+import { scriptCommand } from './script.js';
 import { snapshotCommand } from './snapshot.js';
+import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
+import { stepCommand } from './step.js';
 
 /**
  * Every `pdbg` subcommand, one module each in this folder. Help and dispatch come from this
@@ -14,4 +26,16 @@ export const commands: CommandModule<any, any>[] = [
   jlsCommand,
   statusCommand,
   snapshotCommand,
+  attachCommand,
+  debugCommand,
+  startCommand,
+  ctlCommand,
+  stepCommand,
+  runCommand,
+  regsCommand,
+  memCommand,
+  noteCommand,
+  notepgCommand,
+  detachCommand,
+  scriptCommand,
 ];

@@ -2,7 +2,7 @@
  * A directory tree in the BSD layout (ROOT/PID/status, cmdline, map, file, …): a `pdbg snapshot`
  * or a real BSD /proc copied or mounted. Read-only: every write is EROFS, as on a read-only mount.
  */
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromSystemError, ParseError, ProcfsError } from '../errors.js';
 import { parseJailNode, type JailDetailSource } from '../jail.js';
@@ -112,8 +112,10 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
           this.buf.copy(bigger);
           this.buf = bigger;
         }
-        const n = readSync(fd, this.buf, len, Math.min(this.buf.length - len, length - len), offset + len);
-        if (n === 0 || len + n >= length) return len + n;
+        const want = Math.min(this.buf.length - len, length - len);
+        const n = readSync(fd, this.buf, len, want, offset + len);
+        // A short read of a regular file is its end: saves the read that would return 0.
+        if (n < want || len + n >= length) return len + n;
         len += n;
       }
     } catch (err) {
@@ -165,13 +167,15 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
         if (err instanceof ParseError) throw new ParseError(err.field, `${this.root}/${pid}/status: ${err.message}`, err.input);
         throw err;
       }
+      // Host processes are jid 0 by their status line alone; only jailed ones need the node,
+      // and existsSync first because a throwing open costs more than the read (BSD trees lack it).
       let jid: number | null = status.jail === null ? 0 : null;
-      if (want.jid) {
+      const jailPath = `${this.root}/${pid}/jail`;
+      if (want.jid && jid === null && existsSync(jailPath)) {
         try {
-          const len = this.readShared(`${this.root}/${pid}/jail`, pid, 'jail');
-          jid = parseJailNode(this.buf.toString('utf8', 0, len)).jid;
+          jid = parseJailNode(this.buf.toString('utf8', 0, this.readShared(jailPath, pid, 'jail'))).jid;
         } catch (err) {
-          if (!(err instanceof ProcfsError)) throw err;
+          if (!(err instanceof ProcfsError) && !(err instanceof ParseError)) throw err;
         }
       }
       let args: string[] | null = null;

@@ -7,6 +7,7 @@ import { closeSync, openSync, readdirSync, readlinkSync, writeSync } from 'node:
 import { fromSystemError, ProcfsError } from '../../errors.js';
 import { formatJailNode, type JailDetailSource } from '../../jail.js';
 import { splitCmdline, type ListWants, type ProcessDescriber, type ProcessInfo } from '../../listing.js';
+import { mapNodeFromLinux } from '../../map.js';
 import type { NodeName } from '../../node.js';
 import type { NodeOptions, ProcFs } from '../../source.js';
 import { formatStatus } from '../../status.js';
@@ -186,9 +187,9 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
     return { ips: jailAddresses(firstPid, this.root), path };
   }
 
-  /** TODO(map.ts): FreeBSD map lines from /proc/PID/maps once the map formatter lands. */
+  /** FreeBSD map lines built from /proc/PID/maps (map.ts). */
   private map(maps: Buffer): Buffer {
-    return maps;
+    return Buffer.from(mapNodeFromLinux(maps.toString('latin1')), 'latin1');
   }
 
   private args(pid: number): string[] {

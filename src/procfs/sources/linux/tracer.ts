@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { ptrace as P, signal as S, wait as W } from '../../../../native/index.js';
 import { ctlPrecondition, type CtlWord, type TraceState } from '../../ctl.js';
 import { ProcfsError } from '../../errors.js';
-import { closeMem, openMem } from '../../mem.js';
+import { closeMem, openMem, readMem } from '../../mem.js';
 import { signalName } from '../../signals.js';
 import type { StopReason, Why } from '../../why.js';
 
@@ -57,6 +57,8 @@ interface Target {
   ended: boolean;
   detached: boolean;
   memFd: number;
+  /** The thread `step` resumed is on an instruction that is not a system call. */
+  stepCannotBlock: boolean;
 }
 
 function readStatus(procRoot: string, pid: number): Map<string, string> | null {
@@ -88,6 +90,7 @@ export class Tracer {
   private readonly siginfo = Buffer.alloc(P.SIGINFO_SIZE);
   private readonly siginfoView = new Int32Array(this.siginfo.buffer, this.siginfo.byteOffset, 32);
   private readonly scratchRegs = Buffer.alloc(P.USER_REGS_SIZE);
+  private readonly insn = Buffer.alloc(2);
 
   constructor(private readonly procRoot = '/proc') {}
 
@@ -196,6 +199,7 @@ export class Tracer {
       ended: false,
       detached: false,
       memFd: -1,
+      stepCannotBlock: false,
     };
     // Threads may be created while we seize: list again until no new one appears.
     for (let round = 0; round < 100; round++) {
@@ -243,6 +247,15 @@ export class Tracer {
         return;
       }
     }
+    if (t.mode === 'step' && t.stepCannotBlock) {
+      t.stepCannotBlock = false;
+      const th = t.threads.get(t.lastTid);
+      if (th?.running) {
+        const s = W.waitTidSync(th.tid);
+        if (s === W.GONE) this.threadGone(t, th.tid, null);
+        else if (s !== W.NOTHING) this.onStatus(t, th, s);
+      }
+    }
     await this.waitUntil(() => t.ended || this.allStopped(t));
     if (!t.ended && !t.haveStop) {
       // Only our own interrupt stops came back: say why we stopped it.
@@ -269,8 +282,28 @@ export class Tracer {
     const th = this.pickThread(t, 'ctl', tid);
     this.beginResume(t, 'step');
     t.lastTid = th;
+    t.stepCannotBlock = this.stepCannotBlock(t, th);
     this.guard(t, () => P.singleStep(th, 0));
     t.threads.get(th)!.running = true;
+  }
+
+  /**
+   * A single step finishes in microseconds unless the instruction is a system call (which may
+   * block for ever: a read on an empty pipe). For the others `wait` can block in waitpid like
+   * a C debugger does, instead of spinning against the tracee for the CPU.
+   */
+  private stepCannotBlock(t: Target, tid: number): boolean {
+    if (t.realChild) return false;
+    try {
+      P.getRegs(tid, this.scratchRegs);
+      const fd = this.memFd(t.pid);
+      if (fd === undefined) return false;
+      if (readMem(fd, t.pid, this.scratchRegs.readBigUInt64LE(128), this.insn, 2) !== 2) return false;
+    } catch {
+      return false;
+    }
+    const [a, b] = [this.insn[0], this.insn[1]];
+    return !((a === 0x0f && (b === 0x05 || b === 0x34)) || (a === 0xcd && b === 0x80));
   }
 
   /** `run` (sig 0) or a signal word in trace-wait: resume every thread; `sig` goes to the last stopped one. */
@@ -345,6 +378,7 @@ export class Tracer {
     for (const t of this.targets.values()) {
       if (t.ended || t.detached) continue;
       try {
+        t.mode = 'interrupt';
         for (const th of t.threads.values()) if (th.running) P.ptraceErrno(P.PTRACE_INTERRUPT, th.tid);
         const until = Date.now() + 2000;
         while (!t.ended && !this.allStopped(t) && Date.now() < until) {
@@ -419,10 +453,12 @@ export class Tracer {
 
   private async waitUntil(done: () => boolean): Promise<void> {
     const spinUntil = performance.now() + SPIN_MS;
-    do {
+    for (;;) {
       this.pollAll();
       if (done()) return;
-    } while (performance.now() < spinUntil);
+      if (performance.now() >= spinUntil) break;
+      W.yieldCpu();
+    }
     // koffi's worker call does not keep Node's event loop alive; this timer does, so a CLI
     // awaiting `wait` is not ended by an empty loop.
     const keepAlive = setInterval(() => {}, 1 << 30);
@@ -497,6 +533,10 @@ export class Tracer {
         th.fresh = false;
         if (t.mode === 'run' && !t.haveStop) this.cont(t, th);
         return;
+      } else if (t.mode === 'run' && !t.haveStop) {
+        // Not ours: PTRACE_SEIZE's notice that a group stop ended (SIGCONT), taken on the way
+        // back to user mode before anything ran. Each thread gets one; the run goes on.
+        return this.cont(t, th);
       } else return; // our own PTRACE_INTERRUPT: collected, not news
     } else if (event === P.PTRACE_EVENT_CLONE) {
       const newTid = P.getEventMsg(th.tid);

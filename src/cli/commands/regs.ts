@@ -1,0 +1,44 @@
+import type { Argv, CommandModule } from 'yargs';
+import { cliAssignments, cliPid } from '../addr.js';
+import { printJson, printLine } from '../output.js';
+
+interface RegsArgs {
+  'proc-root'?: string;
+  pid?: number;
+  set?: (string | number)[];
+  tid?: number;
+  json?: boolean;
+}
+
+/** `pdbg regs PID [--set REG=VALUE…]`: the registers by name (edits first); left stopped. */
+export const regsCommand: CommandModule<object, RegsArgs> = {
+  command: 'regs <pid>',
+  describe: 'show (and --set) the registers of a process, leaving it stopped',
+  builder: (y: Argv) =>
+    y
+      .positional('pid', { type: 'number', describe: 'process id' })
+      .option('set', { type: 'string', array: true, describe: 'REG=VALUE (decimal or 0x-hex), repeatable' })
+      .option('tid', { type: 'number', describe: 'thread (default: the main thread)' })
+      .option('json', { type: 'boolean', describe: 'print {pid, tid, regs}' }) as unknown as Argv<RegsArgs>,
+  handler: async (argv) => {
+    const pid = cliPid(argv.pid);
+    const sets = cliAssignments(argv.set ?? []);
+    const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
+    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const { withTarget } = await import('../../debugger/oneshot.js');
+    const { findCommand } = await import('../../debugger/commands.js');
+    const fs = await openProcFs(argv['proc-root']);
+    try {
+      await withTarget(fs, pid, 'stopped', async (s) => {
+        if (tid !== undefined) await s.select(tid);
+        for (const { name, value } of sets) await s.setReg(name, value);
+        await s.loadSymbols();
+        const out = await findCommand('regs')!.run(s, []);
+        if (argv.json) printJson({ pid, ...(out.data as object) });
+        else printLine(out.lines.join('\n'));
+      });
+    } finally {
+      await fs.close();
+    }
+  },
+};

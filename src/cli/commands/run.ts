@@ -1,0 +1,47 @@
+import type { Argv, CommandModule } from 'yargs';
+import { cliPid, cliWhere } from '../addr.js';
+import { printJson, printLine } from '../output.js';
+
+interface RunArgs {
+  'proc-root'?: string;
+  pid?: number;
+  until?: string;
+  json?: boolean;
+}
+
+/**
+ * `pdbg run PID [--until ADDR|SYMBOL]`: like gdb's continue. Resumes the process and waits for
+ * its next stop (the --until address, a signal) and leaves it stopped there, or reports its
+ * exit. Killed meanwhile (SIGTERM, Ctrl-C), pdbg lifts its breakpoint and lets the target run on.
+ */
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <pid>',
+  describe: 'resume a process until it stops (or --until an address/symbol) or exits',
+  builder: (y: Argv) =>
+    y
+      .positional('pid', { type: 'number', describe: 'process id' })
+      .option('until', { type: 'string', describe: 'stop at this address or symbol (a temporary breakpoint)' })
+      .option('json', { type: 'boolean', describe: 'print the stop as an object' }) as unknown as Argv<RunArgs>,
+  handler: async (argv) => {
+    const pid = cliPid(argv.pid);
+    const until = argv.until === undefined ? undefined : cliWhere(argv.until);
+    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const { withTarget } = await import('../../debugger/oneshot.js');
+    const { stopData } = await import('../../debugger/commands.js');
+    const { describeStop } = await import('../../debugger/events.js');
+    const fs = await openProcFs(argv['proc-root']);
+    try {
+      await withTarget(fs, pid, 'stopped', async (s) => {
+        // Interrupted while it runs, the target goes on running: that is what was asked of it.
+        s.onRelease = 'running';
+        const ev = until === undefined ? await s.cont() : await s.runUntil(until);
+        s.onRelease = 'stopped';
+        await s.loadSymbols();
+        if (argv.json) printJson({ pid, ...stopData(s, ev) });
+        else printLine(describeStop(ev, (pc) => s.describe(pc)));
+      });
+    } finally {
+      await fs.close();
+    }
+  },
+};

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { cliPid } from '../addr.js';
+import { UsageError } from '../errors.js';
+import { printJson, printLine } from '../output.js';
+
+interface ScriptArgs {
+  'proc-root'?: string;
+  pid?: number;
+  file?: string;
+  json?: boolean;
+}
+
+/**
+ * `pdbg script PID FILE|-`: many debugger commands in one session, breakpoints included (gdb's
+ * batch mode). Each command is echoed as `(pdbg) CMD` followed by its result; the first error
+ * stops the script naming its line. At the end the target is left stopped with no breakpoint
+ * in it (unless the script detached).
+ */
+export const scriptCommand: CommandModule<object, ScriptArgs> = {
+  command: 'script <pid> <file>',
+  describe: 'run debugger commands from a file (- for stdin) in one session',
+  builder: (y: Argv) =>
+    y
+      .positional('pid', { type: 'number', describe: 'process id' })
+      .positional('file', { type: 'string', describe: 'script file, or - for stdin' })
+      .option('json', { type: 'boolean', describe: 'print an array of {line, command, output, result}' })
+      .epilog('Commands: break tbreak delete breakpoints step stepi continue until signal regs set x write threads thread note detach help') as unknown as Argv<ScriptArgs>,
+  handler: async (argv) => {
+    const pid = cliPid(argv.pid);
+    const file = String(argv.file);
+    let text: string;
+    try {
+      text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read script ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const { withTarget } = await import('../../debugger/oneshot.js');
+    const { runScript } = await import('../../debugger/script.js');
+    const fs = await openProcFs(argv['proc-root']);
+    try {
+      await withTarget(fs, pid, 'stopped', async (s) => {
+        await s.loadSymbols();
+        const steps = await runScript(s, text, (step) => {
+          if (argv.json) return;
+          printLine(`(pdbg) ${step.text}`);
+          if (step.output.lines.length) printLine(step.output.lines.join('\n'));
+        });
+        if (argv.json) printJson(steps.map((st) => ({ line: st.line, command: st.text, output: st.output.lines, result: st.output.data })));
+      });
+    } finally {
+      await fs.close();
+    }
+  },
+};

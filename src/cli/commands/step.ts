@@ -1,0 +1,46 @@
+import type { Argv, CommandModule } from 'yargs';
+import { cliCount, cliPid } from '../addr.js';
+import { printJson, printLine } from '../output.js';
+
+interface StepArgs {
+  'proc-root'?: string;
+  pid?: number;
+  count?: number;
+  tid?: number;
+  json?: boolean;
+}
+
+/** `pdbg step PID [-n N]`: N instructions of one thread, then left stopped (no breakpoints). */
+export const stepCommand: CommandModule<object, StepArgs> = {
+  command: 'step <pid>',
+  describe: 'execute N instructions of a stopped process and leave it stopped',
+  builder: (y: Argv) =>
+    y
+      .positional('pid', { type: 'number', describe: 'process id' })
+      .option('count', { alias: 'n', type: 'number', default: 1, describe: 'instructions to execute' })
+      .option('tid', { type: 'number', describe: 'thread to step (default: the main thread)' })
+      .option('json', { type: 'boolean', describe: 'print the stop as an object' }) as unknown as Argv<StepArgs>,
+  handler: async (argv) => {
+    const pid = cliPid(argv.pid);
+    const n = cliCount(argv.count ?? 1);
+    const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
+    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const { withTarget } = await import('../../debugger/oneshot.js');
+    const { gone } = await import('../../debugger/session.js');
+    const { stopData } = await import('../../debugger/commands.js');
+    const { describeStop, isGone } = await import('../../debugger/events.js');
+    const fs = await openProcFs(argv['proc-root']);
+    try {
+      await withTarget(fs, pid, 'stopped', async (s) => {
+        if (tid !== undefined) await s.select(tid);
+        const ev = await s.stepN(n);
+        if (isGone(ev)) throw gone(pid, ev);
+        await s.loadSymbols();
+        if (argv.json) printJson({ pid, ...stopData(s, ev) });
+        else printLine(describeStop(ev, (pc) => s.describe(pc)));
+      });
+    } finally {
+      await fs.close();
+    }
+  },
+};

@@ -1,0 +1,398 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
+import { layout, type PaneName } from '../src/tui/layout.js';
+import { LineEditor } from '../src/tui/line-editor.js';
+import { bytesPerRow, formatMemory } from '../src/tui/panes/memory.js';
+import { changedRegisters, formatRegisters } from '../src/tui/panes/registers.js';
+import { formatDisasm } from '../src/tui/panes/disasm.js';
+import { spanText } from '../src/tui/terminal.js';
+import { pdbg, pdbgBin, isCleanError } from './helpers/cli.js';
+import { liveOk } from './helpers/root.js';
+import { buildTarget, killAll, procState, startTarget, type Target } from './helpers/targets.js';
+import { killAllTmux, startInTmux, type TmuxPane } from './helpers/tmux.js';
+
+afterAll(() => {
+  killAllTmux();
+  killAll();
+});
+
+describe('layout', () => {
+  it.each([[80, 24], [100, 30], [200, 60], [60, 20]])('%ix%i: panes inside the screen, none overlapping', (cols, rows) => {
+    const l = layout(cols, rows);
+    const names = (Object.keys(l) as PaneName[]).filter((n) => n !== 'popup');
+    const cells = new Set<string>();
+    for (const n of names) {
+      const r = l[n];
+      expect(r.left + r.width, n).toBeLessThanOrEqual(cols);
+      expect(r.top + r.height, n).toBeLessThanOrEqual(rows);
+      for (let y = r.top; y < r.top + r.height; y++) {
+        for (let x = r.left; x < r.left + r.width; x++) {
+          expect(cells.has(`${x},${y}`), `${n} overlaps at ${x},${y}`).toBe(false);
+          cells.add(`${x},${y}`);
+        }
+      }
+    }
+    expect(cells.size).toBe(cols * rows);
+  });
+
+  it('80x24 has room for the 17 general registers and 8 instructions', () => {
+    const l = layout(80, 24);
+    expect(l.regs.height - 1).toBeGreaterThanOrEqual(17);
+    expect(l.disasm.height - 1).toBeGreaterThanOrEqual(8);
+    expect(bytesPerRow(l.memory.width)).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('command line editor', () => {
+  const type = (e: LineEditor, s: string) => [...s].forEach((ch) => e.key({ ch, full: ch }));
+  it('edits, submits, and walks the history keeping the draft', () => {
+    const e = new LineEditor();
+    e.start('break ');
+    type(e, 'main');
+    expect(e.key({ full: 'enter' })).toEqual({ kind: 'submit', line: 'break main' });
+    e.start();
+    type(e, 'stepi 3');
+    e.key({ full: 'enter' });
+    e.start();
+    type(e, 'x 0x');
+    e.key({ full: 'up' });
+    expect(e.text).toBe('stepi 3');
+    e.key({ full: 'up' });
+    expect(e.text).toBe('break main');
+    e.key({ full: 'up' });
+    expect(e.text).toBe('break main');
+    e.key({ full: 'down' });
+    e.key({ full: 'down' });
+    expect(e.text).toBe('x 0x');
+    e.key({ full: 'left' });
+    e.key({ full: 'backspace' });
+    expect(e.text).toBe('x x');
+    expect(e.key({ full: 'escape' })).toEqual({ kind: 'cancel' });
+    expect(e.text).toBe('');
+    expect(e.entries()).toEqual(['break main', 'stepi 3']);
+  });
+});
+
+describe('pane formatting', () => {
+  it('marks changed registers and only those', () => {
+    const before = { rip: 1n, rsp: 2n, rax: 3n };
+    const now = { rip: 5n, rsp: 2n, rax: 4n };
+    const ch = changedRegisters(now, before);
+    expect([...ch].sort()).toEqual(['rax', 'rip']);
+    const text = formatRegisters(now, ch, 10, 28).map(spanText);
+    expect(text.find((l) => l.includes('rip'))).toMatch(/^\*rip\s+0x0+5$/);
+    expect(text.find((l) => l.includes('rsp'))).toMatch(/^ rsp\s+0x0+2$/);
+    expect(changedRegisters(now, undefined).size).toBe(0);
+  });
+
+  it('dumps memory as hex and ASCII rows at the address', () => {
+    const bytes = Buffer.from('Hello, pdbg!\x00\x01\x02\x03', 'latin1');
+    const rows = formatMemory(0x1000n, bytes, '0x1000', undefined, 5, 52).map(spanText);
+    expect(rows[1]).toBe('0x000000001000: 48 65 6c 6c 6f 2c 20 70 Hello, p');
+    expect(rows[2]).toBe('0x000000001008: 64 62 67 21 00 01 02 03 dbg!....');
+    expect(formatMemory(0n, undefined, 'x', 'EIO at 0x0', 5, 52).map(spanText)[1]).toBe('EIO at 0x0');
+  });
+
+  it('marks the pc and breakpoints in the disassembly', () => {
+    const lines = [
+      { address: 0x10n, length: 1, bytes: '55', text: 'push   %rbp' },
+      { address: 0x11n, length: 3, bytes: '48 89 e5', text: 'mov    %rsp,%rbp' },
+    ];
+    const out = formatDisasm({ lines, pc: 0x11n, breakpoints: new Set([0x10n]), where: (a) => (a === 0x10n ? 'f' : `f+${a - 0x10n}`) }, 5, 60).map(spanText);
+    expect(out[0]).toMatch(/^disassembly\s+f/);
+    expect(out[1]).toMatch(/^b   0x10 <\+0>\s+push %rbp/);
+    expect(out[2]).toMatch(/^ => 0x11 <\+1>\s+mov %rsp,%rbp/);
+  });
+});
+
+describe('pdbg attach/debug without a terminal', () => {
+  it('bad input and a pipe are one clean line each', () => {
+    expect(isCleanError(pdbg(['attach', 'abc']))).toBe(true);
+    const noTty = pdbg(['attach', String(process.pid)]);
+    expect(isCleanError(noTty)).toBe(true);
+    expect(noTty.stderr).toMatch(/terminal/);
+    expect(isCleanError(pdbg(['debug']))).toBe(true);
+  });
+});
+
+// ---- live, in tmux ----------------------------------------------------------------------------
+
+const tmuxOk = spawnSync('tmux', ['-V']).status === 0;
+
+/** The screen's register pane value for a register (`*` = changed). */
+function screenReg(screen: string, name: string): { value: bigint; changed: boolean } | undefined {
+  const m = new RegExp(`(\\*| )${name}\\s+(0x[0-9a-f]{16})`).exec(screen);
+  return m ? { value: BigInt(m[2]!), changed: m[1] === '*' } : undefined;
+}
+
+function waitState(pid: number, want: (s: string) => boolean, ms = 5000): Promise<string> {
+  return new Promise((res, rej) => {
+    const t0 = Date.now();
+    const tick = () => {
+      const s = procState(pid).state;
+      if (want(s)) return res(s);
+      if (Date.now() - t0 > ms) return rej(new Error(`pid ${pid}: state ${s} after ${ms} ms`));
+      setTimeout(tick, 20);
+    };
+    tick();
+  });
+}
+
+/** The target's tick counter, read from outside (root reads any process's memory). */
+function ticks(pid: number, addr: bigint): bigint {
+  const fd = execFileSync('dd', [`if=/proc/${pid}/mem`, 'bs=1', `skip=${addr}`, 'count=8', 'status=none'], { encoding: 'buffer' });
+  return fd.readBigUInt64LE(0);
+}
+
+function textBytes(pid: number, addr: bigint, n: number): string {
+  return execFileSync('dd', [`if=/proc/${pid}/mem`, 'bs=1', `skip=${addr}`, `count=${n}`, 'status=none'], { encoding: 'buffer' }).toString('hex');
+}
+
+async function runsOn(pid: number, counter: bigint): Promise<void> {
+  const a = ticks(pid, counter);
+  const t0 = Date.now();
+  while (ticks(pid, counter) === a) {
+    if (Date.now() - t0 > 5000) throw new Error(`pid ${pid} does not run: tick counter stuck at ${a}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function attachIn(t: Target, opts: { term?: string; cols?: number; rows?: number; env?: Record<string, string> } = {}): { pane: TmuxPane; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'pdbg-tui-'));
+  const stderr = join(dir, 'stderr');
+  // stderr to a file: anything blessed or pdbg prints outside the screen is checked too.
+  const pane = startInTmux(['sh', '-c', `exec node ${pdbgBin} attach ${t.pid} 2>${stderr}`], opts);
+  return { pane, stderr };
+}
+
+const ATTACHED = (s: string) => /\bstopped\b/.test(s) && /registers/.test(s) && /rip\s+0x/.test(s);
+const TERMINFO_NOISE = /Setulc|Error on|terminfo|tput|stack\.push/i;
+
+describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real terminal (tmux)', () => {
+  let target: Target | undefined;
+  afterEach(() => {
+    killAllTmux();
+    target?.kill();
+    target = undefined;
+  });
+
+  async function start(): Promise<{ t: Target; syms: ProcessSymbols; counter: bigint; tick: bigint }> {
+    const t = startTarget('tuitarget');
+    target = t;
+    await t.waitFor(/ready/);
+    const syms = await ProcessSymbols.forProcess({ kind: 'linux', root: '/proc' }, t.pid);
+    return { t, syms, counter: syms.lookup('tui_ticks').address, tick: syms.lookup('tui_tick').address };
+  }
+
+  it('shows the rip pdbg regs reports, x shows what pdbg mem reads, s steps, a breakpoint stops there, q leaves it unmodified', async () => {
+    const { t, syms, counter, tick } = await start();
+    const tickBytes = textBytes(t.pid, tick, 16);
+    process.kill(t.pid, 'SIGSTOP');
+    await waitState(t.pid, (s) => s === 'T');
+    const regs = JSON.parse(pdbg(['regs', '--json', String(t.pid)]).stdout) as { regs: Record<string, string> };
+    const rip = BigInt(regs.regs.rip!);
+    const rsp = BigInt(regs.regs.rsp!);
+    const mem = JSON.parse(pdbg(['mem', '--json', String(t.pid), `0x${rsp.toString(16)}`, '32']).stdout) as { bytes: string };
+
+    const { pane, stderr } = attachIn(t);
+    let screen = await pane.waitFor(ATTACHED);
+    expect(screen).toContain(`pid ${t.pid}`);
+    expect(screen).toContain('tuitarget');
+    expect(screenReg(screen, 'rip')?.value).toBe(rip);
+    expect(screenReg(screen, 'rsp')?.value).toBe(rsp);
+
+    // x at the stack pointer: the pane's bytes are pdbg mem's.
+    pane.keys('x');
+    pane.keys(`0x${rsp.toString(16)} 32`, true);
+    pane.keys('Enter');
+    screen = await pane.waitFor(new RegExp(`memory 0x${rsp.toString(16)}`));
+    const rows = [...screen.matchAll(/^0x([0-9a-f]{12}): ((?:[0-9a-f]{2} ){7}[0-9a-f]{2})/gm)];
+    const shown = rows.filter((r) => BigInt(`0x${r[1]}`) >= rsp).map((r) => r[2]!.replace(/ /g, '')).join('');
+    expect(shown.length).toBeGreaterThanOrEqual(32);
+    expect(shown.slice(0, 64)).toBe(mem.bytes.slice(0, 64));
+
+    // One step: rip changes and is marked changed.
+    pane.keys('s');
+    screen = await pane.waitFor((s) => /stepped to/.test(s) && screenReg(s, 'rip')?.value !== rip);
+    expect(screenReg(screen, 'rip')?.changed).toBe(true);
+
+    // A breakpoint on a symbol: continue stops exactly there.
+    pane.keys('b');
+    pane.keys('tui_tick', true);
+    pane.keys('Enter');
+    await pane.waitFor(/breakpoint 1 at 0x[0-9a-f]+ <tui_tick>/);
+    pane.keys('c');
+    screen = await pane.waitFor(/breakpoint 1 at 0x[0-9a-f]+ <tui_tick> \(thread/);
+    expect(screenReg(screen, 'rip')?.value).toBe(tick);
+    expect(screen).toMatch(new RegExp(`^b=> 0x${tick.toString(16)} <\\+0>`, 'm'));
+    expect(screen).toMatch(/#0 0x[0-9a-f]+ tui_tick\s*\n.*#1 0x[0-9a-f]+ main\+\d+/);
+    expect(syms.describe(tick)).toBe('tui_tick');
+
+    pane.keys('q');
+    await pane.waitFor(() => !pane.alive());
+    expect(procState(t.pid).tracerPid).toBe(0);
+    expect(textBytes(t.pid, tick, 16)).toBe(tickBytes);
+    process.kill(t.pid, 'SIGCONT');
+    await runsOn(t.pid, counter);
+    expect(readFileSync(stderr, 'utf8')).toBe('');
+  });
+
+  it('continue keeps the UI live: status says running, i interrupts, Ctrl-C then detaches', async () => {
+    const { t, counter, tick } = await start();
+    const tickBytes = textBytes(t.pid, tick, 16);
+    const { pane } = attachIn(t);
+    await pane.waitFor(ATTACHED);
+    pane.keys(':');
+    pane.keys('break tui_tick', true);
+    pane.keys('Enter');
+    await pane.waitFor(/breakpoint 1 at/);
+    pane.keys(':');
+    pane.keys('delete 1', true);
+    pane.keys('Enter');
+    await pane.waitFor(/deleted breakpoint 1/);
+    pane.keys('c');
+    await pane.waitFor(/ running /);
+    // The target really runs meanwhile, and the screen still answers keys.
+    await runsOn(t.pid, counter);
+    pane.keys('i');
+    const screen = await pane.waitFor(/interrupted at 0x[0-9a-f]+/);
+    expect(screen).toMatch(/ stopped /);
+    pane.keys('C-c');
+    await pane.waitFor(() => !pane.alive());
+    expect(procState(t.pid).tracerPid).toBe(0);
+    await runsOn(t.pid, counter);
+    expect(textBytes(t.pid, tick, 16)).toBe(tickBytes);
+  });
+
+  it('a closed terminal (SIGHUP) lifts the breakpoint and lets the target run on', async () => {
+    const { t, counter, tick } = await start();
+    const tickBytes = textBytes(t.pid, tick, 16);
+    const { pane } = attachIn(t);
+    await pane.waitFor(ATTACHED);
+    const pdbgPid = pane.panePid();
+    pane.keys('b');
+    pane.keys('tui_tick', true);
+    pane.keys('Enter');
+    await pane.waitFor(/breakpoint 1 at/);
+    expect(textBytes(t.pid, tick, 1)).toBe('cc');
+    pane.kill();
+    const t0 = Date.now();
+    while (existsSync(`/proc/${pdbgPid}`) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(`/proc/${pdbgPid}`)).toBe(false);
+    expect(procState(t.pid).tracerPid).toBe(0);
+    expect(textBytes(t.pid, tick, 16)).toBe(tickBytes);
+    await runsOn(t.pid, counter);
+  });
+
+  it('resizes cleanly between 80x24 and 132x43', async () => {
+    const { t, counter } = await start();
+    const { pane, stderr } = attachIn(t);
+    await pane.waitFor(ATTACHED);
+    expect(pane.screen()[0]).toMatch(/^pdbg tuitarget\s+pid/);
+    pane.resize(132, 43);
+    let screen = await pane.waitFor((s) => /eflags\s+0x[0-9a-f]{16} \[/.test(s));
+    expect(screen.split('\n')[0]).toMatch(/^pdbg tuitarget/);
+    pane.resize(80, 24);
+    screen = await pane.waitFor((s) => !/eflags/.test(s) && /rip\s+0x/.test(s));
+    const lines = screen.split('\n');
+    expect(lines[0]).toMatch(/^pdbg tuitarget/);
+    expect(lines.filter((l) => l.length > 80)).toEqual([]);
+    expect(lines.some((l) => /s\/F7 step/.test(l))).toBe(true);
+    pane.keys('q');
+    await pane.waitFor(() => !pane.alive());
+    await runsOn(t.pid, counter);
+    expect(readFileSync(stderr, 'utf8')).toBe('');
+  });
+
+  it.each(['xterm-256color', 'screen', 'tmux-256color'])('starts cleanly under TERM=%s', async (term) => {
+    const { t } = await start();
+    const { pane, stderr } = attachIn(t, { term });
+    const screen = await pane.waitFor(ATTACHED);
+    expect(screen).not.toMatch(TERMINFO_NOISE);
+    pane.keys('q');
+    await pane.waitFor(() => !pane.alive());
+    expect(readFileSync(stderr, 'utf8')).toBe('');
+  });
+
+  it('a terminfo entry with the extended Setulc capability prints no terminfo errors', async (ctx) => {
+    if (spawnSync('tic', ['-V']).status !== 0) ctx.skip();
+    // ncurses ≥ 6.1 ships xterm-256color with Setulc, whose `::` syntax blessed cannot compile.
+    const dir = mkdtempSync(join(tmpdir(), 'pdbg-terminfo-'));
+    try {
+      const src = execFileSync('infocmp', ['-x', 'xterm-256color'], { encoding: 'utf8' })
+        .replace(/pairs#[0-9x]+/, 'pairs#32767')
+        .trimEnd() + '\n\tSetulc=\\E[58\\:\\:2\\:\\:%p1%{65536}%/%d\\:\\:%p1%{256}%/%{255}%&%d\\:\\:%p1%{255}%&%d%;m,\n';
+      writeFileSync(join(dir, 'src'), src);
+      mkdirSync(join(dir, 'db'));
+      execFileSync('tic', ['-x', '-o', join(dir, 'db'), join(dir, 'src')], { stdio: 'ignore' });
+      const { t } = await start();
+      const { pane, stderr } = attachIn(t, { term: 'xterm-256color', env: { TERMINFO: join(dir, 'db') } });
+      const screen = await pane.waitFor(ATTACHED);
+      expect(screen).not.toMatch(TERMINFO_NOISE);
+      pane.keys('q');
+      await pane.waitFor(() => !pane.alive());
+      expect(readFileSync(stderr, 'utf8')).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('PDBG_TUI_TRACE records key and render times for each step', async () => {
+    const { t } = await start();
+    const dir = mkdtempSync(join(tmpdir(), 'pdbg-trace-'));
+    const trace = join(dir, 'trace');
+    const { pane } = attachIn(t, { env: { PDBG_TUI_TRACE: trace } });
+    await pane.waitFor(ATTACHED);
+    for (let i = 0; i < 20; i++) {
+      pane.keys('s');
+      await pane.waitFor(() => existsSync(trace) && readFileSync(trace, 'utf8').trim().split('\n').length >= i + 1);
+    }
+    const rows = readFileSync(trace, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
+    expect(rows).toHaveLength(20);
+    for (const [k, r] of rows) expect(r! >= k!).toBe(true);
+    const lat = rows.map(([k, r]) => r! - k!).sort((a, b) => a - b);
+    process.stderr.write(`tui step key→render over 20 steps: p50 ${lat[10]!.toFixed(2)} ms, p95 ${lat[18]!.toFixed(2)} ms\n`);
+    pane.keys('q');
+    await pane.waitFor(() => !pane.alive());
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an unknown pid is one error line, not a broken screen', async () => {
+    const pane = startInTmux(['sh', '-c', `node ${pdbgBin} attach 999999999; echo "exit $?"`]);
+    const screen = await pane.waitFor(/exit \d+/);
+    expect(screen).toMatch(/^pdbg: .*999999999.*$/m);
+    expect(screen).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe.skipIf(!tmuxOk || !liveOk('pdbg debug'))('pdbg debug -- CMD', () => {
+  it('starts the program at its first instruction, runs it to a breakpoint, shows its output', async () => {
+    const exe = buildTarget('tuitarget');
+    const pane = startInTmux(['node', pdbgBin, 'debug', '--', exe]);
+    let screen = await pane.waitFor(/exec: stopped at 0x[0-9a-f]+/);
+    const pid = Number(/pid (\d+)/.exec(screen)![1]);
+    try {
+      pane.keys('b');
+      pane.keys('tui_tick', true);
+      pane.keys('Enter');
+      await pane.waitFor(/breakpoint 1 at 0x[0-9a-f]+ <tui_tick>/);
+      pane.keys('c');
+      screen = await pane.waitFor(/breakpoint 1 at 0x[0-9a-f]+ <tui_tick> \(thread/);
+      screen = await pane.waitFor(new RegExp(`> pid ${pid} ready`));
+      expect(screen).toMatch(/#1 0x[0-9a-f]+ main\+\d+/);
+      pane.keys('q');
+      await pane.waitFor(() => !pane.alive());
+      expect(procState(pid).tracerPid).toBe(0);
+    } finally {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+});
