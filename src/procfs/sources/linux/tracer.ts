@@ -358,6 +358,10 @@ export class Tracer {
   private release(t: Target, leaveStopped: boolean): void {
     // Queued now, dequeued after the detach: the group stops as if someone had sent it.
     if (leaveStopped) S.kill(t.pid, SIGSTOP);
+    // A thread stopped on an int3 whose byte is gone (a breakpoint lifted before anyone saw that
+    // stop) must re-execute the original instruction, not resume one byte into it.
+    const seen = t.pending.map((p) => p.why).concat(t.why.state === 'stopped' ? [t.why] : []);
+    for (const w of seen) if (w.reason === 'trap') this.rewindLiftedTrap(t, w.tid, w.addr);
     const undelivered = new Map<number, number>();
     for (const p of t.pending) if (p.sig && !undelivered.has(p.tid)) undelivered.set(p.tid, p.sig);
     for (const th of t.threads.values()) P.ptraceErrno(P.PTRACE_DETACH, th.tid, 0, undelivered.get(th.tid) ?? 0);
@@ -367,6 +371,24 @@ export class Tracer {
     t.why = { state: 'detached' };
     if (t.memFd >= 0) closeMem(t.memFd);
     t.memFd = -1;
+  }
+
+  private rewindLiftedTrap(t: Target, tid: number, after: bigint): void {
+    let fd = -1;
+    try {
+      fd = t.memFd >= 0 ? t.memFd : openMem(this.procRoot, t.pid);
+      const b = Buffer.alloc(1);
+      readMem(fd, t.pid, after - 1n, b, 1);
+      if (b[0] === 0xcc) return; // still an int3: the program's own, its SIGTRAP stands
+      P.getRegs(tid, this.scratchRegs);
+      if (this.scratchRegs.readBigUInt64LE(128) !== after) return; // already put back
+      this.scratchRegs.writeBigUInt64LE(after - 1n, 128);
+      P.setRegs(tid, this.scratchRegs);
+    } catch {
+      /* the thread or process is gone: nothing to put back */
+    } finally {
+      if (fd >= 0 && fd !== t.memFd) closeMem(fd);
+    }
   }
 
   /**
