@@ -31,6 +31,8 @@ async function startLoose(name: string, args: string[] = []) {
   const out = join(dir, `${name}-loose-${launched.length}.out`);
   const pid = await spawnStopped([buildTarget(name), ...args], { stdout: out, stderr: 'ignore', stdin: 'ignore' });
   launched.push(pid);
+  // The stopper says its pid just before it stops itself: continue it only once it has.
+  await waitUntil(() => procState(pid).state === 'T');
   process.kill(pid, 'SIGCONT');
   const stdout = () => {
     try {
