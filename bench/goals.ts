@@ -1,6 +1,6 @@
 import type { Goal, Side } from './result.js';
 import { speedRatio } from './stats.js';
-import { formatValue } from './table.js';
+import { formatTarget } from './table.js';
 
 /** `pdbg ≥ k × baseline` in "times better" terms, from the two medians. */
 export function ratioGoal(pdbg: Side, baseline: Side, atLeast: number): Goal {
@@ -40,7 +40,7 @@ export function boundGoal(side: Side, label: string, value: number, op: '>=' | '
     kind: 'bound',
     unit,
     label,
-    requirement: `${op === '>=' ? '≥' : '<'} ${formatValue(target, unit)}`,
+    requirement: `${op === '>=' ? '≥' : '<'} ${formatTarget(target, unit)}`,
     pdbg: side.name,
     baseline: null,
     value,

@@ -16,6 +16,11 @@ export function formatValue(v: number, unit: string): string {
   return `${sig3(v)} ${unit}`;
 }
 
+/** A goal's threshold as written in the issue: `100k procs/s`, `16 ms`, `0.9`. */
+export function formatTarget(v: number, unit: string): string {
+  return RATE_UNITS.has(unit) ? `${compact(v)} ${unit}` : `${v} ${unit}`;
+}
+
 /** 38123 → `38.1k`, 1234567 → `1.23M`, 950 → `950`. */
 export function compact(v: number): string {
   const a = Math.abs(v);

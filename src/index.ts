@@ -17,3 +17,6 @@ export * from './procfs/regs.js';
 export * from './procfs/why.js';
 export { deliverNote, parseNote, type NoteNode, type NoteDelivery } from './procfs/note.js';
 export { LinuxControl, CONTROL_NODES, type ControlNode } from './procfs/sources/linux/control.js';
+export { ProcessSymbols, parseElf, loadElfFile, type SymbolHit, type ElfImage, type ElfSymbol, type LoadedModule } from './debugger/symbols/index.js';
+export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from './debugger/disasm.js';
+export { backtrace, type Backtrace, type Frame } from './debugger/backtrace.js';

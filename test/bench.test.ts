@@ -12,7 +12,8 @@ import type { Side } from '../bench/result.js';
 import { alternate, roundOrder } from '../bench/rounds.js';
 import { JAIL_HOSTNAMES, syntheticStatuses } from '../bench/snapshot-tree.js';
 import { differentialRate, median, percentile, perSecond, speedRatio } from '../bench/stats.js';
-import { compact, formatGoal, formatValue, markdownTable, resultsTable } from '../bench/table.js';
+import { parseTraceLine } from '../bench/rows/tui.js';
+import { compact, formatGoal, formatTarget, formatValue, markdownTable, resultsTable } from '../bench/table.js';
 import { formatStatus, parseStatus } from '../src/procfs/status.js';
 
 const side = (name: string, kind: Side['kind'], median: number, unit = 'steps/s', better: Side['better'] = 'higher'): Side => ({
@@ -106,6 +107,8 @@ describe('table', () => {
     expect(formatValue(4.2149, 'ms')).toBe('4.21 ms');
     expect(formatValue(NaN, 's')).toBe('n/a');
     expect(compact(950)).toBe('950');
+    expect(formatTarget(100_000, 'procs/s')).toBe('100k procs/s');
+    expect(formatTarget(16, 'ms')).toBe('16 ms');
   });
 
   it('a goal cell says what, how much, the requirement and whether it is met', () => {
@@ -159,6 +162,13 @@ describe('C baseline result line', () => {
     expect(() => parseCResult('')).toThrow(/no result line/);
     expect(() => parseCResult('{"ops":1}')).toThrow(/malformed/);
     expect(() => parseCResult('{"ops":1,"bytes":0,"ns":0}')).toThrow(/malformed/);
+  });
+});
+
+describe('TUI trace line', () => {
+  it('is KEY_MS RENDER_MS; the latency is their difference', () => {
+    expect(parseTraceLine('1763905000123.250 1763905000127.750\n')).toBeCloseTo(4.5);
+    expect(() => parseTraceLine('garbage')).toThrow(/malformed/);
   });
 });
 

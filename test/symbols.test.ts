@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ParseError, ProcfsError } from '../src/procfs/errors.js';
 import { bufferReader, parseElf, plainName } from '../src/debugger/symbols/elf.js';
 import { loadElfFile } from '../src/debugger/symbols/elf-cache.js';
-import { parseMaps } from '../src/debugger/symbols/maps.js';
+import { parseLinuxMaps } from '../src/procfs/map.js';
 import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll, repoRoot, startTarget } from './helpers/targets.js';
@@ -115,7 +115,8 @@ describe('placing files by maps', () => {
     expect(syms.describe(main.address + 3n)).toBe('main+3');
     expect(syms.describe(0x7ffffffde100n)).toBeUndefined();
     expect(() => syms.lookup('no_such_symbol_here')).toThrow(ProcfsError);
-    expect(() => parseMaps('not a maps line')).toThrow(ParseError);
+    expect(() => ProcessSymbols.fromMapsText('not a maps line')).toThrow(ParseError);
+    expect(parseLinuxMaps(maps)).toHaveLength(5);
   });
 
   it('says which files it could not read instead of failing', () => {

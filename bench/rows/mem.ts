@@ -1,8 +1,9 @@
 /**
  * `mem` read throughput: the 64 MiB buffer of a `hot mem` target read front to back in chunks
  * of 4 KiB and of 1 MiB. The C baselines read with process_vm_readv and with pread on
- * /proc/PID/mem; pdbg reads its `mem` node into one reused buffer (the library path a dump uses).
- * One target serves every side: reading does not change it.
+ * /proc/PID/mem into ordinary memory; pdbg reads its `mem` node into one reused Buffer (the
+ * library path a dump uses). A third C side reads into a huge-page buffer, for information only
+ * (memread.c says why). One target serves every side: reading does not change it.
  */
 import { parseCResult } from '../c-result.js';
 import { loadNodes } from '../drivers/nodes.js';
@@ -14,6 +15,7 @@ import { withHot } from '../target.js';
 
 const VM = 'C process_vm_readv';
 const PREAD = 'C pread /proc/PID/mem';
+const VM_HUGE = 'C process_vm_readv, huge-page buffer (info)';
 const NODE = 'mem node readInto';
 
 const CHUNKS: readonly { size: number; label: string }[] = [
@@ -29,14 +31,16 @@ export const memRow: Row = {
     return withHot('mem', async (t) => {
       const results: RowResult[] = [];
       for (const chunk of CHUNKS) {
-        const c = (method: 'vm' | 'pread') => async () => {
-          const out = timeOk(ctx.bins.memread, [String(t.pid), `0x${t.addr.toString(16)}`, String(t.size), String(chunk.size), method, String(passes)]).stdout;
+        const c = (method: 'vm' | 'pread', huge = false) => async () => {
+          const args = [String(t.pid), `0x${t.addr.toString(16)}`, String(t.size), String(chunk.size), method, String(passes)];
+          const out = timeOk(ctx.bins.memread, huge ? [...args, 'huge'] : args).stdout;
           const r = parseCResult(out);
           return r.bytes / r.ns; // bytes per ns = GB/s
         };
         const defs: SideDef[] = [
           { name: VM, kind: 'baseline', unit: 'GB/s', better: 'higher', sample: c('vm') },
           { name: PREAD, kind: 'baseline', unit: 'GB/s', better: 'higher', sample: c('pread') },
+          { name: VM_HUGE, kind: 'baseline', unit: 'GB/s', better: 'higher', sample: c('vm', true) },
           nodes.ok
             ? { name: NODE, kind: 'pdbg', unit: 'GB/s', better: 'higher', sample: () => nodes.value.memReadRate(t.pid, t.addr, t.size, chunk.size, passes) }
             : { name: NODE, kind: 'pdbg', unit: 'GB/s', better: 'higher', missing: nodes.why },

@@ -4,7 +4,8 @@
  * one line per handled key, `KEY_MS RENDER_MS`: when the key arrived and when the redrawn screen
  * was written, both from the TUI process's clock, so tmux's and this process's delays are not in
  * the number. Keys are sent one at a time, each after the previous step's redraw, as a person
- * pressing the step key would. Reports p50 and p95.
+ * pressing the step key would. Ten untimed steps first (V8 compiles the path, the panes fill
+ * their caches); then `steps` measured ones. Reports p50 and p95.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,12 @@ async function stepLatencies(pid: number, steps: number, ctx: BenchContext): Pro
   try {
     tmux.start([process.execPath, pdbgBin, 'attach', String(pid)], { [TRACE_ENV]: trace });
     await tmux.waitFor(/rip/);
-    const base = traceLines(trace).length; // the first paint may be traced too
+    const warm = 10;
+    for (let i = 1; i <= warm; i++) {
+      tmux.sendKeys(STEP_KEY);
+      await until(() => traceLines(trace).length >= i, 5_000, `no trace line for warm-up step ${i} in ${trace}`);
+    }
+    const base = traceLines(trace).length;
     for (let i = 1; i <= steps; i++) {
       tmux.sendKeys(STEP_KEY);
       await until(() => traceLines(trace).length >= base + i, 5_000, `no trace line for step ${i} in ${trace}`);

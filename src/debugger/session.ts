@@ -86,6 +86,7 @@ interface Slot {
 
 const SIGNALS_NOT_PASSED = new Set(['trap', 'stop']);
 const JOB_CONTROL_STOPS = new Set(['stop', 'tstp', 'ttin', 'ttou']);
+const FAULTS = new Set(['segv', 'bus', 'ill', 'fpe', 'trap']);
 const STEP_SUFFIX = Buffer.from(' step');
 
 export class Session {
@@ -400,7 +401,8 @@ export class Session {
       }
       for (const bp of this.bps.list()) this.bps.remove(bp.id);
       // A signal the target stopped on and nobody passed yet: queue it again so it is not lost.
-      if (this.pendingSignal) await this.fs.write(this.pid, 'note', this.pendingSignal);
+      // Not a fault: the faulting instruction runs again on resume and raises it afresh.
+      if (this.pendingSignal && !FAULTS.has(this.pendingSignal)) await this.fs.write(this.pid, 'note', this.pendingSignal);
       this.pendingSignal = undefined;
       // BSD: a job-control stop from before the attach stays (we lifted it to run the target).
       const stopped = leave === 'stopped' || (leave === 'as-is' && this.wasJobStopped);

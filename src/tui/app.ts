@@ -80,6 +80,8 @@ export class TuiApp {
       this.outputTimer.unref();
     }
     await this.view.loadSymbols();
+    // The engine's own messages (command output) name addresses through its symbols too.
+    await this.s.loadSymbols().catch(() => undefined);
     if (this.view.symbolsNote) this.say(this.view.symbolsNote, true);
     this.say(`attached to ${this.s.pid}; ? for help`);
     await this.refresh();
@@ -130,7 +132,7 @@ export class TuiApp {
       where: v.where,
       ...(v.disasmNote ? { note: v.disasmNote } : {}),
     }, l.disasm.height, l.disasm.width));
-    const label = `0x${v.memShown.toString(16)}${v.memAddr === undefined ? ' (rsp)' : ` (${v.memExpr})`}`;
+    const label = `0x${v.memShown.toString(16)}${v.memAddr === undefined ? ' (rsp)' : /^0x/i.test(v.memExpr) ? '' : ` (${v.memExpr})`}`;
     t.pane('memory').setLines(formatMemory(v.memShown, v.memBytes, label, v.memError, l.memory.height, l.memory.width));
     t.pane('backtrace').setLines(formatBacktrace(v.bt, l.backtrace.height, l.backtrace.width, v.symbols?.modules[0]?.path));
     t.pane('regs').setLines(formatRegisters(v.regs, v.changed, l.regs.height, l.regs.width));
@@ -229,7 +231,8 @@ export class TuiApp {
         return this.openCommand('x ');
       case '?':
       case 'f1':
-        return this.show([...helpLines(), 'help  this text', 'quit  detach and leave (q)', ...KEY_HELP]);
+        this.show([...helpLines(), 'help  this text', 'quit  detach and leave (q)', ...KEY_HELP]);
+        return this.draw();
     }
   }
 

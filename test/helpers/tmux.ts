@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 /**
  * A real terminal for TUI tests: a tmux server of its own (`tmux -L pdbg-test-PID-N`), so tests
@@ -6,7 +7,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
  * `send-keys`, the screen comes back with `capture-pane -p` (what a person sees, no colours).
  */
 let counter = 0;
-const servers = new Set<string>();
+/** Socket name → socket file: kill-server leaves the file behind, so the tests remove it. */
+const servers = new Map<string, string>();
+
+function killServer(socket: string): void {
+  spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+  const path = servers.get(socket);
+  if (path) rmSync(path, { force: true });
+  servers.delete(socket);
+}
 
 export interface TmuxPane {
   readonly socket: string;
@@ -37,11 +46,12 @@ function tmux(socket: string, args: string[]): string {
 export function startInTmux(argv: string[], opts: { cols?: number; rows?: number; term?: string; env?: Record<string, string> } = {}): TmuxPane {
   const socket = `pdbg-test-${process.pid}-${++counter}`;
   const session = 'main';
-  servers.add(socket);
+  servers.set(socket, '');
   const env = { TERM: opts.term ?? 'xterm-256color', ...opts.env };
   const exports = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
   const cmd = `env ${exports} ${argv.map(shellQuote).join(' ')}`;
   tmux(socket, ['-f', '/dev/null', 'new-session', '-d', '-s', session, '-x', String(opts.cols ?? 80), '-y', String(opts.rows ?? 24), cmd]);
+  servers.set(socket, tmux(socket, ['display-message', '-p', '#{socket_path}']).trim());
   tmux(socket, ['set-option', '-t', session, 'remain-on-exit', 'on']);
   tmux(socket, ['set-option', '-t', session, 'status', 'off']);
   // tmux would otherwise keep the window at its first client's size.
@@ -83,16 +93,14 @@ export function startInTmux(argv: string[], opts: { cols?: number; rows?: number
       }
     },
     kill() {
-      spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-      servers.delete(socket);
+      killServer(socket);
     },
   };
 }
 
 /** Ends every tmux server the tests started (afterAll). */
 export function killAllTmux(): void {
-  for (const s of servers) spawnSync('tmux', ['-L', s, 'kill-server'], { stdio: 'ignore' });
-  servers.clear();
+  for (const s of [...servers.keys()]) killServer(s);
 }
 
 function shellQuote(s: string): string {

@@ -9,6 +9,7 @@ interface DebugArgs {
   'proc-root'?: string;
   program?: string[];
   output?: string;
+  _?: (string | number)[];
 }
 
 /**
@@ -24,7 +25,9 @@ export const debugCommand: CommandModule<object, DebugArgs> = {
       .positional('program', { type: 'string', array: true, describe: 'the command and its arguments (after --)' })
       .option('output', { type: 'string', describe: "file for the program's stdout and stderr (default: a file in $TMPDIR)" }) as unknown as Argv<DebugArgs>,
   handler: async (argv) => {
-    const cmd = (argv.program ?? []).map(String);
+    // yargs leaves what follows `--` in `_` after the command's own name.
+    const afterDashes = (argv._ ?? []).slice(1);
+    const cmd = [...(argv.program ?? []), ...afterDashes].map(String);
     if (cmd.length === 0) throw new UsageError('debug: name a program: pdbg debug -- CMD ARGS…');
     requireTerminal('pdbg debug');
     const output = argv.output ?? join(tmpdir(), `pdbg-debug-${process.pid}.out`);

@@ -1,5 +1,4 @@
 export * from './elf.js';
 export * from './elf-cache.js';
-export * from './maps.js';
 export * from './module.js';
 export * from './process-symbols.js';

@@ -1,5 +1,4 @@
 import type { ElfImage, ElfSymbol } from './elf.js';
-import type { Mapping } from './maps.js';
 
 /** An ELF file as one process maps it: its symbols plus the load bias that places them. */
 export interface LoadedModule {
@@ -17,7 +16,14 @@ export interface LoadedModule {
  * (mapping start − mapping offset) − (segment vaddr − segment offset), for the PT_LOAD that
  * holds that file offset. Zero for ET_EXEC; the ASLR slide for PIE and shared libraries.
  */
-export function loadBias(image: ElfImage, mappings: readonly Mapping[]): bigint | undefined {
+/** What placing a file needs of a mapping. */
+export interface FileMapping {
+  readonly start: bigint;
+  /** Offset in the file. */
+  readonly offset: bigint;
+}
+
+export function loadBias(image: ElfImage, mappings: readonly FileMapping[]): bigint | undefined {
   const first = [...mappings].sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0))[0];
   if (!first) return undefined;
   const seg =

@@ -4,7 +4,7 @@ import { fromSystemError, ProcfsError } from '../../procfs/errors.js';
 import type { ProcFs } from '../../procfs/source.js';
 import { loadElfFile } from './elf-cache.js';
 import type { ElfImage, ElfSymbol, SymbolKind } from './elf.js';
-import { parseMaps, type Mapping } from './maps.js';
+import { parseLinuxMaps, type MapEntry } from '../../procfs/map.js';
 import { loadBias, symbolAtLinkAddress, type LoadedModule } from './module.js';
 
 /** A symbol placed in a process: where it is and, for address lookups, how far in. */
@@ -46,11 +46,11 @@ export class ProcessSymbols {
     this.unavailable = unavailable;
   }
 
-  static fromMappings(mappings: readonly Mapping[], opts: SymbolOptions = {}): ProcessSymbols {
+  static fromMappings(mappings: readonly MapEntry[], opts: SymbolOptions = {}): ProcessSymbols {
     const load = opts.load ?? loadElfFile;
-    const byFile = new Map<string, Mapping[]>();
+    const byFile = new Map<string, MapEntry[]>();
     for (const m of mappings) {
-      if (!m.path.startsWith('/') || m.inode === 0) continue;
+      if (!m.path?.startsWith('/') || m.inode === 0) continue;
       const key = `${m.inode}:${m.path}`;
       const list = byFile.get(key) ?? [];
       list.push(m);
@@ -59,7 +59,7 @@ export class ProcessSymbols {
     const modules: LoadedModule[] = [];
     const unavailable: { path: string; reason: string }[] = [];
     for (const list of byFile.values()) {
-      const path = list[0]!.path;
+      const path = list[0]!.path!;
       let image: ElfImage;
       try {
         image = load(opts.fileRoot ? join(opts.fileRoot, path.replace(/ \(deleted\)$/, '')) : path);
@@ -79,7 +79,7 @@ export class ProcessSymbols {
   }
 
   static fromMapsText(text: string, opts: SymbolOptions = {}): ProcessSymbols {
-    return ProcessSymbols.fromMappings(parseMaps(text), opts);
+    return ProcessSymbols.fromMappings(parseLinuxMaps(text), opts);
   }
 
   /**
