@@ -1,30 +1,53 @@
 import { timeOk } from './procs.js';
-import { differentialRate } from './stats.js';
 
 /**
- * gdb as a baseline: `gdb -batch -nx -p PID -ex …`, timed as a whole process. Attaching, reading
- * symbols and detaching cost gdb ~0.3 s whatever the work, so each sample runs the same script
- * twice, with a small and a large count, and takes the rate of the difference:
- * (n2 − n1) / (t2 − t1). gdb detaches (the target runs on) when the batch ends.
+ * gdb as a baseline: `gdb -batch -nx -p PID -ex …`. Like the C and pdbg loops, only the work is
+ * timed, not gdb's start, attach, symbol loading and detach (~0.35 s, and very noisy on a busy
+ * machine): gdb's own Python takes the monotonic clock right before and after the timed command
+ * and prints the difference. gdb detaches (the target runs on) when the batch ends.
  */
-export function gdbRate(pid: number, script: (n: number) => string[], n1: number, n2: number): number {
-  const run = (n: number) => {
-    const args = ['-batch', '-nx', '-p', String(pid)];
-    for (const cmd of script(n)) args.push('-ex', cmd);
-    return timeOk('gdb', args, { timeoutMs: 300_000 }).seconds;
-  };
-  const t1 = run(n1);
-  const t2 = run(n2);
-  const rate = differentialRate(n1, t1, n2, t2);
-  if (!Number.isFinite(rate)) throw new Error(`gdb: no usable difference (${n1} in ${t1} s, ${n2} in ${t2} s)`);
-  return rate;
+const MARK = 'PDBG_BENCH_NS';
+
+export interface GdbScript {
+  /** Commands before the clock starts (`break hot_fn`, `ignore 1 N`). */
+  setup: string[];
+  /** The timed command. */
+  timed: string;
+  /** How many operations the timed command performs. */
+  ops: number;
+}
+
+/** Operations per second of the timed command. */
+export function gdbRate(pid: number, script: GdbScript): number {
+  const args = ['-batch', '-nx', '-p', String(pid)];
+  for (const cmd of [
+    ...script.setup,
+    'python import time; pdbg_t0 = time.monotonic_ns()',
+    script.timed,
+    `python print("${MARK}", time.monotonic_ns() - pdbg_t0)`,
+  ]) {
+    args.push('-ex', cmd);
+  }
+  const out = timeOk('gdb', args, { timeoutMs: 300_000 }).stdout;
+  return (script.ops * 1e9) / parseGdbNs(out);
+}
+
+/** The nanoseconds line the script prints; an error when gdb printed none (no Python?). */
+export function parseGdbNs(stdout: string): number {
+  const m = new RegExp(`^${MARK} (\\d+)$`, 'm').exec(stdout);
+  if (!m || Number(m[1]) <= 0) throw new Error(`gdb: no timing line (is gdb built with Python?): ${JSON.stringify(stdout.slice(-200))}`);
+  return Number(m[1]);
 }
 
 /** `stepi N`: N single steps of the current thread. */
-export const gdbStepi = (n: number): string[] => [`stepi ${n}`];
+export const gdbStepi = (n: number): GdbScript => ({ setup: [], timed: `stepi ${n}`, ops: n });
 
 /**
- * A breakpoint with an ignore count: gdb still takes every hit (stop, step over, re-insert)
- * but does not stop the session until hit N+1, so `continue` measures gdb's own round trip.
+ * A breakpoint with an ignore count: gdb takes every hit (stop, step over, re-insert) but only
+ * stops the session at hit N+1, so `continue` runs N+1 round trips at gdb's own speed.
  */
-export const gdbBreakContinue = (fn: string) => (n: number): string[] => [`break ${fn}`, `ignore 1 ${n}`, 'continue'];
+export const gdbBreakContinue = (fn: string, n: number): GdbScript => ({
+  setup: [`break ${fn}`, `ignore 1 ${n}`],
+  timed: 'continue',
+  ops: n + 1,
+});

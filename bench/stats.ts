@@ -38,13 +38,3 @@ export function speedRatio(pdbg: number, baseline: number, better: Better): numb
 export function perSecond(ops: number, ns: number): number {
   return ns > 0 ? (ops * 1e9) / ns : NaN;
 }
-
-/**
- * The rate of the work that differs between two runs of a command whose fixed cost (start-up,
- * attach, symbol loading) is the same: (n2 − n1) / (t2 − t1). How gdb's rows cancel gdb's
- * attach time.
- */
-export function differentialRate(n1: number, seconds1: number, n2: number, seconds2: number): number {
-  const dt = seconds2 - seconds1;
-  return dt > 0 && n2 > n1 ? (n2 - n1) / dt : NaN;
-}

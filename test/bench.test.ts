@@ -6,12 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../bench/args.js';
 import { parseCResult } from '../bench/c-result.js';
+import { gdbBreakContinue, gdbStepi, parseGdbNs } from '../bench/gdb.js';
 import { boundGoal, fasterGoal, ratioGoal } from '../bench/goals.js';
 import { toJsonText } from '../bench/json.js';
 import type { Side } from '../bench/result.js';
 import { alternate, roundOrder } from '../bench/rounds.js';
 import { JAIL_HOSTNAMES, syntheticStatuses } from '../bench/snapshot-tree.js';
-import { differentialRate, median, percentile, perSecond, speedRatio } from '../bench/stats.js';
+import { median, percentile, perSecond, speedRatio } from '../bench/stats.js';
 import { parseTraceLine } from '../bench/rows/tui.js';
 import { compact, formatGoal, formatTarget, formatValue, markdownTable, resultsTable } from '../bench/table.js';
 import { formatStatus, parseStatus } from '../src/procfs/status.js';
@@ -44,11 +45,9 @@ describe('stats', () => {
     expect(speedRatio(1, 0, 'higher')).toBeNaN();
   });
 
-  it('differentialRate cancels a fixed cost', () => {
-    // 0.3 s of attach, then 6000 steps/s: 1 step in 0.3 s, 20000 steps in 0.3 + 20000/6000 s.
-    expect(differentialRate(1, 0.3 + 1 / 6000, 20_000, 0.3 + 20_000 / 6000)).toBeCloseTo(6000, 6);
-    expect(differentialRate(1, 2, 10, 1)).toBeNaN();
+  it('perSecond', () => {
     expect(perSecond(100_000, 2.5e9)).toBe(40_000);
+    expect(perSecond(1, 0)).toBeNaN();
   });
 });
 
@@ -162,6 +161,17 @@ describe('C baseline result line', () => {
     expect(() => parseCResult('')).toThrow(/no result line/);
     expect(() => parseCResult('{"ops":1}')).toThrow(/malformed/);
     expect(() => parseCResult('{"ops":1,"bytes":0,"ns":0}')).toThrow(/malformed/);
+  });
+});
+
+describe('gdb timing line', () => {
+  it('finds the nanoseconds gdb printed among its other output', () => {
+    expect(parseGdbNs('0x000055d0 in main ()\nPDBG_BENCH_NS 3212000111\n[Inferior 1 (process 5) detached]\n')).toBe(3212000111);
+    expect(() => parseGdbNs('Python scripting is not supported in this copy of GDB.\n')).toThrow(/no timing line/);
+  });
+  it('scripts: stepi N is N ops; ignore N + continue is N+1 hits', () => {
+    expect(gdbStepi(20_000)).toEqual({ setup: [], timed: 'stepi 20000', ops: 20_000 });
+    expect(gdbBreakContinue('hot_fn', 5000)).toEqual({ setup: ['break hot_fn', 'ignore 1 5000'], timed: 'continue', ops: 5001 });
   });
 });
 

@@ -33,6 +33,8 @@ describe('pdbg ps / status / jls / snapshot: bad input', () => {
     [['ps', '--proc-root', '@EMPTY'], /not a proc tree/],
     [['ps', '--proc-root', '@MAL'], /5\/status/],
     [['status', '9', '--proc-root', '@DIRNODE'], /9\/status/],
+    [['status', '5', '--proc-root', '@MAL'], /5\/status: status: field/],
+    [['status', '5', '--json', '--proc-root', '@MAL'], /5\/status: status: field/],
     [['snapshot', '-o', '@OUT', '999999999'], /no process 999999999/],
   ])('pdbg %j fails in one line', (args, msg) => {
     const r = pdbg(args.map((a) => a.replace('@EMPTY', join(bad, 'empty')).replace('@MAL', join(bad, 'mal')).replace('@DIRNODE', join(bad, 'dirnode')).replace('@OUT', join(bad, 'out'))));

@@ -40,8 +40,8 @@ export const breakpointRow: Row = {
         kind: 'baseline',
         unit: 'hits/s',
         better: 'higher',
-        note: `ignore ${gdbN} − ignore 1`,
-        sample: () => withHot('break', async (t) => gdbRate(t.pid, gdbBreakContinue('hot_fn'), 1, gdbN)),
+        note: `ignore ${gdbN}, continue`,
+        sample: () => withHot('break', async (t) => gdbRate(t.pid, gdbBreakContinue('hot_fn', gdbN))),
       },
       session.ok
         ? { name: SESSION, kind: 'pdbg', unit: 'hits/s', better: 'higher', sample: () => withHot('break', (t) => session.value.hitRate(t.pid, t.addr, n)) }

@@ -1,12 +1,13 @@
 /**
  * Listing the live system, with ~2,000 extra processes (`sleep 600`s started for this row only).
  * Whole processes, stdout to /dev/null: procps `ps -e -o pid,ppid,pgid,sid,utsns,comm` (its
- * closest to "every process with its jail": the UTS namespace inode) against `pdbg ps` (Node
- * start-up included); and the library call in this process, with the same columns.
+ * closest to "every process with its jail": the UTS namespace inode) against
+ * `pdbg ps -o pid,ppid,pgid,sid,jail,comm` (Node start-up included); and the library call in this
+ * process, with the same columns.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadListing } from '../drivers/listing.js';
+import { LISTING_FIELDS, loadListing } from '../drivers/listing.js';
 import { fasterGoal } from '../goals.js';
 import { notBuilt } from '../drivers/load.js';
 import { distSrc, pdbgBin } from '../paths.js';
@@ -16,7 +17,7 @@ import { measureSides, sideNamed, type BenchContext, type Row, type SideDef } fr
 import { withSleepers } from '../sleepers.js';
 
 const PS = 'ps -e -o pid,ppid,pgid,sid,utsns,comm';
-const PDBG_PS = 'pdbg ps';
+const PDBG_PS = `pdbg ps -o ${LISTING_FIELDS.join(',')}`;
 const LIB = 'listProcesses(openProcFs())';
 
 export const listingRow: Row = {
@@ -38,7 +39,7 @@ export const listingRow: Row = {
           sample: async () => timeOk('ps', ['-e', '-o', 'pid,ppid,pgid,sid,utsns,comm'], { stdout: 'ignore' }).seconds,
         },
         cliBuilt
-          ? { name: PDBG_PS, kind: 'pdbg', unit: 's', better: 'lower', sample: async () => timeOk(process.execPath, [pdbgBin, 'ps'], { stdout: 'ignore' }).seconds }
+          ? { name: PDBG_PS, kind: 'pdbg', unit: 's', better: 'lower', sample: async () => timeOk(process.execPath, [pdbgBin, 'ps', '-o', LISTING_FIELDS.join(',')], { stdout: 'ignore' }).seconds }
           : { name: PDBG_PS, kind: 'pdbg', unit: 's', better: 'lower', missing: notBuilt('cli/commands/ps') },
         listing.ok
           ? {

@@ -1,8 +1,7 @@
 /**
  * Single steps per second: step + wait + read the registers, the loop a debugger's `stepi N`
  * or a tracer runs. Every side attaches to its own fresh `hot step` target (a user-space loop)
- * and only the loop is timed (attach excluded), except gdb's, which cancels its fixed costs by
- * differencing two counts (gdb.ts).
+ * and only the loop is timed (attach excluded); gdb times its `stepi N` itself (gdb.ts).
  */
 import { parseCResult } from '../c-result.js';
 import { gdbRate, gdbStepi } from '../gdb.js';
@@ -44,8 +43,8 @@ export const stepRow: Row = {
         kind: 'baseline',
         unit: 'steps/s',
         better: 'higher',
-        note: `stepi ${gdbN} − stepi 1`,
-        sample: () => withHot('step', async (t) => gdbRate(t.pid, gdbStepi, 1, gdbN)),
+        note: `stepi ${gdbN}`,
+        sample: () => withHot('step', async (t) => gdbRate(t.pid, gdbStepi(gdbN))),
       },
       session.ok
         ? { name: SESSION, kind: 'pdbg', unit: 'steps/s', better: 'higher', sample: () => withHot('step', (t) => session.value.stepRate(t.pid, n)) }

@@ -526,7 +526,18 @@ export class Session {
       if (bp) return this.hit(slot, bp);
       return quiet ? STEPPED : { kind: 'step', tid: slot.tid, pc: BigInt(pc) };
     }
-    const ev = await this.interpret(parseWhy(this.whyBuf.toString('latin1', 0, n)));
+    const w = parseWhy(this.whyBuf.toString('latin1', 0, n));
+    // x86 reports a step over `syscall` at the syscall's exit as a TRAP_BRKPT, which the
+    // source names `trap`: after a step, a trap that is not at one of our bytes is the step.
+    if (w.state === 'stopped' && w.reason === 'trap' && !this.bps.wasPlanted(Number(w.addr) - 1)) {
+      this.invalidateAll();
+      await this.loadRegs(slot);
+      const pc = pcNumber(slot.regs);
+      const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
+      if (bp) return this.hit(slot, bp);
+      return quiet ? STEPPED : { kind: 'step', tid: slot.tid, pc: BigInt(pc) };
+    }
+    const ev = await this.interpret(w);
     // A clone event interrupts the step before it finishes: finish it.
     if (ev === 'resume') {
       await this.fs.write(this.pid, 'ctl', 'step', slot.opts);

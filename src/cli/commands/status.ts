@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { ParseError } from '../../procfs/errors.js';
 import { UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 
@@ -24,13 +25,17 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     const fs = await openProcFs(argv['proc-root']);
     try {
       const line = await fs.read(pid, 'status');
-      if (!argv.json) {
-        process.stdout.write(line);
-        return;
-      }
+      // Parse even when printing the raw line: a malformed line from a tree is an error, not output.
       const { parseStatusBytes, commText, jailText } = await import('../../procfs/status.js');
-      const s = parseStatusBytes(line);
-      printJson({ ...s, comm: commText(s), jail: jailText(s) });
+      let s;
+      try {
+        s = parseStatusBytes(line);
+      } catch (err) {
+        if (err instanceof ParseError) throw new ParseError(err.field, `${pid}/status: ${err.message}`);
+        throw err;
+      }
+      if (argv.json) printJson({ ...s, comm: commText(s), jail: jailText(s) });
+      else process.stdout.write(line);
     } finally {
       await fs.close();
     }
