@@ -20,3 +20,12 @@ export { LinuxControl, CONTROL_NODES, type ControlNode } from './procfs/sources/
 export { ProcessSymbols, parseElf, loadElfFile, type SymbolHit, type ElfImage, type ElfSymbol, type LoadedModule } from './debugger/symbols/index.js';
 export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from './debugger/disasm.js';
 export { backtrace, type Backtrace, type Frame } from './debugger/backtrace.js';
+export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener, type SyncRelease } from './debugger/session.js';
+export { describeStop, isGone, type StopEvent, type StopKind } from './debugger/events.js';
+export type { Breakpoint } from './debugger/breakpoints.js';
+export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput } from './debugger/commands.js';
+export { runScript, parseScript, type ScriptStep } from './debugger/script.js';
+export { withTarget } from './debugger/oneshot.js';
+export { guard, onInterrupt, type Releasable } from './debugger/guard.js';
+export { spawnStopped, type LaunchOptions, type StdioTarget } from './debugger/launch.js';
+export { parseWhere, type Where } from './debugger/location.js';

@@ -59,6 +59,7 @@ describe.skipIf(!liveOk('cli-engine'))('one-shot engine commands', () => {
       `set -eu
 P="${process.execPath} ${pdbgBin}"
 pid=$($P start --stdout ${out} -- ${writer})
+echo $pid > ${out}.pid
 echo "pid $pid"
 $P step $pid -n 3
 $P regs $pid | grep '^rip'
@@ -72,9 +73,17 @@ $P regs $pid --set rax=99 | grep '^rax'
 $P detach $pid
 `,
     );
-    const stdout = execFileSync('bash', [script], { encoding: 'utf8', timeout: 60_000 });
+    let stdout: string;
+    try {
+      stdout = execFileSync('bash', [script], { encoding: 'utf8', timeout: 60_000 });
+    } finally {
+      try {
+        started.push(Number(readFileSync(`${out}.pid`, 'utf8')));
+      } catch {
+        /* never started */
+      }
+    }
     const pid = Number(/^pid (\d+)/.exec(stdout)![1]);
-    started.push(pid);
     expect(stdout).toMatch(/^stepped to 0x[0-9a-f]+ <[^>]+> \(thread \d+\)$/m);
     expect(stdout).toMatch(/^rip +0x[0-9a-f]{16}/m);
     expect(stdout).toMatch(/^temporary breakpoint \d+ at 0x[0-9a-f]+ <checkpoint> \(thread \d+\)$/m);

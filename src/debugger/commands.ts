@@ -163,7 +163,7 @@ export const COMMANDS: readonly DebugCommand[] = [
   }),
   cmd('detach', [], 'detach', 'lift every breakpoint and let the target run on', async (s, a, c) => {
     arity(c, a, 0, 0);
-    await s.detach();
+    await s.detach({ leave: 'running' });
     return { lines: ['detached'], data: { detached: s.pid } };
   }),
 ];

@@ -221,9 +221,13 @@ export class Session {
     this.assertStopped();
     const slot = this.slot(tid);
     let ev: StopEvent | typeof STEPPED = STEPPED;
+    if (n <= 0) await this.loadRegs(slot);
     for (let i = 0; i < n; i++) {
       ev = await this.stepOnce(slot, true);
       if (ev !== STEPPED) break;
+      // A step completes inside the source's short spin, all in microtasks: without a turn of
+      // the event loop now and then, timers and signal handlers (SIGTERM, interrupt) never run.
+      if ((i & YIELD_MASK) === YIELD_MASK) await new Promise<void>((r) => setImmediate(r));
     }
     return this.emit(ev === STEPPED ? { kind: 'step', tid, pc: this.pcBig(slot) } : ev);
   }
@@ -493,9 +497,27 @@ export class Session {
     this.onBreakpoint.delete(tid);
     this.pendingSignal = undefined;
     if (this.jobStopped) await this.ensureRunnable();
-    await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
-    await this.fs.write(this.pid, 'ctl', 'wait');
+    try {
+      await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
+      await this.fs.write(this.pid, 'ctl', 'wait');
+    } catch (err) {
+      return this.exitOr(err);
+    }
     return this.afterStep(slot, quiet);
+  }
+
+  /** A resume that failed because the target died (killed from outside) is its exit event. */
+  private async exitOr(err: unknown): Promise<StopEvent> {
+    if (!(err instanceof ProcfsError) || err.code !== 'ESRCH') throw err;
+    let w: Why;
+    try {
+      w = parseWhy((await this.fs.read(this.pid, 'why')).toString('latin1'));
+    } catch {
+      throw err;
+    }
+    if (w.state !== 'exited' && w.state !== 'killed') throw err;
+    const ev = await this.interpret(w);
+    return ev === 'resume' ? Promise.reject(err) : ev;
   }
 
   /** Lifts the byte under the thread, steps it, plants the byte again. */
@@ -507,8 +529,12 @@ export class Session {
     if (this.jobStopped) await this.ensureRunnable();
     await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
     try {
-      await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
-      await this.fs.write(this.pid, 'ctl', 'wait');
+      try {
+        await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
+        await this.fs.write(this.pid, 'ctl', 'wait');
+      } catch (err) {
+        return await this.exitOr(err);
+      }
       return await this.afterStep(slot, quiet);
     } finally {
       if (this.bps.has(at) && this._state === 'stopped') await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
@@ -540,8 +566,12 @@ export class Session {
     const ev = await this.interpret(w);
     // A clone event interrupts the step before it finishes: finish it.
     if (ev === 'resume') {
-      await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
-      await this.fs.write(this.pid, 'ctl', 'wait');
+      try {
+        await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
+        await this.fs.write(this.pid, 'ctl', 'wait');
+      } catch (err) {
+        return this.exitOr(err);
+      }
       return this.afterStep(slot, quiet);
     }
     return ev;
@@ -568,8 +598,12 @@ export class Session {
       for (;;) {
         this.invalidateAll();
         this._state = 'running';
-        await this.fs.write(this.pid, 'ctl', w);
-        await this.fs.write(this.pid, 'ctl', 'wait');
+        try {
+          await this.fs.write(this.pid, 'ctl', w);
+          await this.fs.write(this.pid, 'ctl', 'wait');
+        } catch (err) {
+          return await this.exitOr(err);
+        }
         this._state = 'stopped';
         const ev = await this.collect();
         if (ev !== 'resume') return ev;
@@ -703,6 +737,8 @@ export interface SyncRelease {
 }
 
 const STEPPED = Symbol('stepped');
+/** stepN yields to the event loop every YIELD_MASK+1 steps (~10 ms). */
+const YIELD_MASK = 255;
 const INT3_BYTE = Uint8Array.of(INT3);
 
 function endsWithStep(buf: Buffer, n: number): boolean {

@@ -7,7 +7,7 @@ import { printJson, printLine } from '../output.js';
 interface ScriptArgs {
   'proc-root'?: string;
   pid?: number;
-  file?: string;
+  file?: string | boolean;
   json?: boolean;
 }
 
@@ -28,7 +28,8 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
       .epilog('Commands: break tbreak delete breakpoints step stepi continue until signal regs set x write threads thread note detach help') as unknown as Argv<ScriptArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
-    const file = String(argv.file);
+    // yargs hands a lone `-` over as true or '' (it means stdin to it too).
+    const file = typeof argv.file === 'string' && argv.file !== '' ? argv.file : '-';
     let text: string;
     try {
       text = readFileSync(file === '-' ? 0 : file, 'utf8');

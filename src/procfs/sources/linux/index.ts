@@ -39,7 +39,7 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
   private readonly uts: UtsResolver;
   private btime: number | undefined;
   private control: Promise<LinuxControl> | undefined;
-  /** The same, once loaded: the exit guard needs it synchronously. */
+  /** The same, once loaded: the exit guard needs it synchronously, hot loops (step, mem dumps) without an await. */
   private loaded: LinuxControl | undefined;
 
   constructor(readonly root = '/proc') {
@@ -103,7 +103,12 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
     }
   }
 
-  async readInto(pid: number, node: NodeName, into: Uint8Array, opts: NodeOptions = {}): Promise<number> {
+  readInto(pid: number, node: NodeName, into: Uint8Array, opts: NodeOptions = {}): Promise<number> {
+    if (this.loaded && CONTROL.has(node)) return this.loaded.readInto(pid, node as ControlNode, into, opts);
+    return this.readIntoSlow(pid, node, into, opts);
+  }
+
+  private async readIntoSlow(pid: number, node: NodeName, into: Uint8Array, opts: NodeOptions): Promise<number> {
     if (CONTROL.has(node)) return (await this.controller()).readInto(pid, node as ControlNode, into, opts);
     const data = await this.read(pid, node, opts);
     const n = Math.min(data.length, into.length);
@@ -112,6 +117,7 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
   }
 
   async write(pid: number, node: NodeName, data: string | Uint8Array, opts: NodeOptions = {}): Promise<number> {
+    if (this.loaded && CONTROL.has(node)) return this.loaded.write(pid, node as ControlNode, data, opts);
     if (CONTROL.has(node)) return (await this.controller()).write(pid, node as ControlNode, data, opts);
     throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: read-only node`, pid, node);
   }

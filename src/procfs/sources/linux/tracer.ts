@@ -85,16 +85,39 @@ function listTasks(procRoot: string, pid: number): number[] {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+/** rip of a raw Linux x86-64 user_regs_struct (offset 128), as a number: user addresses fit in 47 bits. */
+function pcOf(regs: Uint8Array): number {
+  const lo = (regs[128]! | (regs[129]! << 8) | (regs[130]! << 16) | (regs[131]! << 24)) >>> 0;
+  const hi = (regs[132]! | (regs[133]! << 8) | (regs[134]! << 16) | (regs[135]! << 24)) >>> 0;
+  return hi * 0x1_0000_0000 + lo;
+}
+
 export class Tracer {
   private readonly targets = new Map<number, Target>();
   private readonly siginfo = Buffer.alloc(P.SIGINFO_SIZE);
   private readonly siginfoView = new Int32Array(this.siginfo.buffer, this.siginfo.byteOffset, 32);
   private readonly scratchRegs = Buffer.alloc(P.USER_REGS_SIZE);
   private readonly insn = Buffer.alloc(2);
+  /**
+   * The pc of stopped threads as the `regs` node last read it at this stop; forgotten on every
+   * resume and registers write. A stepping client reads the registers after each stop anyway,
+   * so the next step's syscall check needs no second PTRACE_GETREGS (bench `step` row).
+   */
+  private readonly knownPc = new Map<number, number>();
 
   constructor(private readonly procRoot = '/proc') {}
 
   // ---- what the nodes ask -------------------------------------------------------------
+
+  /** The `regs` node read a stopped thread's user_regs_struct (at least through rip). */
+  notePc(tid: number, regs: Uint8Array): void {
+    if (regs.byteLength >= 136) this.knownPc.set(tid, pcOf(regs));
+  }
+
+  /** The `regs` node wrote a thread's registers: its pc may have changed. */
+  forgetPc(tid: number): void {
+    this.knownPc.delete(tid);
+  }
 
   /** The target's state as the ctl errno rules see it. */
   state(pid: number): TraceState {
@@ -280,9 +303,10 @@ export class Tracer {
 
   private step(t: Target, tid?: number): void {
     const th = this.pickThread(t, 'ctl', tid);
+    const cannotBlock = this.stepCannotBlock(t, th);
     this.beginResume(t, 'step');
     t.lastTid = th;
-    t.stepCannotBlock = this.stepCannotBlock(t, th);
+    t.stepCannotBlock = cannotBlock;
     this.guard(t, () => P.singleStep(th, 0));
     t.threads.get(th)!.running = true;
   }
@@ -295,10 +319,14 @@ export class Tracer {
   private stepCannotBlock(t: Target, tid: number): boolean {
     if (t.realChild) return false;
     try {
-      P.getRegs(tid, this.scratchRegs);
+      let pc = this.knownPc.get(tid);
+      if (pc === undefined) {
+        P.getRegs(tid, this.scratchRegs);
+        pc = pcOf(this.scratchRegs);
+      }
       const fd = this.memFd(t.pid);
       if (fd === undefined) return false;
-      if (readMem(fd, t.pid, this.scratchRegs.readBigUInt64LE(128), this.insn, 2) !== 2) return false;
+      if (readMem(fd, t.pid, BigInt(pc), this.insn, 2) !== 2) return false;
     } catch {
       return false;
     }
@@ -383,6 +411,7 @@ export class Tracer {
       P.getRegs(tid, this.scratchRegs);
       if (this.scratchRegs.readBigUInt64LE(128) !== after) return; // already put back
       this.scratchRegs.writeBigUInt64LE(after - 1n, 128);
+      this.knownPc.delete(tid);
       P.setRegs(tid, this.scratchRegs);
     } catch {
       /* the thread or process is gone: nothing to put back */
@@ -446,6 +475,7 @@ export class Tracer {
   }
 
   private beginResume(t: Target, mode: Mode): void {
+    this.knownPc.clear();
     t.mode = mode;
     t.haveStop = false;
     t.virtualRun = false;
@@ -529,6 +559,7 @@ export class Tracer {
 
   private threadGone(t: Target, tid: number, end: Why | null): void {
     t.threads.delete(tid);
+    this.knownPc.delete(tid);
     if (tid === t.pid || t.threads.size === 0) {
       t.ended = true;
       t.threads.clear();

@@ -1,0 +1,128 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseScript } from '../src/debugger/script.js';
+import { commandNames, helpLines, splitCommandLine } from '../src/debugger/commands.js';
+import { isCleanError, pdbg } from './helpers/cli.js';
+import { liveOk } from './helpers/root.js';
+import { buildTarget, procState } from './helpers/targets.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pdbg-script-'));
+const started: number[] = [];
+afterAll(() => {
+  for (const pid of started) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+function start(name: string, args: string[] = []): { pid: number; out: string } {
+  const out = join(dir, `${name}-${started.length}.out`);
+  const r = pdbg(['start', '--stdout', out, '--', buildTarget(name), ...args]);
+  const pid = Number(r.stdout.trim());
+  expect(pid).toBeGreaterThan(0);
+  started.push(pid);
+  return { pid, out };
+}
+
+function rawByte(pid: number, addr: bigint): number {
+  const fd = openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, Number(addr));
+    return b[0]!;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('script parsing and the command table', () => {
+  it('skips blanks and comments and keeps line numbers', () => {
+    expect(parseScript('# head\n\nbreak main  # why\n  step 3\n')).toEqual([
+      { line: 3, text: 'break main' },
+      { line: 4, text: 'step 3' },
+    ]);
+  });
+  it('maps gdb two-word forms onto table names; help lists every command', () => {
+    expect(splitCommandLine('info registers rip')).toEqual(['info-registers', 'rip']);
+    expect(commandNames()).toEqual(expect.arrayContaining(['break', 'b', 'tbreak', 'continue', 'c', 'x', 'until', 'threads']));
+    expect(helpLines().some((l) => l.startsWith('break SYM'))).toBe(true);
+  });
+});
+
+describe.skipIf(!liveOk('script'))('pdbg script', () => {
+  it('runs a batch with breakpoints, edits and steps in one session', () => {
+    const { pid, out } = start('breakme', ['3']);
+    const file = join(dir, 'batch.pdbg');
+    writeFileSync(
+      file,
+      `# break, edit an argument, step off, and go on
+break target_fn
+continue
+regs rdi rip
+set rdi=10
+stepi 2
+breakpoints
+continue
+info registers rdi
+delete 1
+tbreak done_fn
+continue
+x done_fn 4
+threads
+detach
+`,
+    );
+    const r = pdbg(['script', String(pid), file]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const o = r.stdout;
+    expect(o).toMatch(/^\(pdbg\) break target_fn\nbreakpoint 1 at 0x[0-9a-f]+ <target_fn>\n/);
+    expect(o).toMatch(/\(pdbg\) continue\nbreakpoint 1 at 0x[0-9a-f]+ <target_fn> \(thread \d+\)\n/);
+    expect(o).toMatch(/\(pdbg\) regs rdi rip\nrdi +0x0{16}\nrip +0x[0-9a-f]{16} <target_fn>\n/);
+    expect(o).toContain('(pdbg) set rdi=10\nrdi = 0xa\n');
+    expect(o).toMatch(/\(pdbg\) stepi 2\nstepped to 0x[0-9a-f]+ <target_fn\+\d+>/);
+    expect(o).toMatch(/\(pdbg\) breakpoints\n +1 keep 0x[0-9a-f]+ <target_fn> hits 1\n/);
+    // Second call hits the same breakpoint: rdi = 1.
+    expect(o).toMatch(/\(pdbg\) info registers rdi\nrdi +0x0{15}1\n/);
+    expect(o).toMatch(/\(pdbg\) continue\ntemporary breakpoint 2 at 0x[0-9a-f]+ <done_fn> \(thread \d+\)\n/);
+    expect(o).toMatch(/\(pdbg\) x done_fn 4\n0x[0-9a-f]+: f3 0f 1e fa|\(pdbg\) x done_fn 4\n0x[0-9a-f]+: 55 48 89 e5/);
+    expect(o).toMatch(/\(pdbg\) threads\n\* \d+ +stopped 0x[0-9a-f]+ <done_fn>\n/);
+    expect(o).toContain('(pdbg) detach\ndetached\n');
+    for (let i = 0; i < 200 && !readFileSync(out, 'utf8').includes('total'); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    // The edit took: call 0 computed f(10) = 21.
+    expect(readFileSync(out, 'utf8')).toContain('call 0 -> 21\ncall 1 -> 3\ncall 2 -> 5\ntotal 29');
+  });
+
+  it('reads the script from stdin, and --json gives each command with its result', () => {
+    const { pid } = start('writer');
+    const r = pdbg(['script', String(pid), '-', '--json'], { input: 'until checkpoint\nx value 8\nwrite value 05\nx value 1\n' });
+    expect(r.status).toBe(0);
+    const steps = JSON.parse(r.stdout);
+    expect(steps.map((s: { command: string }) => s.command)).toEqual(['until checkpoint', 'x value 8', 'write value 05', 'x value 1']);
+    expect(steps[1].result.bytes).toBe('2a00000000000000');
+    expect(steps[3].result.bytes).toBe('05');
+    expect(procState(pid)).toEqual({ state: 'T', tracerPid: 0 });
+  });
+
+  it('stops at the first error naming its line, and leaves no breakpoint behind', () => {
+    const { pid } = start('breakme', ['3']);
+    const file = join(dir, 'bad.pdbg');
+    writeFileSync(file, 'break target_fn\n\nset rqx=1\ncontinue\n');
+    const r = pdbg(['script', String(pid), file]);
+    expect(isCleanError(r)).toBe(true);
+    expect(r.stderr).toMatch(/^pdbg: script line 3 \(set rqx=1\): unknown register 'rqx'/);
+    expect(r.stdout).toMatch(/^\(pdbg\) break target_fn\nbreakpoint 1 at (0x[0-9a-f]+) <target_fn>\n$/);
+    const addr = BigInt(/at (0x[0-9a-f]+)/.exec(r.stdout)![1]!);
+    expect(rawByte(pid, addr)).not.toBe(0xcc);
+    expect(procState(pid)).toEqual({ state: 'T', tracerPid: 0 });
+    const missing = pdbg(['script', String(pid), join(dir, 'nope.pdbg')]);
+    expect(isCleanError(missing)).toBe(true);
+    const unknown = pdbg(['script', String(pid), '-'], { input: 'frob\n' });
+    expect(unknown.stderr).toMatch(/^pdbg: script line 1 \(frob\): unknown command 'frob'/);
+  });
+});
