@@ -44,7 +44,8 @@ describe('ctl words (pure)', () => {
     expect(ctlPrecondition(parseCtl('attach'), 'self', 1)?.code).toBe('EINVAL');
     expect(ctlPrecondition(parseCtl('detach'), 'untraced', 1)).toBeNull();
     expect(ctlPrecondition(parseCtl('term'), 'untraced', 1)).toBeNull();
-    expect(ctlPrecondition(parseCtl('run'), 'exited', 7, 'code 3')?.message).toBe('process 7 exited (code 3)');
+    expect(ctlPrecondition(parseCtl('run'), 'exited', 7, 'exited (code 3)')?.message).toBe('process 7 exited (code 3)');
+    expect(ctlPrecondition(parseCtl('step'), 'exited', 7, 'was killed by signal kill')?.message).toBe('process 7 was killed by signal kill');
   });
 
   it('formats and parses every why line', () => {
@@ -169,7 +170,7 @@ describe.skipIf(!liveOk('ctl live'))('ctl on live targets', () => {
       }
     }
     expect(e?.code).toBe('ESRCH');
-    expect(e?.message).toBe(`process ${t.pid} exited (killed by kill)`);
+    expect(e?.message).toBe(`process ${t.pid} was killed by signal kill`);
     expect(await why(t.pid)).toBe('killed kill');
   });
 

@@ -81,12 +81,15 @@ export type TraceState =
   | 'exited'          // we traced it and it is gone (exit or kill)
   | 'self';           // the writer itself
 
-/** The errno a word gets in a state, with the sentence pdbg prints; null = allowed. */
-export function ctlPrecondition(word: CtlWord, state: TraceState, pid: number, exitNote = ''): ProcfsError | null {
+/**
+ * The errno a word gets in a state, with the sentence pdbg prints; null = allowed.
+ * `exitNote` completes "process N …" for a gone target: `exited (code 3)`, `was killed by signal kill`.
+ */
+export function ctlPrecondition(word: CtlWord, state: TraceState, pid: number, exitNote = 'exited'): ProcfsError | null {
   const no = (code: ErrnoName, msg: string) => new ProcfsError(code, `pid ${pid}: ${msg}`, pid, 'ctl');
   const verb = word.kind === 'verb' ? word.verb : 'signal';
   if (state === 'exited' && verb !== 'wait' && verb !== 'detach' && verb !== 'detach-stopped') {
-    return new ProcfsError('ESRCH', `process ${pid} exited${exitNote ? ` (${exitNote})` : ''}`, pid, 'ctl');
+    return new ProcfsError('ESRCH', `process ${pid} ${exitNote}`, pid, 'ctl');
   }
   switch (verb) {
     case 'attach':

@@ -58,6 +58,14 @@ export class LinuxControl {
   }
 
   async readInto(pid: number, node: ControlNode, into: Uint8Array, opts: NodeOptions = {}): Promise<number> {
+    try {
+      return this.readIntoNow(pid, node, into, opts);
+    } catch (e) {
+      throw this.tracer.diedUnder(pid, node, e);
+    }
+  }
+
+  private readIntoNow(pid: number, node: ControlNode, into: Uint8Array, opts: NodeOptions): number {
     switch (node) {
       case 'regs': {
         const tid = this.tracer.stoppedThread(pid, node, opts.tid);
@@ -92,11 +100,20 @@ export class LinuxControl {
   }
 
   async write(pid: number, node: ControlNode, data: string | Uint8Array, opts: NodeOptions = {}): Promise<number> {
+    if (node === 'ctl') {
+      await this.tracer.ctl(pid, parseCtl(data), opts.tid);
+      return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    }
+    try {
+      return this.writeNow(pid, node, data, opts);
+    } catch (e) {
+      throw this.tracer.diedUnder(pid, node, e);
+    }
+  }
+
+  private writeNow(pid: number, node: ControlNode, data: string | Uint8Array, opts: NodeOptions): number {
     const len = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     switch (node) {
-      case 'ctl':
-        await this.tracer.ctl(pid, parseCtl(data), opts.tid);
-        return len;
       case 'note':
       case 'notepg':
         deliverNote(pid, node, data);

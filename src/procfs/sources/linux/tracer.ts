@@ -174,7 +174,7 @@ export class Tracer {
 
   async ctl(pid: number, word: CtlWord, tid?: number): Promise<void> {
     const t0 = this.live(pid);
-    const exitNote = t0?.ended ? this.exitNote(t0) : '';
+    const exitNote = t0?.ended ? this.goneText(t0) : undefined;
     const err = ctlPrecondition(word, this.state(pid), pid, exitNote);
     if (err) throw err;
     if (word.kind === 'signal') return this.signal(pid, word.signal.number);
@@ -487,20 +487,29 @@ export class Tracer {
     try {
       fn();
     } catch (e) {
-      if (e instanceof ProcfsError && e.code === 'ESRCH') {
-        for (let i = 0; i < 200 && !t.ended; i++) if (this.pollTarget(t) === 0) sleepSync(1);
-        if (t.ended) throw this.exitedError(t, 'ctl');
-      }
-      throw e;
+      throw this.diedUnder(t.pid, 'ctl', e);
     }
   }
 
-  private exitNote(t: Target): string {
-    return t.why.state === 'exited' ? `code ${t.why.code}` : t.why.state === 'killed' ? `killed by ${t.why.signal}` : '';
+  /**
+   * A request on a stopped thread failed with ESRCH: the target was killed (SIGKILL needs no
+   * resume) between its stop and this request. Collect its end and say that, not the errno.
+   */
+  diedUnder(pid: number, node: string, e: unknown): unknown {
+    const t = this.live(pid);
+    if (!t || !(e instanceof ProcfsError) || e.code !== 'ESRCH') return e;
+    for (let i = 0; i < 200 && !t.ended; i++) if (this.pollTarget(t) === 0) sleepSync(1);
+    return t.ended ? this.exitedError(t, node) : e;
+  }
+
+  /** Worded as the engine words a gone target (session.ts `gone`). */
+  private goneText(t: Target): string {
+    if (t.why.state === 'killed') return `was killed by signal ${t.why.signal}`;
+    return t.why.state === 'exited' ? `exited (code ${t.why.code})` : 'exited';
   }
 
   private exitedError(t: Target, node: string): ProcfsError {
-    return new ProcfsError('ESRCH', `process ${t.pid} exited (${this.exitNote(t)})`, t.pid, node);
+    return new ProcfsError('ESRCH', `process ${t.pid} ${this.goneText(t)}`, t.pid, node);
   }
 
   private async waitUntil(done: () => boolean): Promise<void> {
@@ -638,7 +647,11 @@ export class Tracer {
     const code = this.siginfoView[2]!;
     if (code === P.TRAP_TRACE) return { reason: 'step' };
     if (code === P.SI_KERNEL || code === P.TRAP_BRKPT || code === P.TRAP_HWBKPT) {
-      P.getRegs(tid, this.scratchRegs);
+      try {
+        P.getRegs(tid, this.scratchRegs);
+      } catch {
+        return { reason: 'signal', signal: 'trap' }; // killed meanwhile: its exit is collected next
+      }
       return { reason: 'trap', addr: this.scratchRegs.readBigUInt64LE(128) };
     }
     return { reason: 'signal', signal: 'trap' };
