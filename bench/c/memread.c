@@ -3,7 +3,7 @@
  * PASSES times, with process_vm_readv (`vm`) or pread on /proc/PID/mem (`pread`).
  * The target is not stopped: neither call needs it, and pdbg's mem node does not either.
  * The destination is ordinary malloc'd memory, like a Node Buffer; with `huge` it is 2 MiB-aligned
- * and madvise(MADV_HUGEPAGE)d instead, which on the bench's VM makes 1 MiB reads 2-3x faster
+ * and madvise(MADV_HUGEPAGE)d instead, which on the bench's VM makes 1 MiB reads 2-4x faster
  * (the kernel's copy into 4 KiB pages is the cost): reported for information, not a goal.
  * Usage: memread PID ADDR SIZE CHUNK vm|pread PASSES [huge]
  */
