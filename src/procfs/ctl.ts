@@ -51,7 +51,21 @@ const VERBS = new Set<string>(CTL_VERBS.map((v) => v.word));
  * BSD signal names only). Otherwise pdbg's extensions too: any case and surrounding blanks for
  * the verbs, `SIG` prefixes, upper case and numbers for signals. Unknown → EOPNOTSUPP.
  */
+// Words as the engine writes them, parsed once: a step loop writes `step` and `wait` 40k times a second.
+const parsedWords = new Map<string, CtlWord>();
+
 export function parseCtl(text: string | Uint8Array, strict = false): CtlWord {
+  if (typeof text === 'string' && !strict) {
+    const known = parsedWords.get(text);
+    if (known) return known;
+    const word = parseCtlWord(text, false);
+    if (parsedWords.size < 256) parsedWords.set(text, word);
+    return word;
+  }
+  return parseCtlWord(text, strict);
+}
+
+function parseCtlWord(text: string | Uint8Array, strict: boolean): CtlWord {
   const raw = typeof text === 'string' ? text : Buffer.from(text).toString('latin1');
   const word = strict ? raw.replace(/\s+$/, '') : raw.trim().toLowerCase();
   if (VERBS.has(word)) {

@@ -14,13 +14,21 @@ import type { StopReason, Why } from '../../why.js';
  * handed out by later `wait`s (the next `run` does not resume; it lets `wait` report them).
  *
  * Every ptrace request is issued from the main JS thread (the tracer thread); waiting spins
- * briefly with WNOHANG (a step takes tens of µs) and then blocks on a worker (native/wait.ts).
+ * with WNOHANG (a step or a breakpoint round trip takes tens of µs) and then blocks on a worker
+ * (native/wait.ts), so a target that runs for long never freezes the event loop.
  */
 const SIGTRAP = constants.signals.SIGTRAP;
 const SIGSTOP = constants.signals.SIGSTOP;
 const JOB_CONTROL = new Set([SIGSTOP, constants.signals.SIGTSTP, constants.signals.SIGTTIN, constants.signals.SIGTTOU]);
 const OPTIONS = P.PTRACE_O_TRACECLONE | P.PTRACE_O_TRACEEXEC;
-/** How long `wait` polls before it parks on a worker thread. */
+/**
+ * How `wait` waits. Measured here (bench `step` row, 2-core VM): a WNOHANG poll loop sees a
+ * step's stop in ~16 µs where a blocking waitpid takes ~20 µs (the wake-up crosses CPUs), and
+ * checking first whether the next instruction is a blocking syscall (a 2-byte /proc/PID/mem
+ * pread) cost 6-9 µs a step. So: poll hot for HOT_SPIN_MS, then poll yielding the CPU (a
+ * busy machine must not starve the tracee) until SPIN_MS, then park on a worker thread.
+ */
+const HOT_SPIN_MS = 0.25;
 const SPIN_MS = 2;
 
 interface Thread {
@@ -57,8 +65,6 @@ interface Target {
   ended: boolean;
   detached: boolean;
   memFd: number;
-  /** The thread `step` resumed is on an instruction that is not a system call. */
-  stepCannotBlock: boolean;
 }
 
 function readStatus(procRoot: string, pid: number): Map<string, string> | null {
@@ -85,38 +91,33 @@ function listTasks(procRoot: string, pid: number): number[] {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** rip of a raw Linux x86-64 user_regs_struct (offset 128), as a number: user addresses fit in 47 bits. */
-function pcOf(regs: Uint8Array): number {
-  const lo = (regs[128]! | (regs[129]! << 8) | (regs[130]! << 16) | (regs[131]! << 24)) >>> 0;
-  const hi = (regs[132]! | (regs[133]! << 8) | (regs[134]! << 16) | (regs[135]! << 24)) >>> 0;
-  return hi * 0x1_0000_0000 + lo;
-}
-
 export class Tracer {
   private readonly targets = new Map<number, Target>();
   private readonly siginfo = Buffer.alloc(P.SIGINFO_SIZE);
   private readonly siginfoView = new Int32Array(this.siginfo.buffer, this.siginfo.byteOffset, 32);
   private readonly scratchRegs = Buffer.alloc(P.USER_REGS_SIZE);
-  private readonly insn = Buffer.alloc(2);
   /**
-   * The pc of stopped threads as the `regs` node last read it at this stop; forgotten on every
-   * resume and registers write. A stepping client reads the registers after each stop anyway,
-   * so the next step's syscall check needs no second PTRACE_GETREGS (bench `step` row).
+   * The registers read to classify a trap, kept for the `regs` read every client makes next
+   * (the breakpoint round trip: one PTRACE_GETREGS instead of two). Valid for `stopRegsTid`
+   * until anything resumes a thread or writes registers.
    */
-  private readonly knownPc = new Map<number, number>();
+  private readonly stopRegs = Buffer.alloc(P.USER_REGS_SIZE);
+  private stopRegsTid = 0;
 
   constructor(private readonly procRoot = '/proc') {}
 
   // ---- what the nodes ask -------------------------------------------------------------
 
-  /** The `regs` node read a stopped thread's user_regs_struct (at least through rip). */
-  notePc(tid: number, regs: Uint8Array): void {
-    if (regs.byteLength >= 136) this.knownPc.set(tid, pcOf(regs));
+  /** Fills `into` with the registers read at `tid`'s current stop, if the tracer has them. */
+  cachedRegs(tid: number, into: Uint8Array): boolean {
+    if (tid !== this.stopRegsTid || into.byteLength < P.USER_REGS_SIZE) return false;
+    this.stopRegs.copy(into, 0, 0, P.USER_REGS_SIZE);
+    return true;
   }
 
-  /** The `regs` node wrote a thread's registers: its pc may have changed. */
-  forgetPc(tid: number): void {
-    this.knownPc.delete(tid);
+  /** Registers were written (or a thread resumed): the cached set is stale. */
+  forgetRegs(): void {
+    this.stopRegsTid = 0;
   }
 
   /** The target's state as the ctl errno rules see it. */
@@ -222,7 +223,6 @@ export class Tracer {
       ended: false,
       detached: false,
       memFd: -1,
-      stepCannotBlock: false,
     };
     // Threads may be created while we seize: list again until no new one appears.
     for (let round = 0; round < 100; round++) {
@@ -270,15 +270,6 @@ export class Tracer {
         return;
       }
     }
-    if (t.mode === 'step' && t.stepCannotBlock) {
-      t.stepCannotBlock = false;
-      const th = t.threads.get(t.lastTid);
-      if (th?.running) {
-        const s = W.waitTidSync(th.tid);
-        if (s === W.GONE) this.threadGone(t, th.tid, null);
-        else if (s !== W.NOTHING) this.onStatus(t, th, s);
-      }
-    }
     await this.waitUntil(() => t.ended || this.allStopped(t));
     if (!t.ended && !t.haveStop) {
       // Only our own interrupt stops came back: say why we stopped it.
@@ -303,35 +294,10 @@ export class Tracer {
 
   private step(t: Target, tid?: number): void {
     const th = this.pickThread(t, 'ctl', tid);
-    const cannotBlock = this.stepCannotBlock(t, th);
     this.beginResume(t, 'step');
     t.lastTid = th;
-    t.stepCannotBlock = cannotBlock;
     this.guard(t, () => P.singleStep(th, 0));
     t.threads.get(th)!.running = true;
-  }
-
-  /**
-   * A single step finishes in microseconds unless the instruction is a system call (which may
-   * block for ever: a read on an empty pipe). For the others `wait` can block in waitpid like
-   * a C debugger does, instead of spinning against the tracee for the CPU.
-   */
-  private stepCannotBlock(t: Target, tid: number): boolean {
-    if (t.realChild) return false;
-    try {
-      let pc = this.knownPc.get(tid);
-      if (pc === undefined) {
-        P.getRegs(tid, this.scratchRegs);
-        pc = pcOf(this.scratchRegs);
-      }
-      const fd = this.memFd(t.pid);
-      if (fd === undefined) return false;
-      if (readMem(fd, t.pid, BigInt(pc), this.insn, 2) !== 2) return false;
-    } catch {
-      return false;
-    }
-    const [a, b] = [this.insn[0], this.insn[1]];
-    return !((a === 0x0f && (b === 0x05 || b === 0x34)) || (a === 0xcd && b === 0x80));
   }
 
   /** `run` (sig 0) or a signal word in trace-wait: resume every thread; `sig` goes to the last stopped one. */
@@ -384,6 +350,7 @@ export class Tracer {
 
   /** Detach every thread of a stopped target; a pending SIGSTOP leaves it job-control stopped. */
   private release(t: Target, leaveStopped: boolean): void {
+    this.stopRegsTid = 0;
     // Queued now, dequeued after the detach: the group stops as if someone had sent it.
     if (leaveStopped) S.kill(t.pid, SIGSTOP);
     // A thread stopped on an int3 whose byte is gone (a breakpoint lifted before anyone saw that
@@ -411,7 +378,7 @@ export class Tracer {
       P.getRegs(tid, this.scratchRegs);
       if (this.scratchRegs.readBigUInt64LE(128) !== after) return; // already put back
       this.scratchRegs.writeBigUInt64LE(after - 1n, 128);
-      this.knownPc.delete(tid);
+      this.stopRegsTid = 0;
       P.setRegs(tid, this.scratchRegs);
     } catch {
       /* the thread or process is gone: nothing to put back */
@@ -475,7 +442,7 @@ export class Tracer {
   }
 
   private beginResume(t: Target, mode: Mode): void {
-    this.knownPc.clear();
+    this.stopRegsTid = 0;
     t.mode = mode;
     t.haveStop = false;
     t.virtualRun = false;
@@ -513,12 +480,17 @@ export class Tracer {
   }
 
   private async waitUntil(done: () => boolean): Promise<void> {
-    const spinUntil = performance.now() + SPIN_MS;
-    for (;;) {
+    if (done()) return;
+    const start = performance.now();
+    for (let i = 0; ; i++) {
       this.pollAll();
       if (done()) return;
-      if (performance.now() >= spinUntil) break;
-      W.yieldCpu();
+      // Read the clock every 16 polls: a poll is ~0.5 µs, the clock is not free either.
+      if ((i & 15) === 15) {
+        const spent = performance.now() - start;
+        if (spent >= SPIN_MS) break;
+        if (spent >= HOT_SPIN_MS) W.yieldCpu();
+      }
     }
     // koffi's worker call does not keep Node's event loop alive; this timer does, so a CLI
     // awaiting `wait` is not ended by an empty loop.
@@ -551,6 +523,8 @@ export class Tracer {
   /** Consumes every event the target's threads have ready; returns how many. */
   private pollTarget(t: Target): number {
     let n = 0;
+    // Once every thread is stopped nothing more can arrive but a SIGKILL's exit, which the next
+    // wait or request collects: one WNOHANG poll per stop, not two.
     for (let again = true; again && !t.ended; ) {
       again = false;
       for (const th of t.threads.values()) {
@@ -562,13 +536,13 @@ export class Tracer {
         else this.onStatus(t, th, s);
         if (t.ended) break;
       }
+      if (again && this.allStopped(t)) break;
     }
     return n;
   }
 
   private threadGone(t: Target, tid: number, end: Why | null): void {
     t.threads.delete(tid);
-    this.knownPc.delete(tid);
     if (tid === t.pid || t.threads.size === 0) {
       t.ended = true;
       t.threads.clear();
@@ -634,6 +608,7 @@ export class Tracer {
   }
 
   private cont(t: Target, th: Thread): void {
+    if (th.tid === this.stopRegsTid) this.stopRegsTid = 0;
     if (P.ptraceErrno(P.PTRACE_CONT, th.tid) === 0) th.running = true;
   }
 
@@ -648,11 +623,12 @@ export class Tracer {
     if (code === P.TRAP_TRACE) return { reason: 'step' };
     if (code === P.SI_KERNEL || code === P.TRAP_BRKPT || code === P.TRAP_HWBKPT) {
       try {
-        P.getRegs(tid, this.scratchRegs);
+        P.getRegs(tid, this.stopRegs);
+        this.stopRegsTid = tid;
       } catch {
         return { reason: 'signal', signal: 'trap' }; // killed meanwhile: its exit is collected next
       }
-      return { reason: 'trap', addr: this.scratchRegs.readBigUInt64LE(128) };
+      return { reason: 'trap', addr: this.stopRegs.readBigUInt64LE(128) };
     }
     return { reason: 'signal', signal: 'trap' };
   }
