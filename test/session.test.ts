@@ -270,6 +270,17 @@ describe.skipIf(!liveOk('session'))('Session over the live source', () => {
     }
   });
 
+  it('continue passes SIGCHLD on silently (gdb: nostop noprint pass) and stops at the breakpoint', async () => {
+    const { s, out } = await launch('chldloop');
+    await s.break('after_children');
+    const ev = await s.cont();
+    expect(ev).toMatchObject({ kind: 'breakpoint' });
+    expect(s.describe(ev.kind === 'breakpoint' ? ev.pc : 0n)).toMatch(/after_children/);
+    // Each SIGCHLD was delivered, not swallowed: the program reaped all five children.
+    expect(await s.cont()).toEqual({ kind: 'exited', code: 0 });
+    expect(readFileSync(out, 'utf8')).toContain('reaped 5');
+  });
+
   it('attaching to a pid that does not exist is ESRCH', async () => {
     await expect(Session.attach(fs, 999_999_999)).rejects.toMatchObject({ code: 'ESRCH' });
   });

@@ -85,6 +85,12 @@ interface Slot {
 }
 
 const SIGNALS_NOT_PASSED = new Set(['trap', 'stop']);
+/**
+ * Signals a running target gets all the time that a person does not want to stop for: `cont`
+ * delivers them and goes on, as gdb's default `handle SIG nostop noprint pass` does for the same
+ * set (a shell's SIGCHLD every time a command ends, a timer's SIGALRM, a resize's SIGWINCH).
+ */
+export const SIGNALS_PASSED_SILENTLY: ReadonlySet<string> = new Set(['chld', 'winch', 'alrm', 'urg', 'prof', 'vtalrm', 'io', 'pwr']);
 const JOB_CONTROL_STOPS = new Set(['stop', 'tstp', 'ttin', 'ttou']);
 const FAULTS = new Set(['segv', 'bus', 'ill', 'fpe', 'trap']);
 const STEP_SUFFIX = Buffer.from(' step');
@@ -606,8 +612,16 @@ export class Session {
         }
         this._state = 'stopped';
         const ev = await this.collect();
-        if (ev !== 'resume') return ev;
-        w = 'run';
+        if (ev === 'resume') {
+          w = 'run';
+          continue;
+        }
+        if (ev.kind === 'signal' && SIGNALS_PASSED_SILENTLY.has(ev.signal) && !this.interrupting) {
+          this.pendingSignal = undefined;
+          w = ev.signal;
+          continue;
+        }
+        return ev;
       }
     })();
     this.running = run;
