@@ -503,13 +503,7 @@ export class Session {
     this.onBreakpoint.delete(tid);
     this.pendingSignal = undefined;
     if (this.jobStopped) await this.ensureRunnable();
-    try {
-      await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
-      await this.fs.write(this.pid, 'ctl', 'wait');
-    } catch (err) {
-      return this.exitOr(err);
-    }
-    return this.afterStep(slot, quiet);
+    return this.stepAndWait(slot, quiet);
   }
 
   /** A resume that failed because the target died (killed from outside) is its exit event. */
@@ -535,16 +529,21 @@ export class Session {
     if (this.jobStopped) await this.ensureRunnable();
     await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
     try {
-      try {
-        await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
-        await this.fs.write(this.pid, 'ctl', 'wait');
-      } catch (err) {
-        return await this.exitOr(err);
-      }
-      return await this.afterStep(slot, quiet);
+      return await this.stepAndWait(slot, quiet);
     } finally {
       if (this.bps.has(at) && this._state === 'stopped') await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
     }
+  }
+
+  /** ctl `step` then `wait` for one thread; a target that died meanwhile is its exit event. */
+  private async stepAndWait(slot: Slot, quiet: boolean): Promise<StopEvent | typeof STEPPED> {
+    try {
+      await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
+      await this.fs.write(this.pid, 'ctl', 'wait');
+    } catch (err) {
+      return this.exitOr(err);
+    }
+    return this.afterStep(slot, quiet);
   }
 
   private async afterStep(slot: Slot, quiet: boolean): Promise<StopEvent | typeof STEPPED> {
@@ -571,15 +570,7 @@ export class Session {
     }
     const ev = await this.interpret(w);
     // A clone event interrupts the step before it finishes: finish it.
-    if (ev === 'resume') {
-      try {
-        await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
-        await this.fs.write(this.pid, 'ctl', 'wait');
-      } catch (err) {
-        return this.exitOr(err);
-      }
-      return this.afterStep(slot, quiet);
-    }
+    if (ev === 'resume') return this.stepAndWait(slot, quiet);
     return ev;
   }
 
