@@ -281,6 +281,28 @@ describe.skipIf(!liveOk('session'))('Session over the live source', () => {
     expect(readFileSync(out, 'utf8')).toContain('reaped 5');
   });
 
+  it('a library symbol at the exec stop: the loader runs to the entry point first, then the breakpoint is planted', async () => {
+    const out = join(dir, 'sh-write.out');
+    const s = await Session.launch(fs, ['/bin/sh', '-c', 'echo hello; echo world'], { stdout: out, stderr: 'ignore', stdin: 'ignore' });
+    launched.push(s.pid);
+    open.push(s);
+    const seen: string[] = [];
+    s.onStop((e) => seen.push(e.kind));
+    const bp = await s.break('write');
+    expect(s.describe(bp.addr)).toMatch(/<write>/);
+    expect(seen).toEqual(['breakpoint']); // the temporary one at the entry point, reported as an event
+    expect(readFileSync(out, 'utf8')).toBe(''); // none of the program's own code ran
+    expect(await s.cont()).toMatchObject({ kind: 'breakpoint', id: bp.id });
+    expect(await s.cont()).toMatchObject({ kind: 'breakpoint', id: bp.id });
+    expect(await s.cont()).toEqual({ kind: 'exited', code: 0 });
+    expect(readFileSync(out, 'utf8')).toBe('hello\nworld\n');
+  });
+
+  it('a symbol that exists nowhere is still a clear ENOENT after the libraries are loaded', async () => {
+    const { s } = await launch('counter');
+    await expect(s.break('no_such_function_anywhere')).rejects.toThrow(/no symbol 'no_such_function_anywhere'/);
+  });
+
   it('attaching to a pid that does not exist is ESRCH', async () => {
     await expect(Session.attach(fs, 999_999_999)).rejects.toMatchObject({ code: 'ESRCH' });
   });

@@ -55,6 +55,20 @@ export class Locator {
     this.tried = false;
   }
 
+  /** The executable's entry point in this process (its ELF e_entry plus load bias), if known. */
+  async entry(): Promise<bigint | undefined> {
+    const syms = await this.load(true);
+    if (!syms) return undefined;
+    let exe: string;
+    try {
+      exe = (await this.fs.read(this.pid, 'file')).toString('utf8').trim();
+    } catch {
+      return undefined;
+    }
+    const mod = syms.modules.find((m) => m.path === exe);
+    return mod ? mod.image.entry + mod.bias : undefined;
+  }
+
   async resolve(where: Where): Promise<bigint> {
     if (typeof where === 'bigint') return where;
     const p = parseWhere(where);

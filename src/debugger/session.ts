@@ -354,7 +354,17 @@ export class Session {
   /** Plants an int3 at an address or symbol (`main`, `target_fn+4`, `0x401136`). */
   async break(where: Where, opts: BreakOptions = {}): Promise<Breakpoint> {
     this.assertAlive();
-    const addr = await this.resolve(where);
+    let addr: bigint;
+    try {
+      addr = await this.resolve(where);
+    } catch (err) {
+      // At the exec stop only the executable and the dynamic loader are mapped: `break write`
+      // finds no libc yet. Like gdb's `start`, let the loader map the libraries (it runs up to
+      // the program's entry point; no instruction of the program itself) and look again.
+      if (!(err instanceof ProcfsError) || err.code !== 'ENOENT' || this._last?.kind !== 'exec') throw err;
+      if (!(await this.runToEntry())) throw err;
+      addr = await this.resolve(where);
+    }
     const dup = this.bps.at(Number(addr));
     if (dup) throw new ProcfsError('EEXIST', `breakpoint ${dup.id} is already at ${this.describe(addr)}`, this.pid);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
@@ -364,6 +374,14 @@ export class Session {
   }
 
   /** Removes breakpoint `id`, writing its original byte back. */
+  /** From the exec stop to the executable's entry point: the libraries are mapped there. */
+  private async runToEntry(): Promise<boolean> {
+    const entry = await this.locator.entry();
+    if (entry === undefined) return false;
+    const ev = await this.runUntil(entry);
+    return ev.kind === 'breakpoint';
+  }
+
   async delete(id: number): Promise<void> {
     const bp = this.bps.get(id);
     if (!bp) throw new ProcfsError('ENOENT', `no breakpoint ${id}`, this.pid);
