@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 npx tsc -p tsconfig.json
+npx tsc -p tsconfig.test.json   # the tests themselves, strict, no output
 mkdir -p .cache
 report=.cache/vitest-report.json
 rm -f "$report"

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isCleanError, pdbg, pdbgBin } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
-import { buildTarget, procState } from './helpers/targets.js';
+import { buildTarget, procState, rawMem } from './helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-cli-engine-'));
 const started: number[] = [];
@@ -31,16 +31,6 @@ function start(name: string, args: string[] = [], out = join(dir, `${name}-${sta
   return { pid, out };
 }
 
-function rawByte(pid: number, addr: bigint): number {
-  const fd = openSync(`/proc/${pid}/mem`, 'r');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, Number(addr));
-    return b[0]!;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Left the way one-shot commands promise: job-control stopped, untraced. */
 function expectLeftStopped(pid: number): void {
@@ -105,7 +95,7 @@ $P detach $pid
     const ev = JSON.parse(r.stdout);
     expect(ev).toMatchObject({ pid, kind: 'breakpoint', temporary: true, where: expect.stringMatching(/<target_fn>$/) });
     expectLeftStopped(pid);
-    expect(rawByte(pid, BigInt(ev.pc))).not.toBe(0xcc);
+    expect(rawMem(pid, BigInt(ev.pc), 1)[0]).not.toBe(0xcc);
     // The next command finds it exactly there.
     const regs = JSON.parse(pdbg(['regs', String(pid), '--json']).stdout);
     expect(regs.regs.rip).toBe(ev.pc);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { openProcFs } from '../src/procfs/sources/open.js';
 import { Session } from '../src/debugger/session.js';
 import { isCleanError, pdbg, pdbgAsync, pdbgBin } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
-import { buildTarget, procState } from './helpers/targets.js';
+import { buildTarget, procState, rawMem } from './helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-faults-'));
 const started: number[] = [];
@@ -35,16 +35,6 @@ function startRunning(name: string, args: string[] = []): { pid: number; out: ()
   return { pid, out: () => readFileSync(file, 'utf8') };
 }
 
-function rawBytes(pid: number, addr: bigint, len: number): Buffer {
-  const fd = openSync(`/proc/${pid}/mem`, 'r');
-  try {
-    const b = Buffer.alloc(len);
-    readSync(fd, b, 0, len, Number(addr));
-    return b;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Runtime address of a symbol: nm's link address + the PIE base from maps. */
 function symbolAddress(pid: number, path: string, name: string): bigint {
@@ -154,16 +144,16 @@ describe.skipIf(!liveOk('faults'))('faults: every failure is one line or a clean
     const t = startRunning('breakme', ['1000000', '5']);
     await until(() => t.out().includes('call 1 '));
     const done = symbolAddress(t.pid, path, 'done_fn');
-    const before = rawBytes(t.pid, done, 8);
+    const before = rawMem(t.pid, done, 8);
     const run = pdbgAsync(['run', String(t.pid), '--until', 'done_fn']);
     // Wait until pdbg traces it and the temporary breakpoint is planted.
-    await until(() => procState(t.pid).tracerPid !== 0 && rawBytes(t.pid, done, 1)[0] === 0xcc);
+    await until(() => procState(t.pid).tracerPid !== 0 && rawMem(t.pid, done, 1)[0] === 0xcc);
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.status).toBe(143);
     expect(isCleanError(r)).toBe(true);
     expect(r.stderr).toMatch(/^pdbg: terminated by SIGTERM; released the target\n$/);
-    expect(rawBytes(t.pid, done, 8)).toEqual(before);
+    expect(rawMem(t.pid, done, 8)).toEqual(before);
     expect(procState(t.pid).tracerPid).toBe(0);
     const n = t.out().length;
     await until(() => t.out().length > n + 40);

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { parseScript } from '../src/debugger/script.js';
 import { commandNames, helpLines, splitCommandLine } from '../src/debugger/commands.js';
 import { isCleanError, pdbg } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
-import { buildTarget, procState } from './helpers/targets.js';
+import { buildTarget, procState, rawMem } from './helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-script-'));
 const started: number[] = [];
@@ -29,16 +29,6 @@ function start(name: string, args: string[] = []): { pid: number; out: string } 
   return { pid, out };
 }
 
-function rawByte(pid: number, addr: bigint): number {
-  const fd = openSync(`/proc/${pid}/mem`, 'r');
-  try {
-    const b = Buffer.alloc(1);
-    readSync(fd, b, 0, 1, Number(addr));
-    return b[0]!;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe('script parsing and the command table', () => {
   it('skips blanks and comments and keeps line numbers', () => {
@@ -118,7 +108,7 @@ detach
     expect(r.stderr).toMatch(/^pdbg: script line 3 \(set rqx=1\): unknown register 'rqx'/);
     expect(r.stdout).toMatch(/^\(pdbg\) break target_fn\nbreakpoint 1 at (0x[0-9a-f]+) <target_fn>\n$/);
     const addr = BigInt(/at (0x[0-9a-f]+)/.exec(r.stdout)![1]!);
-    expect(rawByte(pid, addr)).not.toBe(0xcc);
+    expect(rawMem(pid, addr, 1)[0]).not.toBe(0xcc);
     expect(procState(pid)).toEqual({ state: 'T', tracerPid: 0 });
     const missing = pdbg(['script', String(pid), join(dir, 'nope.pdbg')]);
     expect(isCleanError(missing)).toBe(true);

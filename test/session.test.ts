@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { openProcFs } from '../src/procfs/sources/open.js';
 import { spawnStopped } from '../src/debugger/launch.js';
 import { Session } from '../src/debugger/session.js';
 import { liveOk } from './helpers/root.js';
-import { buildTarget, killAll, procState } from './helpers/targets.js';
+import { buildTarget, killAll, procState, rawMem } from './helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-session-'));
 let fs: ProcFs;
@@ -53,17 +53,6 @@ async function attach(pid: number): Promise<Session> {
   return s;
 }
 
-/** Bytes of the target's memory as the kernel has them (not through the session's masking). */
-function rawMem(pid: number, addr: bigint, len: number): Buffer {
-  const fd = openSync(`/proc/${pid}/mem`, 'r');
-  try {
-    const b = Buffer.alloc(len);
-    readSync(fd, b, 0, len, Number(addr));
-    return b;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const waitUntil = async (cond: () => boolean, ms = 5000) => {
   const t0 = Date.now();

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,4 +93,16 @@ export function procState(pid: number): { state: string; tracerPid: number } {
   const state = /State:\s+(\S)/.exec(status)?.[1] ?? '?';
   const tracerPid = Number(/TracerPid:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { state, tracerPid };
+}
+
+/** Bytes of a process's memory as the kernel has them (not through any session's masking). */
+export function rawMem(pid: number, addr: bigint, len: number): Buffer {
+  const fd = openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    const b = Buffer.alloc(len);
+    readSync(fd, b, 0, len, Number(addr));
+    return b;
+  } finally {
+    closeSync(fd);
+  }
 }
