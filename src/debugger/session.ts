@@ -454,10 +454,9 @@ export class Session {
   releaseSync(): void {
     const src = this.fs as ProcFs & Partial<SyncRelease>;
     try {
-      if (typeof src.releaseSync === 'function') src.releaseSync(this.pid, this.bps.planted());
-      if (this.onRelease !== 'as-is' && this.fs.kind === 'linux' && this._state !== 'exited') {
-        process.kill(this.pid, this.onRelease === 'running' ? 'SIGCONT' : 'SIGSTOP');
-      }
+      const stop = this.onRelease === 'stopped';
+      if (typeof src.releaseSync === 'function') src.releaseSync(this.pid, this.bps.planted(), stop);
+      if (this.onRelease === 'running' && this.fs.kind === 'linux' && this._state !== 'exited') process.kill(this.pid, 'SIGCONT');
     } catch {
       // Dying anyway; nothing better to do with the error.
     }
@@ -756,7 +755,8 @@ export class Session {
 
 /** What a live source offers the exit guard: write the bytes back and detach, synchronously. */
 export interface SyncRelease {
-  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[]): void;
+  /** `leaveStopped`: detach into a job-control stop (SIGSTOP queued first), as one-shot commands promise. */
+  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped?: boolean): void;
 }
 
 const STEPPED = Symbol('stepped');

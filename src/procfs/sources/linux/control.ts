@@ -178,8 +178,8 @@ export class LinuxControl {
   }
 
   /** Detaches every target this source traces, synchronously (safe inside process 'exit'). */
-  releaseAllSync(): void {
-    this.tracer.releaseAllSync();
+  releaseAllSync(leaveStopped?: ReadonlySet<number>): void {
+    this.tracer.releaseAllSync(leaveStopped);
     for (const fd of this.readFds.values()) closeMem(fd);
     this.readFds.clear();
   }

@@ -130,7 +130,7 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
    * The debugger's exit guard (src/debugger/guard.ts), synchronously: writes the breakpoint
    * bytes back into `pid`, then detaches every target this source traces.
    */
-  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[]): void {
+  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped = false): void {
     if (restore.length > 0) {
       // Plain fs calls, not mem.ts: loading koffi here would defeat the lazy import above.
       let fd = -1;
@@ -143,7 +143,7 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
         if (fd >= 0) closeSync(fd);
       }
     }
-    this.loaded?.releaseAllSync();
+    this.loaded?.releaseAllSync(leaveStopped ? new Set([pid]) : undefined);
   }
 
   /** One pass of synchronous reads, then one setns pair per jail not seen before. */

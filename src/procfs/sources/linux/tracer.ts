@@ -366,6 +366,20 @@ export class Tracer {
     t.why = { state: 'detached' };
     if (t.memFd >= 0) closeMem(t.memFd);
     t.memFd = -1;
+    if (leaveStopped) this.awaitJobStop(t.pid);
+  }
+
+  /**
+   * The SIGSTOP queued before the detach is taken on the way back to user mode (no instruction
+   * runs), but /proc shows `R` until it is: a one-shot command that promised "left stopped" must
+   * not return before the next command can see `T` (a script's next step reads that state).
+   */
+  private awaitJobStop(pid: number): void {
+    for (const until = performance.now() + 1000; performance.now() < until; ) {
+      const st = readStatus(this.procRoot, pid)?.get('State')?.[0];
+      if (st === undefined || st === 'T' || st === 'Z' || st === 'X') return;
+      sleepSync(0.2);
+    }
   }
 
   private rewindLiftedTrap(t: Target, tid: number, after: bigint): void {
@@ -392,7 +406,7 @@ export class Tracer {
    * targets are interrupted and collected by polling, then released. Targets attached in a
    * job-control stop stay stopped; the others run on.
    */
-  releaseAllSync(): void {
+  releaseAllSync(leaveStopped: ReadonlySet<number> = new Set()): void {
     for (const t of this.targets.values()) {
       if (t.ended || t.detached) continue;
       try {
@@ -402,7 +416,7 @@ export class Tracer {
         while (!t.ended && !this.allStopped(t) && Date.now() < until) {
           if (this.pollTarget(t) === 0) sleepSync(1);
         }
-        if (!t.ended) this.release(t, false);
+        if (!t.ended) this.release(t, leaveStopped.has(t.pid));
       } catch {
         /* best effort: the process is exiting */
       }
