@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliHex, cliLength, cliPid, cliWhere } from '../addr.js';
 import { printJson, printLine } from '../output.js';
+import { onTarget } from '../target.js';
 
 interface MemArgs {
   'proc-root'?: string;
@@ -27,21 +28,14 @@ export const memCommand: CommandModule<object, MemArgs> = {
     const where = cliWhere(argv.addr);
     const len = argv.len === undefined ? undefined : cliLength(argv.len);
     const data = argv.write === undefined ? undefined : cliHex(argv.write);
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const { withTarget } = await import('../../debugger/oneshot.js');
     const { findCommand } = await import('../../debugger/commands.js');
-    const fs = await openProcFs(argv['proc-root']);
-    try {
-      await withTarget(fs, pid, 'stopped', async (s) => {
-        await s.loadSymbols();
-        const out = data
-          ? await findCommand('write')!.run(s, [where, data.toString('hex')])
-          : await findCommand('x')!.run(s, len === undefined ? [where] : [where, String(len)]);
-        if (argv.json) printJson({ pid, ...(out.data as object) });
-        else printLine(out.lines.join('\n'));
-      });
-    } finally {
-      await fs.close();
-    }
+    await onTarget(argv['proc-root'], pid, async (s) => {
+      await s.loadSymbols();
+      const out = data
+        ? await findCommand('write')!.run(s, [where, data.toString('hex')])
+        : await findCommand('x')!.run(s, len === undefined ? [where] : [where, String(len)]);
+      if (argv.json) printJson({ pid, ...(out.data as object) });
+      else printLine(out.lines.join('\n'));
+    });
   },
 };

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliAssignments, cliPid } from '../addr.js';
 import { printJson, printLine } from '../output.js';
+import { onTarget } from '../target.js';
 
 interface RegsArgs {
   'proc-root'?: string;
@@ -24,21 +25,14 @@ export const regsCommand: CommandModule<object, RegsArgs> = {
     const pid = cliPid(argv.pid);
     const sets = cliAssignments(argv.set ?? []);
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const { withTarget } = await import('../../debugger/oneshot.js');
     const { findCommand } = await import('../../debugger/commands.js');
-    const fs = await openProcFs(argv['proc-root']);
-    try {
-      await withTarget(fs, pid, 'stopped', async (s) => {
-        if (tid !== undefined) await s.select(tid);
-        for (const { name, value } of sets) await s.setReg(name, value);
-        await s.loadSymbols();
-        const out = await findCommand('regs')!.run(s, []);
-        if (argv.json) printJson({ pid, ...(out.data as object) });
-        else printLine(out.lines.join('\n'));
-      });
-    } finally {
-      await fs.close();
-    }
+    await onTarget(argv['proc-root'], pid, async (s) => {
+      if (tid !== undefined) await s.select(tid);
+      for (const { name, value } of sets) await s.setReg(name, value);
+      await s.loadSymbols();
+      const out = await findCommand('regs')!.run(s, []);
+      if (argv.json) printJson({ pid, ...(out.data as object) });
+      else printLine(out.lines.join('\n'));
+    });
   },
 };

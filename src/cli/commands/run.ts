@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliPid, cliWhere } from '../addr.js';
 import { printJson, printLine } from '../output.js';
+import { onTarget } from '../target.js';
 
 interface RunArgs {
   'proc-root'?: string;
@@ -25,23 +26,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
     const until = argv.until === undefined ? undefined : cliWhere(argv.until);
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const { withTarget } = await import('../../debugger/oneshot.js');
     const { stopData } = await import('../../debugger/commands.js');
     const { describeStop } = await import('../../debugger/events.js');
-    const fs = await openProcFs(argv['proc-root']);
-    try {
-      await withTarget(fs, pid, 'stopped', async (s) => {
-        // Interrupted while it runs, the target goes on running: that is what was asked of it.
-        s.onRelease = 'running';
-        const ev = until === undefined ? await s.cont() : await s.runUntil(until);
-        s.onRelease = 'stopped';
-        await s.loadSymbols();
-        if (argv.json) printJson({ pid, ...stopData(s, ev) });
-        else printLine(describeStop(ev, (pc) => s.describe(pc)));
-      });
-    } finally {
-      await fs.close();
-    }
+    await onTarget(argv['proc-root'], pid, async (s) => {
+      // Interrupted while it runs, the target goes on running: that is what was asked of it.
+      s.onRelease = 'running';
+      const ev = until === undefined ? await s.cont() : await s.runUntil(until);
+      s.onRelease = 'stopped';
+      await s.loadSymbols();
+      if (argv.json) printJson({ pid, ...stopData(s, ev) });
+      else printLine(describeStop(ev, (pc) => s.describe(pc)));
+    });
   },
 };

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliCount, cliPid } from '../addr.js';
 import { printJson, printLine } from '../output.js';
+import { onTarget } from '../target.js';
 
 interface StepArgs {
   'proc-root'?: string;
@@ -24,23 +25,16 @@ export const stepCommand: CommandModule<object, StepArgs> = {
     const pid = cliPid(argv.pid);
     const n = cliCount(argv.count ?? 1);
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const { withTarget } = await import('../../debugger/oneshot.js');
     const { gone } = await import('../../debugger/session.js');
     const { stopData } = await import('../../debugger/commands.js');
     const { describeStop, isGone } = await import('../../debugger/events.js');
-    const fs = await openProcFs(argv['proc-root']);
-    try {
-      await withTarget(fs, pid, 'stopped', async (s) => {
-        if (tid !== undefined) await s.select(tid);
-        const ev = await s.stepN(n);
-        if (isGone(ev)) throw gone(pid, ev);
-        await s.loadSymbols();
-        if (argv.json) printJson({ pid, ...stopData(s, ev) });
-        else printLine(describeStop(ev, (pc) => s.describe(pc)));
-      });
-    } finally {
-      await fs.close();
-    }
+    await onTarget(argv['proc-root'], pid, async (s) => {
+      if (tid !== undefined) await s.select(tid);
+      const ev = await s.stepN(n);
+      if (isGone(ev)) throw gone(pid, ev);
+      await s.loadSymbols();
+      if (argv.json) printJson({ pid, ...stopData(s, ev) });
+      else printLine(describeStop(ev, (pc) => s.describe(pc)));
+    });
   },
 };
