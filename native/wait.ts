@@ -102,6 +102,25 @@ export const WPTRACEEVENT = (s: number): number => (s >>> 16) & 0xff;
 const anyInfo = new Int32Array(32);
 let anyPending: Promise<number> | null = null;
 
+const exitNow = libc.func('void _exit(int status)') as (status: number) => void;
+
+/**
+ * Node's exit joins the libuv thread pool, and a worker parked in waitid(P_ALL) after the last
+ * tracee was released (detached by the exit guard, say) is never woken: the kernel sleeps a
+ * waiter until some child changes state. The process would hang in its exit. So while such a
+ * wait is pending, the last 'exit' listener ends the process with _exit(2): every other
+ * listener (breakpoint bytes written back, targets released) has run by then, and stdout and
+ * stderr are synchronous on Linux.
+ */
+function exitWithoutJoin(code: number): void {
+  if (anyPending) exitNow(typeof code === 'number' ? code : Number(process.exitCode ?? 0));
+}
+
+function keepExitHookLast(): void {
+  process.removeListener('exit', exitWithoutJoin);
+  process.on('exit', exitWithoutJoin);
+}
+
 /**
  * Resolves with the pid of some child that has an event (nothing is consumed), or -errno
  * (-ECHILD when we have no children at all). One worker call at a time, shared by all callers:
@@ -109,6 +128,7 @@ let anyPending: Promise<number> | null = null;
  */
 export function waitAnyAsync(): Promise<number> {
   if (anyPending) return anyPending;
+  keepExitHookLast();
   anyPending = new Promise<number>((resolve) => {
     anyInfo[SI_PID] = 0;
     waitidFn.async(P_ALL, 0, anyInfo, WEXITED | WNOWAIT | __WALL, (err, r) => {

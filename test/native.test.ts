@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ptrace, signal, wait } from '../native/index.js';
 import { ProcfsError } from '../src/procfs/errors.js';
 import { liveOk } from './helpers/root.js';
+import { repoRoot } from './helpers/targets.js';
 
 describe('wait status decoding', () => {
   it('decodes exit, kill and ptrace-event stops', () => {
@@ -28,5 +32,28 @@ describe.skipIf(!liveOk('native errno'))('errno becomes typed errors', () => {
   });
   it('a too-small register buffer is refused before the kernel sees it', () => {
     expect(() => ptrace.getRegs(1, Buffer.alloc(8))).toThrow(RangeError);
+  });
+});
+
+describe('exit while a worker waits for tracees', () => {
+  it('the process still exits, with its code, though the parked waitid would never return', () => {
+    // A pool thread parked in waitid(P_ALL) is woken only by a child's change of state; Node's
+    // exit joins the pool. The sleeper is such a child that will not change state for 600 s.
+    const script = `
+      import { spawn } from 'node:child_process';
+      import { wait } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'dist/native/index.js')).href)};
+      const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+      process.stdout.write(sleeper.pid + '\\n');
+      wait.waitAnyAsync();
+      setTimeout(() => process.exit(3), 200);
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    try {
+      process.kill(Number(r.stdout.trim()), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    expect(r.signal).toBeNull(); // not killed by the timeout: it exited by itself
+    expect(r.status).toBe(3);
   });
 });
