@@ -145,15 +145,3 @@ const schedYield = libc.func('int sched_yield(void)') as () => number;
 export function yieldCpu(): void {
   schedYield();
 }
-
-/**
- * Blocking consume of one tid's next event on the calling thread: for cleanup paths, and for a
- * single step of an instruction that is not a system call (it cannot block, so neither do we).
- */
-export function waitTidSync(tid: number): number {
-  let r: number;
-  do r = waitpidFn(tid, statusBuf, __WALL);
-  while (r === -1 && lastErrno() === EINTR);
-  if (r === -1) return lastErrno() === ECHILD ? GONE : NOTHING;
-  return statusBuf[0]!;
-}

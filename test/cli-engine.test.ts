@@ -3,32 +3,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isCleanError, pdbg, pdbgBin } from './helpers/cli.js';
+import { isCleanError, killStarted, pdbg, pdbgBin, pdbgStart, trackStarted } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState, rawMem } from './helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-cli-engine-'));
-const started: number[] = [];
+afterAll(killStarted);
 
-afterAll(() => {
-  for (const pid of started) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
-
-/** `pdbg start` as a user runs it; the pid is remembered for cleanup. */
-function start(name: string, args: string[] = [], out = join(dir, `${name}-${started.length}.out`)): { pid: number; out: string } {
-  const r = pdbg(['start', '--stdout', out, '--', buildTarget(name), ...args]);
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  const pid = Number(r.stdout.trim());
-  expect(Number.isInteger(pid)).toBe(true);
-  started.push(pid);
-  return { pid, out };
+let outs = 0;
+/** `pdbg start` as a user runs it, the target's stdout in a file of its own. */
+function start(name: string, args: string[] = [], out = join(dir, `${name}-${outs++}.out`)): { pid: number; out: string } {
+  return { pid: pdbgStart(name, args, out), out };
 }
 
 
@@ -68,7 +53,7 @@ $P detach $pid
       stdout = execFileSync('bash', [script], { encoding: 'utf8', timeout: 60_000 });
     } finally {
       try {
-        started.push(Number(readFileSync(`${out}.pid`, 'utf8')));
+        trackStarted(Number(readFileSync(`${out}.pid`, 'utf8')));
       } catch {
         /* never started */
       }

@@ -6,17 +6,8 @@ import { LinuxControl } from '../src/procfs/sources/linux/control.js';
 import { formatWhy, parseWhy, type Why } from '../src/procfs/why.js';
 import { liveOk } from './helpers/root.js';
 import { repoRoot } from './helpers/targets.js';
-import { killAllTracees, startTracee } from './helpers/tracee.js';
+import { killAllTracees, rejects, startTracee } from './helpers/tracee.js';
 
-async function rejects(p: Promise<unknown>): Promise<ProcfsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProcfsError);
-    return e as ProcfsError;
-  }
-  throw new Error('expected a ProcfsError');
-}
 
 describe('ctl words (pure)', () => {
   it('parses BSD words strictly and pdbg extensions leniently', () => {

@@ -2,17 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProcfsError } from '../src/procfs/errors.js';
 import { LinuxControl } from '../src/procfs/sources/linux/control.js';
 import { liveOk } from './helpers/root.js';
-import { killAllTracees, startTracee } from './helpers/tracee.js';
+import { killAllTracees, rejects, startTracee } from './helpers/tracee.js';
 
-async function rejects(p: Promise<unknown>): Promise<ProcfsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProcfsError);
-    return e as ProcfsError;
-  }
-  throw new Error('expected a ProcfsError');
-}
 
 describe.skipIf(!liveOk('mem live'))('mem', () => {
   const lc = new LinuxControl();

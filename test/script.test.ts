@@ -4,29 +4,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseScript } from '../src/debugger/script.js';
 import { commandNames, helpLines, splitCommandLine } from '../src/debugger/commands.js';
-import { isCleanError, pdbg } from './helpers/cli.js';
+import { isCleanError, killStarted, pdbg, pdbgStart } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
-import { buildTarget, procState, rawMem } from './helpers/targets.js';
+import { procState, rawMem } from './helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-script-'));
-const started: number[] = [];
-afterAll(() => {
-  for (const pid of started) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
+afterAll(killStarted);
 
-function start(name: string, args: string[] = []): { pid: number; out: string } {
-  const out = join(dir, `${name}-${started.length}.out`);
-  const r = pdbg(['start', '--stdout', out, '--', buildTarget(name), ...args]);
-  const pid = Number(r.stdout.trim());
-  expect(pid).toBeGreaterThan(0);
-  started.push(pid);
-  return { pid, out };
+let outs = 0;
+/** `pdbg start` as a user runs it, the target's stdout in a file of its own. */
+function start(name: string, args: string[] = [], out = join(dir, `${name}-${outs++}.out`)): { pid: number; out: string } {
+  return { pid: pdbgStart(name, args, out), out };
 }
 
 

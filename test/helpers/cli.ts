@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from './targets.js';
+import { buildTarget, repoRoot } from './targets.js';
 
 export const pdbgBin = join(repoRoot, 'bin/pdbg.js');
 
@@ -39,4 +39,36 @@ export function pdbgAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}
 export function isCleanError(r: CliResult): boolean {
   const lines = r.stderr.trim().split('\n');
   return r.status !== 0 && r.status !== null && lines.length === 1 && /^pdbg: /.test(lines[0]!) && !/\n\s+at /.test(r.stderr);
+}
+
+const startedByCli: number[] = [];
+
+/**
+ * `pdbg start --stdout OUT -- TARGET ARGS…` as a user runs it: a compiled test target, stopped at
+ * its first instruction; the pid is remembered for killStarted().
+ */
+export function pdbgStart(name: string, args: string[], out: string): number {
+  const r = pdbg(['start', '--stdout', out, '--', buildTarget(name), ...args]);
+  const pid = Number(r.stdout.trim());
+  if (r.status !== 0 || r.stderr !== '' || !Number.isInteger(pid) || pid <= 0) {
+    throw new Error(`pdbg start ${name}: status ${r.status}, stderr ${JSON.stringify(r.stderr)}, stdout ${JSON.stringify(r.stdout)}`);
+  }
+  startedByCli.push(pid);
+  return pid;
+}
+
+/** A target started some other way (a shell script's `pdbg start`), killed with the rest. */
+export function trackStarted(pid: number): void {
+  startedByCli.push(pid);
+}
+
+/** Kills every target pdbgStart() started (afterAll). */
+export function killStarted(): void {
+  for (const pid of startedByCli.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }

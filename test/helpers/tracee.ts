@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { ProcfsError } from '../../src/procfs/errors.js';
 import { buildTarget } from './targets.js';
 
 /**
@@ -60,4 +61,15 @@ export async function startTracee(name: string, args: string[] = []): Promise<Tr
 
 export function killAllTracees(): void {
   for (const t of [...live]) t.kill();
+}
+
+/** Awaits a promise that must reject with a ProcfsError; returns the error. */
+export async function rejects(p: Promise<unknown>): Promise<ProcfsError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ProcfsError) return e;
+    throw e;
+  }
+  throw new Error('expected a ProcfsError');
 }
