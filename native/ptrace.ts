@@ -24,12 +24,14 @@ export const PTRACE_GETSIGINFO = 0x4202;
 export const PTRACE_SEIZE = 0x4206;
 export const PTRACE_INTERRUPT = 0x4207;
 export const PTRACE_LISTEN = 0x4208;
+export const PTRACE_PEEKSIGINFO = 0x4209;
 
 export const PTRACE_O_TRACESYSGOOD = 0x01;
 export const PTRACE_O_TRACEFORK = 0x02;
 export const PTRACE_O_TRACEVFORK = 0x04;
 export const PTRACE_O_TRACECLONE = 0x08;
 export const PTRACE_O_TRACEEXEC = 0x10;
+export const PTRACE_O_TRACEVFORKDONE = 0x20;
 export const PTRACE_O_TRACEEXIT = 0x40;
 export const PTRACE_O_EXITKILL = 0x100000;
 
@@ -37,6 +39,7 @@ export const PTRACE_EVENT_FORK = 1;
 export const PTRACE_EVENT_VFORK = 2;
 export const PTRACE_EVENT_CLONE = 3;
 export const PTRACE_EVENT_EXEC = 4;
+export const PTRACE_EVENT_VFORK_DONE = 5;
 export const PTRACE_EVENT_EXIT = 6;
 export const PTRACE_EVENT_STOP = 128;
 
@@ -67,6 +70,7 @@ const REQUEST_NAMES: Record<number, string> = {
   [PTRACE_ATTACH]: 'PTRACE_ATTACH', [PTRACE_DETACH]: 'PTRACE_DETACH', [PTRACE_SETOPTIONS]: 'PTRACE_SETOPTIONS',
   [PTRACE_GETEVENTMSG]: 'PTRACE_GETEVENTMSG', [PTRACE_GETSIGINFO]: 'PTRACE_GETSIGINFO', [PTRACE_SEIZE]: 'PTRACE_SEIZE',
   [PTRACE_INTERRUPT]: 'PTRACE_INTERRUPT', [PTRACE_LISTEN]: 'PTRACE_LISTEN', [PTRACE_KILL]: 'PTRACE_KILL',
+  [PTRACE_PEEKSIGINFO]: 'PTRACE_PEEKSIGINFO',
 };
 
 function fail(req: number, tid: number): never {
@@ -109,4 +113,28 @@ const eventMsg = new BigUint64Array(1);
 export function getEventMsg(tid: number): number {
   withBuf(PTRACE_GETEVENTMSG, tid, eventMsg, 8);
   return Number(eventMsg[0]);
+}
+
+const peekArgs = Buffer.alloc(16);
+const peekBuf = Buffer.alloc(SIGINFO_SIZE * 8);
+const ptracePeek = libc.func('ptrace', 'long', ['int', 'int', 'void *', 'void *']) as (
+  req: number, pid: number, addr: Uint8Array, data: Uint8Array,
+) => number;
+
+/**
+ * Whether `sig` waits in the thread's private signal queue (PTRACE_PEEKSIGINFO, flags 0): a
+ * SIGTRAP forced by a finished single step or an int3 sits there when an interrupt stop was
+ * reported first, and would kill the target once it is detached. One ptrace call, ~1 µs.
+ */
+export function privatePending(tid: number, sig: number): boolean {
+  for (let off = 0; off < 64; off += 8) {
+    peekArgs.writeBigUInt64LE(BigInt(off), 0);
+    peekArgs.writeUInt32LE(0, 8);
+    peekArgs.writeInt32LE(8, 12);
+    const n = ptracePeek(PTRACE_PEEKSIGINFO, tid, peekArgs, peekBuf);
+    if (n <= 0) return false;
+    for (let i = 0; i < n; i++) if (peekBuf.readInt32LE(i * SIGINFO_SIZE) === sig) return true;
+    if (n < 8) return false;
+  }
+  return false;
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
+import { isDying } from '../debugger/guard.js';
 import { commands } from './commands/index.js';
 import { reportError, UsageError } from './errors.js';
 
@@ -31,6 +32,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await cli.parseAsync();
   } catch (err) {
+    // A signal is ending pdbg: the exit guard releases the target and writes the one line.
+    if (isDying()) return;
     process.exitCode = reportError(err);
   }
 }

@@ -1,4 +1,68 @@
-import type { Session } from '../debugger/session.js';
+import { readFileSync } from 'node:fs';
+import type { OneShotOptions } from '../debugger/oneshot.js';
+import type { Leave, Session } from '../debugger/session.js';
+import type { ProcFs } from '../procfs/source.js';
+
+/**
+ * pdbg's own ancestors on this machine (its shell, the shell's parents). A one-shot command
+ * that left one of them stopped would stop the very shell waiting for pdbg: for ever.
+ */
+function ownAncestors(): Set<number> {
+  const out = new Set<number>();
+  for (let pid = process.ppid; pid > 1 && !out.has(pid); ) {
+    out.add(pid);
+    try {
+      const m = /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+      pid = m ? Number(m[1]) : 0;
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/**
+ * How a one-shot command leaves its target: stopped (so the next command finds it where this
+ * one left it), unless it is an ancestor of pdbg on the live system, which is released running.
+ */
+export function oneShotLeave(procRoot: string | undefined, pid: number): { leave: Leave; note?: string } {
+  if (procRoot === undefined && ownAncestors().has(pid)) {
+    return { leave: 'running', note: `pid ${pid} is an ancestor of pdbg (its shell?): released running, not left stopped` };
+  }
+  return { leave: 'stopped' };
+}
+
+/** Engine notices (`detached after fork from child N`) as `pdbg: …` lines on stderr. */
+export function noticesToStderr(s: Session): void {
+  s.onMessage((text) => process.stderr.write(`pdbg: ${text}\n`));
+}
+
+/** Opens the source, attaches and runs `act` as a one-shot command (see onTarget). */
+export async function withOneShot<T>(
+  procRoot: string | undefined,
+  pid: number,
+  act: (s: Session, fs: ProcFs) => Promise<T>,
+  notices: (s: Session) => void = noticesToStderr,
+  opts: OneShotOptions = {},
+): Promise<T> {
+  const { openProcFs } = await import('../procfs/sources/open.js');
+  const { withTarget } = await import('../debugger/oneshot.js');
+  const fs = await openProcFs(procRoot);
+  const { leave, note } = oneShotLeave(procRoot, pid);
+  try {
+    return await withTarget(fs, pid, leave, (s) => act(s, fs), {
+      ...(leave === 'running' ? { onFailure: 'running' as const } : {}),
+      ...opts,
+      onSession: (s) => {
+        notices(s);
+        opts.onSession?.(s);
+      },
+    });
+  } finally {
+    await fs.close();
+    if (note) process.stderr.write(`pdbg: ${note}\n`);
+  }
+}
 
 /**
  * The frame of every one-shot command (`step`, `run`, `regs`, `mem`): open the source named by
@@ -6,12 +70,5 @@ import type { Session } from '../debugger/session.js';
  * close. The engine is imported here, not at the top, so `pdbg ps` never loads koffi.
  */
 export async function onTarget(procRoot: string | undefined, pid: number, act: (s: Session) => Promise<void>): Promise<void> {
-  const { openProcFs } = await import('../procfs/sources/open.js');
-  const { withTarget } = await import('../debugger/oneshot.js');
-  const fs = await openProcFs(procRoot);
-  try {
-    await withTarget(fs, pid, 'stopped', act);
-  } finally {
-    await fs.close();
-  }
+  await withOneShot(procRoot, pid, (s) => act(s));
 }

@@ -74,6 +74,14 @@ async function breakCmd(s: Session, args: readonly string[], self: { name: strin
   return { lines: [line], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary } };
 }
 
+function followFork(s: Session, mode: string | undefined): CommandOutput {
+  if (mode !== undefined) {
+    if (mode !== 'parent' && mode !== 'child') throw new ProcfsError('EINVAL', `follow-fork: 'parent' or 'child', not '${mode}'`);
+    s.followFork = mode;
+  }
+  return { lines: [`follow-fork ${s.followFork}`], data: { followFork: s.followFork } };
+}
+
 export const COMMANDS: readonly DebugCommand[] = [
   cmd('break', ['b'], 'break SYM|SYM+OFF|ADDR', 'plant a breakpoint (int3)', (s, a, c) => breakCmd(s, a, c, false)),
   cmd('tbreak', ['tb'], 'tbreak SYM|ADDR', 'plant a breakpoint deleted by its first hit', (s, a, c) => breakCmd(s, a, c, true)),
@@ -123,8 +131,14 @@ export const COMMANDS: readonly DebugCommand[] = [
     for (const n of names) data[n] = r[n]!;
     return { lines, data: { tid: s.current, regs: data } };
   }),
+  cmd('follow-fork', ['follow-fork-mode'], 'follow-fork [parent|child]', 'after a fork, go on with the parent (default) or the child; the other runs on without breakpoints', async (s, a, c) => {
+    arity(c, a, 0, 1);
+    return followFork(s, a[0]);
+  }),
   cmd('set', [], 'set REG=VALUE', 'set a register of the current thread (decimal or 0x-hex)', async (s, a) => {
     if (a.length === 0) throw new ProcfsError('EINVAL', 'usage: set REG=VALUE');
+    // gdb's spelling of the fork policy.
+    if (a[0] === 'follow-fork-mode' && a.length <= 2) return followFork(s, a[1]);
     const { name, value } = parseAssignment(a.join(''));
     await s.setReg(name, value);
     const now = await s.reg(name);

@@ -21,6 +21,8 @@ export type StopEvent =
   | ({ readonly kind: 'breakpoint'; readonly id: number; readonly temporary: boolean } & At)
   /** A signal arrived; continuing delivers it (except `trap` and `stop`, the debugger's own). */
   | ({ readonly kind: 'signal'; readonly signal: string } & At)
+  /** follow-fork child: the session now traces `tid`, a new child of `parent` (released). */
+  | ({ readonly kind: 'forked'; readonly parent: number } & At)
   /** Stopped on the client's request (`Session.interrupt`). */
   | ({ readonly kind: 'interrupted' } & At)
   /** The target is gone: exit status… */
@@ -65,5 +67,7 @@ export function describeStop(ev: StopEvent, where: (pc: bigint) => string = hex)
       return `signal ${ev.signal} at ${where(ev.pc)} (thread ${ev.tid})`;
     case 'interrupted':
       return `interrupted at ${where(ev.pc)} (thread ${ev.tid})`;
+    case 'forked':
+      return `following child ${ev.tid} of ${ev.parent}: stopped at ${where(ev.pc)}`;
   }
 }

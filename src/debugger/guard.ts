@@ -1,8 +1,14 @@
+import { constants as osConstants } from 'node:os';
+
 /**
- * The process-exit guard: whatever way pdbg ends (normal exit, Ctrl-C, SIGTERM, SIGHUP, an
- * uncaught exception or rejection), every registered session lifts its breakpoint bytes and
- * releases its target, which then runs on unchanged. A target must never be left with a 0xCC
- * in its text or in a ptrace stop nobody will end.
+ * The process-exit guard: whatever way pdbg ends (normal exit, Ctrl-C, any catchable signal
+ * whose default would end it, an uncaught exception or rejection), every registered session
+ * lifts its breakpoint bytes and releases its target, which then runs on unchanged. A target
+ * must never be left with a 0xCC in its text or in a ptrace stop nobody will end.
+ *
+ * SIGKILL cannot be caught (nor can it be for gdb): the kernel detaches every tracee of a
+ * killed tracer, so the target runs on, but with whatever int3 bytes were planted; SIGSTOP
+ * (Ctrl-Z) suspends pdbg with its target in trace-stop until pdbg is continued.
  *
  * Signals and fatal errors first try the session's own release (it can also put back the pc of
  * a thread that hit a breakpoint in the last instant), bounded by a timeout; then, and always
@@ -17,17 +23,27 @@ export interface Releasable {
   release(): Promise<void>;
   /** Lifts breakpoints and detaches, synchronously (it runs inside 'exit'). Must not throw. */
   releaseSync(): void;
+  /** How the release leaves the target, for the closing line: `left stopped`, `running`. */
+  readonly leaves?: string;
 }
 
 const live = new Set<Releasable>();
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/**
+ * Every signal whose default action would end Node at once, but for the synchronous faults
+ * (SIGSEGV, SIGBUS, SIGILL, SIGFPE: a JS handler cannot run before the fault repeats).
+ * SIGPIPE is ignored by Node and SIGUSR1 starts its inspector: neither ends pdbg.
+ */
+const SIGNALS = [
+  'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF',
+  'SIGXCPU', 'SIGXFSZ', 'SIGIO', 'SIGPWR', 'SIGSTKFLT', 'SIGSYS', 'SIGTRAP', 'SIGABRT',
+] as const;
 type GuardSignal = (typeof SIGNALS)[number];
-const SIGNO: Record<GuardSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 /** An orderly release that takes longer than this (a target that will not stop) is cut short. */
 const RELEASE_TIMEOUT_MS = 3000;
 
 let installed = false;
 let dying = false;
+
 /** A client (the TUI, a script) may take Ctrl-C for itself, e.g. to interrupt the target. */
 let sigintOverride: (() => void) | undefined;
 
@@ -73,8 +89,13 @@ async function die(message: string, code: number): Promise<void> {
     process.exit(code);
   }
   dying = true;
+  // The commands in flight end quietly once they see `isDying()`; this keeps Node alive until
+  // the release below is done and its line is written.
+  setInterval(() => undefined, 1 << 30);
+  const hows = new Set([...live].map((r) => r.leaves).filter(Boolean));
   const n = await releaseAll();
-  process.stderr.write(`pdbg: ${message}${n ? `; released ${n === 1 ? 'the target' : `${n} targets`}` : ''}\n`);
+  const how = hows.size === 1 ? [...hows][0] : undefined;
+  process.stderr.write(`pdbg: ${message}${n ? `; released ${n === 1 ? 'the target' : `${n} targets`}${how ? ` (${how})` : ''}` : ''}\n`);
   process.exit(code);
 }
 
@@ -87,7 +108,7 @@ function onSignal(sig: GuardSignal): void {
     sigintOverride();
     return;
   }
-  void die(sig === 'SIGINT' ? 'interrupted' : `terminated by ${sig}`, 128 + SIGNO[sig]);
+  void die(sig === 'SIGINT' ? 'interrupted' : `terminated by ${sig}`, 128 + (osConstants.signals[sig] ?? 0));
 }
 
 function onFatal(err: unknown): void {
@@ -129,6 +150,11 @@ export function guard(r: Releasable): () => void {
 /** Routes SIGINT to `fn` instead of release-and-exit (undefined restores the default). */
 export function onInterrupt(fn: (() => void) | undefined): void {
   sigintOverride = fn;
+}
+
+/** True once a signal or a fatal error is ending pdbg: commands in flight stop quietly. */
+export function isDying(): boolean {
+  return dying;
 }
 
 /** How many sessions the guard would release now (tests, diagnostics). */

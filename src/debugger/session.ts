@@ -56,6 +56,9 @@ export interface ThreadInfo {
   readonly current: boolean;
 }
 
+/** After a fork, which process the session goes on with (gdb's `follow-fork-mode`). */
+export type FollowFork = 'parent' | 'child';
+
 export interface BreakOptions {
   /** Deleted by its first hit (gdb `tbreak`). */
   temporary?: boolean;
@@ -75,6 +78,8 @@ export interface DetachOptions {
 }
 
 export type StopListener = (ev: StopEvent) => void;
+/** Things the engine did on its own that a person should hear of (`detached after fork from child 812`). */
+export type MessageListener = (text: string) => void;
 
 /** Per-thread buffers, allocated once: the step loop reuses them. */
 interface Slot {
@@ -91,7 +96,6 @@ const SIGNALS_NOT_PASSED = new Set(['trap', 'stop']);
  * set (a shell's SIGCHLD every time a command ends, a timer's SIGALRM, a resize's SIGWINCH).
  */
 export const SIGNALS_PASSED_SILENTLY: ReadonlySet<string> = new Set(['chld', 'winch', 'alrm', 'urg', 'prof', 'vtalrm', 'io', 'pwr']);
-const JOB_CONTROL_STOPS = new Set(['stop', 'tstp', 'ttin', 'ttou']);
 const FAULTS = new Set(['segv', 'bus', 'ill', 'fpe', 'trap']);
 const STEP_SUFFIX = Buffer.from(' step');
 
@@ -106,26 +110,40 @@ export class Session {
   private readonly listeners = new Set<StopListener>();
   private readonly whyBuf = Buffer.alloc(128);
   private readonly byteBuf = Buffer.alloc(1);
-  private readonly locator: Locator;
+  private locator: Locator;
+  private locatorPid: number;
   private pendingSignal: string | undefined;
   private interrupting = false;
-  /** Found in a job-control stop: it must get a SIGCONT before it can run (see ensureRunnable). */
-  private jobStopped = false;
-  /** A SIGCONT we sent is on its way: its delivery stop (and a seized tracee's notice) are ours. */
-  private absorbCont = false;
-  private wasJobStopped = false;
   private unguard: (() => void) | undefined;
+  /** A `cont` in flight (the target runs). */
   private running: Promise<StopEvent> | undefined;
+  /** A step loop in flight: the target is stopped between its steps, but it is not ours to use. */
+  private stepping: Promise<StopEvent> | undefined;
+  /** Released (or being released): no command may touch the target any more. */
+  private closing = false;
+  private readonly messageListeners = new Set<MessageListener>();
+  /** Forked children held at their first stop, not yet cleaned: the exit guard restores them too. */
+  private readonly heldChildren = new Set<number>();
+  /** A vfork child borrows this process's memory: the breakpoint bytes are out until `vforkdone`. */
+  private vforkLifted = false;
   /** How the exit guard releases this target (see Leave); clients set it to match their promise. */
   onRelease: Leave = 'as-is';
+  /** Which process to go on with after a fork; the other one is released with no breakpoint in it. */
+  followFork: FollowFork = 'parent';
 
   private constructor(
     readonly fs: ProcFs,
-    readonly pid: number,
+    private _pid: number,
   ) {
-    this._current = pid;
-    this._last = { kind: 'attached', tid: pid, pc: 0n };
-    this.locator = new Locator(fs, pid);
+    this._current = _pid;
+    this._last = { kind: 'attached', tid: _pid, pc: 0n };
+    this.locator = new Locator(fs, _pid);
+    this.locatorPid = _pid;
+  }
+
+  /** The traced process (after `follow-fork child`, the child). */
+  get pid(): number {
+    return this._pid;
   }
 
   /**
@@ -138,12 +156,11 @@ export class Session {
     s.unguard = guard(s);
     try {
       await fs.write(pid, 'ctl', 'wait');
-      const ev = await s.collect();
-      if (ev === 'resume') throw new ProcfsError('EIO', `pid ${pid}: unexpected stop on attach`, pid, 'ctl');
+      let ev = await s.collect();
+      // Caught in a fork's or vfork's bookkeeping stop: stopped all the same, just not news.
+      if (ev === 'resume') ev = { kind: 'attached', tid: s._current, pc: await s.pc(s._current) };
       if (isGone(ev)) throw gone(pid, ev);
-      // A target found in a job-control stop reports that stop first: it is still just "attached".
-      s.jobStopped = ev.kind === 'signal' && JOB_CONTROL_STOPS.has(ev.signal);
-      s._last = s.jobStopped && 'pc' in ev ? { kind: 'attached', tid: ev.tid, pc: ev.pc } : ev;
+      s._last = ev;
       s.pendingSignal = undefined;
     } catch (err) {
       s.releaseSync();
@@ -172,8 +189,6 @@ export class Session {
       const ev = await s.resume('run');
       if (ev.kind === 'exec') {
         s._last = ev;
-        // The stopper's SIGSTOP was ours, not the user's: a plain detach lets it run.
-        s.wasJobStopped = false;
         return s;
       }
       if (isGone(ev)) throw new ProcfsError('ENOENT', `cannot start ${argv[0]}: ${describeStop(ev)}`, pid);
@@ -182,8 +197,9 @@ export class Session {
     throw new ProcfsError('EIO', `cannot start ${argv[0]}: no exec after the stopper`, pid);
   }
 
+  /** `running` also while a step loop is in flight: the target is not available to commands. */
   get state(): SessionState {
-    return this._state;
+    return this.stepping && this._state === 'stopped' ? 'running' : this._state;
   }
 
   /** The thread `step()`/`regs()` use by default. */
@@ -194,6 +210,16 @@ export class Session {
   /** The last stop (or exit) event. */
   get lastStop(): StopEvent {
     return this._last;
+  }
+
+  /** Called with each notice of something the engine did by itself; returns the unsubscriber. */
+  onMessage(fn: MessageListener): () => void {
+    this.messageListeners.add(fn);
+    return () => this.messageListeners.delete(fn);
+  }
+
+  private say(text: string): void {
+    for (const fn of this.messageListeners) fn(text);
   }
 
   /** Called on every stop/exit event; returns the function that unsubscribes. */
@@ -213,29 +239,38 @@ export class Session {
 
   /** Executes one instruction of `tid` (default: current); the others stay stopped. */
   async step(tid = this._current): Promise<StopEvent> {
-    this.assertStopped();
-    const slot = this.slot(tid);
-    const ev = await this.stepOnce(slot);
-    return this.emit(ev === STEPPED ? { kind: 'step', tid, pc: this.pcBig(slot) } : ev);
+    return this.stepN(1, tid);
   }
 
   /**
    * Steps `n` instructions of one thread, stopping early at anything but a plain step (a
-   * breakpoint address reached, a signal, the exit). The benchmark's loop: no allocation per step.
+   * breakpoint address reached, a signal, the exit, `interrupt()`). The benchmark's loop: no
+   * allocation per step. An interrupt ends it at an instruction boundary with no trap pending.
    */
   async stepN(n: number, tid = this._current): Promise<StopEvent> {
     this.assertStopped();
-    const slot = this.slot(tid);
+    const run = this.stepLoop(this.slot(tid), n);
+    this.stepping = run;
+    try {
+      return this.emit(await run);
+    } finally {
+      this.stepping = undefined;
+      this.interrupting = false;
+    }
+  }
+
+  private async stepLoop(slot: Slot, n: number): Promise<StopEvent> {
     let ev: StopEvent | typeof STEPPED = STEPPED;
     if (n <= 0) await this.loadRegs(slot);
     for (let i = 0; i < n; i++) {
       ev = await this.stepOnce(slot, true);
       if (ev !== STEPPED) break;
+      if (this.interrupting) return { kind: 'interrupted', tid: slot.tid, pc: this.pcBig(slot) };
       // A step completes inside the source's short spin, all in microtasks: without a turn of
       // the event loop now and then, timers and signal handlers (SIGTERM, interrupt) never run.
       if ((i & YIELD_MASK) === YIELD_MASK) await new Promise<void>((r) => setImmediate(r));
     }
-    return this.emit(ev === STEPPED ? { kind: 'step', tid, pc: this.pcBig(slot) } : ev);
+    return ev === STEPPED ? { kind: 'step', tid: slot.tid, pc: this.pcBig(slot) } : ev;
   }
 
   /** Resumes every thread; resolves at the next stop (breakpoint, signal, interrupt) or exit. */
@@ -265,11 +300,15 @@ export class Session {
     }
   }
 
-  /** Stops a running target (all threads) without a signal; the pending `cont()` resolves `interrupted`. */
+  /**
+   * Stops a running target (all threads) without a signal; the pending `cont()` resolves
+   * `interrupted`. A step loop in flight ends after the instruction it is on (a step blocked in a
+   * system call is interrupted; the kernel restarts the call when the thread runs again).
+   */
   async interrupt(): Promise<StopEvent> {
-    if (this._state !== 'running' || !this.running) return this._last;
+    const pending = this.running ?? this.stepping;
+    if (!pending) return this._last;
     this.interrupting = true;
-    const pending = this.running;
     await this.fs.write(this.pid, 'ctl', 'interrupt');
     return pending;
   }
@@ -415,15 +454,21 @@ export class Session {
 
   // ---- release ------------------------------------------------------------------------------
 
-  /** Lifts every breakpoint byte and releases the target: it runs on (or stays stopped, see Leave). */
+  /**
+   * Lifts every breakpoint byte and releases the target: it runs on (or stays stopped, see
+   * Leave). A step or continue in flight is interrupted first and ends at an instruction
+   * boundary; from the moment this is called no other command may touch the target.
+   */
   async detach(opts: DetachOptions = {}): Promise<void> {
     const leave = opts.leave ?? (opts.leaveStopped ? 'stopped' : 'as-is');
+    this.closing = true;
     if (this._state === 'exited' || this._state === 'detached') {
       this.finish();
       return;
     }
-    if (this._state === 'running') await this.interrupt();
+    if (this.running || this.stepping) await this.interrupt().catch(() => undefined);
     if (this._state === 'stopped') {
+      for (const child of [...this.heldChildren]) await this.releaseChild(child, false);
       for (const { addr, original } of this.bps.planted()) {
         await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
       }
@@ -432,9 +477,8 @@ export class Session {
       // Not a fault: the faulting instruction runs again on resume and raises it afresh.
       if (this.pendingSignal && !FAULTS.has(this.pendingSignal)) await this.fs.write(this.pid, 'note', this.pendingSignal);
       this.pendingSignal = undefined;
-      // BSD: a job-control stop from before the attach stays (we lifted it to run the target).
-      const stopped = leave === 'stopped' || (leave === 'as-is' && this.wasJobStopped);
-      await this.fs.write(this.pid, 'ctl', stopped ? 'detach-stopped' : 'detach');
+      // `detach` leaves it as found: a job-control stop it was in at attach stays (BSD).
+      await this.fs.write(this.pid, 'ctl', leave === 'stopped' ? 'detach-stopped' : 'detach');
       if (leave === 'running') await this.fs.write(this.pid, 'note', 'cont');
       this._state = 'detached';
       this.emit({ kind: 'detached' });
@@ -449,19 +493,32 @@ export class Session {
 
   /**
    * The exit guard's last resort: synchronous, never throws. A live source writes the bytes back
-   * and detaches (LinuxProcFs.releaseSync); a source without that has nothing traced to release.
+   * (into held fork children too) and detaches (LinuxProcFs.releaseSync); a source without that
+   * has nothing traced to release.
    */
   releaseSync(): void {
+    this.closing = true;
     const src = this.fs as ProcFs & Partial<SyncRelease>;
     try {
       const stop = this.onRelease === 'stopped';
-      if (typeof src.releaseSync === 'function') src.releaseSync(this.pid, this.bps.planted(), stop);
-      if (this.onRelease === 'running' && this.fs.kind === 'linux' && this._state !== 'exited') process.kill(this.pid, 'SIGCONT');
+      const planted = this.bps.planted();
+      if (typeof src.releaseSync === 'function') src.releaseSync(this.pid, planted, stop, [...this.heldChildren]);
+      if (this.onRelease === 'running' && this._state !== 'exited') src.signalSync?.(this.pid, 'cont');
     } catch {
       // Dying anyway; nothing better to do with the error.
     }
     if (this._state !== 'exited') this._state = 'detached';
     this.finish();
+  }
+
+  /** How the exit guard's release leaves the target, for its closing line. */
+  get leaves(): string {
+    return this.onRelease === 'stopped' ? 'left stopped' : this.onRelease === 'running' ? 'running' : 'left as found';
+  }
+
+  /** True once `detach`/`release` began: a client stops issuing commands. */
+  get released(): boolean {
+    return this.closing;
   }
 
   // ---- internals ----------------------------------------------------------------------------
@@ -474,6 +531,7 @@ export class Session {
   private assertAlive(): void {
     if (this._state === 'exited') throw gone(this.pid, this._last);
     if (this._state === 'detached') throw new ProcfsError('ESRCH', `pid ${this.pid}: detached`, this.pid);
+    if (this.closing) throw new ProcfsError('EINTR', `pid ${this.pid}: being released`, this.pid);
   }
 
   private assertStopped(): void {
@@ -519,7 +577,6 @@ export class Session {
     }
     this.onBreakpoint.delete(tid);
     this.pendingSignal = undefined;
-    if (this.jobStopped) await this.ensureRunnable();
     return this.stepAndWait(slot, quiet);
   }
 
@@ -543,12 +600,11 @@ export class Session {
     const addr = BigInt(at);
     this.onBreakpoint.delete(slot.tid);
     this.pendingSignal = undefined;
-    if (this.jobStopped) await this.ensureRunnable();
     await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
     try {
       return await this.stepAndWait(slot, quiet);
     } finally {
-      if (this.bps.has(at) && this._state === 'stopped') await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+      if (this.bps.has(at) && this._state === 'stopped' && !this.vforkLifted) await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
     }
   }
 
@@ -575,18 +631,8 @@ export class Session {
       return quiet ? STEPPED : { kind: 'step', tid: slot.tid, pc: BigInt(pc) };
     }
     const w = parseWhy(this.whyBuf.toString('latin1', 0, n));
-    // x86 reports a step over `syscall` at the syscall's exit as a TRAP_BRKPT, which the
-    // source names `trap`: after a step, a trap that is not at one of our bytes is the step.
-    if (w.state === 'stopped' && w.reason === 'trap' && !this.bps.wasPlanted(Number(w.addr) - 1)) {
-      this.invalidateAll();
-      await this.loadRegs(slot);
-      const pc = pcNumber(slot.regs);
-      const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
-      if (bp) return this.hit(slot, bp);
-      return quiet ? STEPPED : { kind: 'step', tid: slot.tid, pc: BigInt(pc) };
-    }
     const ev = await this.interpret(w);
-    // A clone event interrupts the step before it finishes: finish it.
+    // A clone or fork event stops the step before it finishes: finish it.
     if (ev === 'resume') return this.stepAndWait(slot, quiet);
     return ev;
   }
@@ -594,7 +640,6 @@ export class Session {
   /** Resumes every thread with `word` (`run` or a signal name) until a stop worth reporting. */
   private async resume(word: string): Promise<StopEvent> {
     this.pendingSignal = undefined;
-    if (this.jobStopped) await this.ensureRunnable();
     // Threads sitting on a breakpoint must execute the original instruction first.
     for (const tid of [...this.onBreakpoint]) {
       const slot = this.slot(tid);
@@ -624,7 +669,10 @@ export class Session {
           w = 'run';
           continue;
         }
-        if (ev.kind === 'signal' && SIGNALS_PASSED_SILENTLY.has(ev.signal) && !this.interrupting) {
+        if (ev.kind === 'signal' && SIGNALS_PASSED_SILENTLY.has(ev.signal)) {
+          // Interrupted meanwhile: that is the stop to report; the signal stays pending for
+          // the next resume (or is queued again by detach).
+          if (this.interrupting) return { kind: 'interrupted', tid: ev.tid, pc: ev.pc };
           this.pendingSignal = undefined;
           w = ev.signal;
           continue;
@@ -643,19 +691,6 @@ export class Session {
       this.running = undefined;
       this.interrupting = false;
     }
-  }
-
-  /**
-   * A target attached in a job-control stop does not run under PTRACE_SEIZE, whatever we
-   * resume it with: the kernel re-traps it until the stop ends. So before its first resume it
-   * gets a SIGCONT (like `fg`); the stops that brings (the seize notice, the SIGCONT's delivery)
-   * come before any instruction runs, and are absorbed. Detaching puts the stop back.
-   */
-  private async ensureRunnable(): Promise<void> {
-    this.jobStopped = false;
-    this.wasJobStopped = true;
-    this.absorbCont = true;
-    await this.fs.write(this.pid, 'note', 'cont');
   }
 
   /** Reads `why` after a `wait` and turns it into an event ('resume': nothing to report). */
@@ -700,8 +735,16 @@ export class Session {
       case 'attach':
         return { kind: this.interrupting ? 'interrupted' : 'attached', tid: w.tid, pc: await pcOf() };
       case 'interrupt':
-        if (this.absorbCont && !this.interrupting) return 'resume';
         return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
+      case 'fork':
+      case 'vfork':
+        return this.forked(w.child, w.reason === 'vfork');
+      case 'vforkdone':
+        if (this.vforkLifted) {
+          this.vforkLifted = false;
+          for (const { addr } of this.bps.planted()) await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+        }
+        return 'resume';
       case 'step':
         return { kind: 'step', tid: w.tid, pc: await pcOf() };
       case 'exec':
@@ -711,10 +754,6 @@ export class Session {
         this.locator.invalidate();
         return { kind: 'exec', tid: w.tid, pc: await pcOf() };
       case 'signal':
-        if (w.signal === 'cont' && this.absorbCont) {
-          this.absorbCont = false;
-          return 'resume';
-        }
         if (w.signal === 'stop' && this.interrupting) return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
         if (!SIGNALS_NOT_PASSED.has(w.signal)) this.pendingSignal = w.signal;
         return { kind: 'signal', tid: w.tid, signal: w.signal, pc: await pcOf() };
@@ -733,6 +772,80 @@ export class Session {
         return { kind: 'signal', tid: w.tid, signal: 'trap', pc: await pcOf() };
       }
     }
+  }
+
+  /**
+   * A fork or vfork of the target: the child is held at its first instruction with a copy of
+   * every breakpoint byte (a vfork child even shares the bytes). gdb's default, detach-on-fork
+   * with follow-fork parent: take the bytes out of the child and let it go before it runs. A
+   * vfork child borrows our memory until it execs or exits: the bytes stay out until then.
+   */
+  private async forked(child: number, vfork: boolean): Promise<StopEvent | 'resume'> {
+    this.heldChildren.add(child);
+    await this.fs.write(child, 'ctl', 'wait').catch(() => undefined);
+    if (this.followFork === 'child') return this.followChild(child, vfork);
+    await this.releaseChild(child, vfork);
+    this.say(`detached after ${vfork ? 'vfork' : 'fork'} from child ${child}`);
+    return 'resume';
+  }
+
+  /** Takes every breakpoint byte out of a held child (or, for vfork, out of the shared memory) and lets it go. */
+  private async releaseChild(child: number, vfork: boolean): Promise<void> {
+    const planted = this.bps.planted();
+    try {
+      if (vfork) {
+        for (const { addr, original } of planted) await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
+        if (planted.length) this.vforkLifted = true;
+      } else {
+        for (const { addr, original } of planted) await this.fs.write(child, 'mem', Uint8Array.of(original), { offset: addr });
+        // clone(CLONE_VM) without CLONE_VFORK reports a fork that shares our memory: then our bytes went too.
+        if (planted.length && !(await this.stillPlanted(planted[0]!.addr))) await this.dropAll(`child ${child} shares the address space`);
+      }
+      await this.fs.write(child, 'ctl', 'detach');
+    } catch (err) {
+      // A child that died before it ran has nothing left to clean.
+      if (!(err instanceof ProcfsError) || err.code !== 'ESRCH') throw err;
+    } finally {
+      this.heldChildren.delete(child);
+    }
+  }
+
+  private async stillPlanted(addr: bigint): Promise<boolean> {
+    await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
+    return this.byteBuf[0] === INT3;
+  }
+
+  private async dropAll(why: string): Promise<void> {
+    for (const bp of this.bps.list()) await this.delete(bp.id);
+    this.say(`breakpoints deleted: ${why}`);
+  }
+
+  /** follow-fork child: the parent is released without our bytes, the session goes on with the child. */
+  private async followChild(child: number, vfork: boolean): Promise<StopEvent> {
+    const parent = this._pid;
+    const planted = this.bps.planted();
+    for (const { addr, original } of planted) await this.fs.write(parent, 'mem', Uint8Array.of(original), { offset: addr });
+    await this.fs.write(parent, 'ctl', 'detach');
+    this.heldChildren.delete(child);
+    this._pid = child;
+    this._current = child;
+    this.slots.clear();
+    this.onBreakpoint.clear();
+    this.pendingSignal = undefined;
+    this.vforkLifted = false;
+    // A vfork child shares the parent's memory: our bytes left it with the parent's. A forked
+    // child has its own copy of them, still planted.
+    if (vfork) for (const bp of this.bps.list()) this.bps.remove(bp.id);
+    if (this.locatorPid !== child) {
+      this.locator = new Locator(this.fs, child);
+      this.locatorPid = child;
+      await this.locator.load().catch(() => undefined);
+    }
+    this.say(`following ${vfork ? 'vfork' : 'fork'} child ${child}; detached from parent ${parent}${vfork && planted.length ? ' (breakpoints deleted: the vfork child shares its memory)' : ''}`);
+    const slot = this.slot(child);
+    await this.loadRegs(slot);
+    this._state = 'stopped';
+    return { kind: 'forked', tid: child, parent, pc: this.pcBig(slot) };
   }
 
   private async hit(slot: Slot, bp: Breakpoint): Promise<StopEvent> {
@@ -755,8 +868,14 @@ export class Session {
 
 /** What a live source offers the exit guard: write the bytes back and detach, synchronously. */
 export interface SyncRelease {
-  /** `leaveStopped`: detach into a job-control stop (SIGSTOP queued first), as one-shot commands promise. */
-  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped?: boolean): void;
+  /**
+   * Writes `restore` into `pid` (and into each of `alsoInto`: held fork children), then detaches
+   * every target. `leaveStopped`: detach into a job-control stop (SIGSTOP queued first), as
+   * one-shot commands promise.
+   */
+  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped?: boolean, alsoInto?: readonly number[]): void;
+  /** Sends a signal now (the exit guard's `leave: running`). */
+  signalSync?(pid: number, name: string): void;
 }
 
 const STEPPED = Symbol('stepped');

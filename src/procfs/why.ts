@@ -7,11 +7,18 @@ import { ParseError } from './errors.js';
  *
  *   running | stopped TID attach | stopped TID interrupt | stopped TID step
  *   stopped TID trap ADDR | stopped TID signal NAME | stopped TID exec | stopped TID clone NEWTID
+ *   stopped TID fork CHILD | stopped TID vfork CHILD | stopped TID vforkdone
  *   exited CODE | killed NAME | detached | untraced
  *
  * `trap ADDR` is an int3 (si_code SI_KERNEL): ADDR is the pc after it, so a breakpoint planted
  * at A reports A+1 (the engine maps pc-1 onto its table). A SIGTRAP sent by kill is
- * `signal trap`; a finished single step (TRAP_TRACE) is `step`.
+ * `signal trap`; a finished single step (TRAP_TRACE, or TRAP_BRKPT at the exit of a stepped
+ * `syscall`) is `step`.
+ *
+ * `fork CHILD` / `vfork CHILD`: the thread created process CHILD, which is traced too and held at
+ * its first instruction, so the debugger can take its breakpoints out before it runs (a forked
+ * child inherits every 0xCC). `vforkdone`: the vfork child has exec'd or exited, the parent's
+ * memory is its own again.
  */
 export type StopReason =
   | { readonly reason: 'attach' }
@@ -20,7 +27,9 @@ export type StopReason =
   | { readonly reason: 'trap'; readonly addr: bigint }
   | { readonly reason: 'signal'; readonly signal: string }
   | { readonly reason: 'exec' }
-  | { readonly reason: 'clone'; readonly newTid: number };
+  | { readonly reason: 'clone'; readonly newTid: number }
+  | { readonly reason: 'fork' | 'vfork'; readonly child: number }
+  | { readonly reason: 'vforkdone' };
 
 export type Why =
   | { readonly state: 'running' }
@@ -46,6 +55,8 @@ export function formatWhy(w: Why): string {
         case 'trap': return `${head} 0x${w.addr.toString(16)}`;
         case 'signal': return `${head} ${w.signal}`;
         case 'clone': return `${head} ${w.newTid}`;
+        case 'fork':
+        case 'vfork': return `${head} ${w.child}`;
         default: return head;
       }
     }
@@ -83,6 +94,7 @@ export function parseWhy(line: string): Why {
         case 'interrupt':
         case 'step':
         case 'exec':
+        case 'vforkdone':
           arity(t, 3, line);
           return { state: 'stopped', tid, reason: t[2] };
         case 'trap':
@@ -96,6 +108,10 @@ export function parseWhy(line: string): Why {
         case 'clone':
           arity(t, 4, line);
           return { state: 'stopped', tid, reason: 'clone', newTid: int('newtid', t[3], line) };
+        case 'fork':
+        case 'vfork':
+          arity(t, 4, line);
+          return { state: 'stopped', tid, reason: t[2], child: int('child', t[3], line) };
         default:
           throw new ParseError('reason', `why: unknown stop reason '${t[2] ?? ''}'`, line);
       }

@@ -37,6 +37,9 @@ export interface TuiOptions {
   readonly targetOutput?: string;
 }
 
+/** A command that has not answered in this long shows the running screen (and takes `i`). */
+const SLOW_COMMAND_MS = 150;
+
 const PANES: PaneName[] = ['status', 'disasm', 'memory', 'backtrace', 'regs', 'log', 'cmd', 'help', 'popup'];
 
 export class TuiApp {
@@ -75,6 +78,10 @@ export class TuiApp {
     t.onClose(() => void this.quit());
     onInterrupt(() => this.key({ full: 'C-c' }));
     this.s.onStop((ev) => (this.lastStop = ev));
+    this.s.onMessage((text) => {
+      this.say(text);
+      if (!this.quitting) this.draw();
+    });
     if (this.o.targetOutput) {
       this.outputTimer = setInterval(() => this.pollOutput(), 200);
       this.outputTimer.unref();
@@ -268,7 +275,21 @@ export class TuiApp {
     const c = findCommand(name);
     if (c?.resumes) return this.resume(line);
     this.view.keepForCompare();
-    const out = await runCommandLine(this.s, line);
+    // A step into a blocking system call does not come back by itself: after a moment the
+    // screen says so, and `i`/Ctrl-C interrupt it as they do a continue.
+    const slow = setTimeout(() => {
+      this.mode = 'running';
+      this.view.running();
+      this.draw();
+    }, SLOW_COMMAND_MS);
+    let out: Awaited<ReturnType<typeof runCommandLine>>;
+    try {
+      out = await runCommandLine(this.s, line);
+    } finally {
+      clearTimeout(slow);
+      if (this.mode === 'running') this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
+    }
+    if (this.quitting) return;
     if (out.stop && keyTs === undefined) this.say(out.lines.join('\n'));
     else if (!out.stop) this.show(out.lines);
     if (out.stop && isGone(out.stop)) this.mode = 'gone';

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliPid, cliWhere } from '../addr.js';
 import { printJson, printLine } from '../output.js';
+import { isDying } from '../../debugger/guard.js';
 import { onTarget } from '../target.js';
 
 interface RunArgs {
@@ -30,9 +31,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const { describeStop } = await import('../../debugger/events.js');
     await onTarget(argv['proc-root'], pid, async (s) => {
       // Interrupted while it runs, the target goes on running: that is what was asked of it.
+      const promised = s.onRelease;
       s.onRelease = 'running';
       const ev = until === undefined ? await s.cont() : await s.runUntil(until);
-      s.onRelease = 'stopped';
+      s.onRelease = promised;
+      // Signalled meanwhile: the target was let go running, and the exit guard says so.
+      if (isDying()) return;
       await s.loadSymbols();
       if (argv.json) printJson({ pid, ...stopData(s, ev) });
       else printLine(describeStop(ev, (pc) => s.describe(pc)));

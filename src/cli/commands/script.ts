@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import type { Session } from '../../debugger/session.js';
 import { cliPid } from '../addr.js';
 import { UsageError } from '../errors.js';
 import { printJson, printLine } from '../output.js';
@@ -36,22 +37,18 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
     } catch (err) {
       throw new UsageError(`cannot read script ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const { withTarget } = await import('../../debugger/oneshot.js');
+    const { withOneShot } = await import('../target.js');
     const { runScript } = await import('../../debugger/script.js');
-    const fs = await openProcFs(argv['proc-root']);
-    try {
-      await withTarget(fs, pid, 'stopped', async (s) => {
-        await s.loadSymbols();
-        const steps = await runScript(s, text, (step) => {
-          if (argv.json) return;
-          printLine(`(pdbg) ${step.text}`);
-          if (step.output.lines.length) printLine(step.output.lines.join('\n'));
-        });
-        if (argv.json) printJson(steps.map((st) => ({ line: st.line, command: st.text, output: st.output.lines, result: st.output.data })));
+    // What the engine did by itself (a fork child let go) is part of the transcript.
+    const notices = argv.json ? undefined : (s: Session) => void s.onMessage((t) => printLine(`[${t}]`));
+    await withOneShot(argv['proc-root'], pid, async (s) => {
+      await s.loadSymbols();
+      const steps = await runScript(s, text, (step) => {
+        if (argv.json) return;
+        printLine(`(pdbg) ${step.text}`);
+        if (step.output.lines.length) printLine(step.output.lines.join('\n'));
       });
-    } finally {
-      await fs.close();
-    }
+      if (argv.json) printJson(steps.map((st) => ({ line: st.line, command: st.text, output: st.output.lines, result: st.output.data })));
+    }, notices);
   },
 };

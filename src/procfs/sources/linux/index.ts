@@ -130,20 +130,31 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
    * The debugger's exit guard (src/debugger/guard.ts), synchronously: writes the breakpoint
    * bytes back into `pid`, then detaches every target this source traces.
    */
-  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped = false): void {
+  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped = false, alsoInto: readonly number[] = []): void {
     if (restore.length > 0) {
-      // Plain fs calls, not mem.ts: loading koffi here would defeat the lazy import above.
-      let fd = -1;
-      try {
-        fd = openSync(`${this.root}/${pid}/mem`, 'r+');
-        for (const r of restore) writeSync(fd, Uint8Array.of(r.original), 0, 1, Number(r.addr));
-      } catch {
-        // Gone or unwritable: nothing left to restore.
-      } finally {
-        if (fd >= 0) closeSync(fd);
+      for (const into of [pid, ...alsoInto]) {
+        // Plain fs calls, not mem.ts: loading koffi here would defeat the lazy import above.
+        let fd = -1;
+        try {
+          fd = openSync(`${this.root}/${into}/mem`, 'r+');
+          for (const r of restore) writeSync(fd, Uint8Array.of(r.original), 0, 1, Number(r.addr));
+        } catch {
+          // Gone or unwritable: nothing left to restore.
+        } finally {
+          if (fd >= 0) closeSync(fd);
+        }
       }
     }
     this.loaded?.releaseAllSync(leaveStopped ? new Set([pid]) : undefined);
+  }
+
+  /** A signal now, synchronously (the exit guard's `leave: running`). */
+  signalSync(pid: number, name: string): void {
+    try {
+      process.kill(pid, `SIG${name.toUpperCase()}` as NodeJS.Signals);
+    } catch {
+      // Gone: nothing to signal.
+    }
   }
 
   /** One pass of synchronous reads, then one setns pair per jail not seen before. */

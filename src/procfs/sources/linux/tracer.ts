@@ -19,8 +19,10 @@ import type { StopReason, Why } from '../../why.js';
  */
 const SIGTRAP = constants.signals.SIGTRAP;
 const SIGSTOP = constants.signals.SIGSTOP;
+const SIGCONT = constants.signals.SIGCONT;
 const JOB_CONTROL = new Set([SIGSTOP, constants.signals.SIGTSTP, constants.signals.SIGTTIN, constants.signals.SIGTTOU]);
-const OPTIONS = P.PTRACE_O_TRACECLONE | P.PTRACE_O_TRACEEXEC;
+/** Forks are traced so that the debugger can take its breakpoint bytes out of a child before it runs. */
+const OPTIONS = P.PTRACE_O_TRACECLONE | P.PTRACE_O_TRACEEXEC | P.PTRACE_O_TRACEFORK | P.PTRACE_O_TRACEVFORK | P.PTRACE_O_TRACEVFORKDONE;
 /**
  * How `wait` waits. Measured here (bench `step` row, 2-core VM): a WNOHANG poll loop sees a
  * step's stop in ~16 µs where a blocking waitpid takes ~20 µs (the wake-up crosses CPUs), and
@@ -36,6 +38,15 @@ interface Thread {
   running: boolean;
   /** A new clone: its first (PTRACE_EVENT_STOP) stop is bookkeeping, not news. */
   fresh: boolean;
+  /** Last resumed with PTRACE_SINGLESTEP: its SIGTRAP is the step's, whatever si_code says. */
+  stepping: boolean;
+  /**
+   * A PTRACE_INTERRUPT went to it since its last resume. An interrupt that reaches a thread
+   * already in a ptrace stop stays pending in the kernel (JOBCTL_TRAP_STOP) and is reported
+   * on the next resume, before any instruction runs: an interrupt stop nobody asked for since
+   * the resume is that leftover (or SIGCONT's notice), never news.
+   */
+  interruptAsked: boolean;
 }
 
 interface Pending {
@@ -51,8 +62,17 @@ interface Target {
   readonly pid: number;
   /** Its real parent is this process: leave its zombie for libuv to reap. */
   readonly realChild: boolean;
-  /** It was in a job-control stop when attached: a plain detach leaves it so. */
-  readonly attachedStopped: boolean;
+  /**
+   * In a job-control stop we have not lifted (found so at attach). Under PTRACE_SEIZE such a
+   * target re-traps whatever it is resumed with, so the first step or run sends it SIGCONT.
+   */
+  jobStopped: boolean;
+  /** We lifted a job-control stop it was found in: `detach` puts it back (left as found). */
+  liftedJobStop: boolean;
+  /** A SIGCONT we sent is on its way: its delivery stop is ours, not the target's. */
+  contSent: boolean;
+  /** Held at its first stop after a fork of this traced process. */
+  readonly forkedFrom: number | undefined;
   readonly threads: Map<number, Thread>;
   why: Why;
   /** Set once since the last resume: a real stop has been reported into `why`. */
@@ -86,6 +106,10 @@ function listTasks(procRoot: string, pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+function newThread(tid: number, fresh: boolean): Thread {
+  return { tid, running: true, fresh, stepping: false, interruptAsked: false };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -209,10 +233,44 @@ export class Tracer {
     }
     const old = this.targets.get(pid);
     if (old) this.forget(old);
-    const t: Target = {
+    const t = this.newTarget(pid, Number(st.get('PPid')) === process.pid, state === 'T', undefined);
+    // Threads may be created while we seize: list again until no new one appears. A thread that
+    // exits meanwhile is not an error: seizing it fails (ESRCH, or EPERM once it is exiting), and
+    // the next listing no longer has it. Only the leader's failure fails the attach.
+    const tries = new Map<number, number>();
+    for (let round = 0; round < 100; round++) {
+      // The leader first: thread ids wrap around pid_max, so a thread's may be below the pid.
+      const fresh = listTasks(this.procRoot, pid)
+        .filter((tid) => !t.threads.has(tid) && (tries.get(tid) ?? 0) < 3)
+        .sort((a, b) => (a === pid ? -1 : b === pid ? 1 : a - b));
+      if (fresh.length === 0) break;
+      for (const tid of fresh) {
+        try {
+          P.seize(tid, OPTIONS);
+        } catch (e) {
+          if (tid !== pid && e instanceof ProcfsError && (e.code === 'ESRCH' || e.code === 'EPERM')) {
+            tries.set(tid, (tries.get(tid) ?? 0) + 1);
+            continue;
+          }
+          for (const th of t.threads.values()) P.ptraceErrno(P.PTRACE_DETACH, th.tid);
+          throw this.attachError(pid, e);
+        }
+        const th = newThread(tid, false);
+        t.threads.set(tid, th);
+        this.askInterrupt(th);
+      }
+    }
+    this.targets.set(pid, t);
+  }
+
+  private newTarget(pid: number, realChild: boolean, jobStopped: boolean, forkedFrom: number | undefined): Target {
+    return {
       pid,
-      realChild: Number(st.get('PPid')) === process.pid,
-      attachedStopped: state === 'T',
+      realChild,
+      jobStopped,
+      liftedJobStop: false,
+      contSent: false,
+      forkedFrom,
       threads: new Map(),
       why: { state: 'running' },
       haveStop: false,
@@ -224,23 +282,6 @@ export class Tracer {
       detached: false,
       memFd: -1,
     };
-    // Threads may be created while we seize: list again until no new one appears.
-    for (let round = 0; round < 100; round++) {
-      const fresh = listTasks(this.procRoot, pid).filter((tid) => !t.threads.has(tid));
-      if (fresh.length === 0) break;
-      for (const tid of fresh) {
-        try {
-          P.seize(tid, OPTIONS);
-        } catch (e) {
-          if (e instanceof ProcfsError && e.code === 'ESRCH' && tid !== pid) continue; // exited meanwhile
-          for (const th of t.threads.values()) P.ptraceErrno(P.PTRACE_DETACH, th.tid);
-          throw this.attachError(pid, e);
-        }
-        t.threads.set(tid, { tid, running: true, fresh: false });
-        P.ptraceErrno(P.PTRACE_INTERRUPT, tid);
-      }
-    }
-    this.targets.set(pid, t);
   }
 
   private attachError(pid: number, e: unknown): ProcfsError {
@@ -293,11 +334,11 @@ export class Tracer {
   }
 
   private step(t: Target, tid?: number): void {
-    const th = this.pickThread(t, 'ctl', tid);
+    const tid1 = this.pickThread(t, 'ctl', tid);
     this.beginResume(t, 'step');
-    t.lastTid = th;
-    this.guard(t, () => P.singleStep(th, 0));
-    t.threads.get(th)!.running = true;
+    t.lastTid = tid1;
+    this.liftJobStop(t);
+    this.resumeThread(t, t.threads.get(tid1)!, true, 0);
   }
 
   /** `run` (sig 0) or a signal word in trace-wait: resume every thread; `sig` goes to the last stopped one. */
@@ -309,12 +350,51 @@ export class Tracer {
       return;
     }
     this.beginResume(t, 'run');
+    this.liftJobStop(t);
     for (const th of t.threads.values()) {
       if (th.running) continue;
-      this.guard(t, () => P.cont(th.tid, th.tid === t.lastTid ? sig : 0));
-      th.running = true;
+      this.resumeThread(t, th, false, th.tid === t.lastTid ? sig : 0);
       th.fresh = false;
     }
+  }
+
+  /**
+   * A target found in a job-control stop does not run under PTRACE_SEIZE, whatever it is resumed
+   * with: the kernel re-traps it until the stop ends. So its first resume sends SIGCONT (like
+   * `fg`); the stops that brings (each thread's notice, the SIGCONT's delivery) come before any
+   * instruction runs and are absorbed here. `detach` puts the stop back.
+   */
+  private liftJobStop(t: Target): void {
+    if (!t.jobStopped) return;
+    t.jobStopped = false;
+    t.liftedJobStop = true;
+    t.contSent = true;
+    S.kill(t.pid, SIGCONT);
+  }
+
+  /** The one place a thread is resumed on a client's word; a target that died meanwhile is its exit. */
+  private resumeThread(t: Target, th: Thread, step: boolean, sig: number): void {
+    th.stepping = step;
+    th.interruptAsked = false;
+    if (th.tid === this.stopRegsTid) this.stopRegsTid = 0;
+    this.guard(t, () => (step ? P.singleStep(th.tid, sig) : P.cont(th.tid, sig)));
+    th.running = true;
+  }
+
+  /** Resumes a thread the way it was last resumed, after a stop that was not news (errors: it is gone). */
+  private again(th: Thread): void {
+    if (th.tid === this.stopRegsTid) this.stopRegsTid = 0;
+    if (P.ptraceErrno(th.stepping ? P.PTRACE_SINGLESTEP : P.PTRACE_CONT, th.tid) === 0) th.running = true;
+  }
+
+  private askInterrupt(th: Thread): void {
+    th.interruptAsked = true;
+    P.ptraceErrno(P.PTRACE_INTERRUPT, th.tid);
+  }
+
+  /** Interrupts every running thread (not new clones: their first stop is on its way). */
+  private interruptAll(t: Target): void {
+    for (const th of t.threads.values()) if (th.running && !th.fresh) this.askInterrupt(th);
   }
 
   private signal(pid: number, sig: number): void {
@@ -332,7 +412,7 @@ export class Tracer {
   private interrupt(t: Target): void {
     if (this.allStopped(t)) return;
     t.mode = 'interrupt';
-    for (const th of t.threads.values()) if (th.running) P.ptraceErrno(P.PTRACE_INTERRUPT, th.tid);
+    this.interruptAll(t);
   }
 
   private async detach(pid: number, leaveStopped: boolean): Promise<void> {
@@ -341,18 +421,27 @@ export class Tracer {
     if (t.ended) return this.forget(t);
     if (!this.allStopped(t)) {
       t.mode = 'interrupt';
-      for (const th of t.threads.values()) if (th.running) P.ptraceErrno(P.PTRACE_INTERRUPT, th.tid);
+      this.interruptAll(t);
       await this.waitUntil(() => t.ended || this.allStopped(t));
       if (t.ended) return this.forget(t);
     }
     this.release(t, leaveStopped);
   }
 
-  /** Detach every thread of a stopped target; a pending SIGSTOP leaves it job-control stopped. */
+  /**
+   * Detach every thread of a stopped target, left as found: a job-control stop we lifted goes
+   * back, and `leaveStopped` puts it in one (a SIGSTOP queued first, taken before any
+   * instruction runs). No trap stays pending: every interrupt stop with a SIGTRAP queued behind
+   * it was drained before the thread counted as stopped (onStatus).
+   */
   private release(t: Target, leaveStopped: boolean): void {
     this.stopRegsTid = 0;
+    const stop = leaveStopped || t.liftedJobStop;
+    // A job-control stop never lifted stays by itself (the kernel puts a detached thread back
+    // into it), but /proc shows it running until it is back: wait for that too.
+    const settle = stop || t.jobStopped;
     // Queued now, dequeued after the detach: the group stops as if someone had sent it.
-    if (leaveStopped) S.kill(t.pid, SIGSTOP);
+    if (stop) S.kill(t.pid, SIGSTOP);
     // A thread stopped on an int3 whose byte is gone (a breakpoint lifted before anyone saw that
     // stop) must re-execute the original instruction, not resume one byte into it.
     const seen = t.pending.map((p) => p.why).concat(t.why.state === 'stopped' ? [t.why] : []);
@@ -366,7 +455,7 @@ export class Tracer {
     t.why = { state: 'detached' };
     if (t.memFd >= 0) closeMem(t.memFd);
     t.memFd = -1;
-    if (leaveStopped) this.awaitJobStop(t.pid);
+    if (settle) this.awaitJobStop(t.pid);
   }
 
   /**
@@ -411,7 +500,7 @@ export class Tracer {
       if (t.ended || t.detached) continue;
       try {
         t.mode = 'interrupt';
-        for (const th of t.threads.values()) if (th.running) P.ptraceErrno(P.PTRACE_INTERRUPT, th.tid);
+        this.interruptAll(t);
         const until = Date.now() + 2000;
         while (!t.ended && !this.allStopped(t) && Date.now() < until) {
           if (this.pollTarget(t) === 0) sleepSync(1);
@@ -577,34 +666,64 @@ export class Tracer {
     let reason: StopReason | null = null;
     let deliver = 0;
     if (event === P.PTRACE_EVENT_STOP) {
-      if (JOB_CONTROL.has(sig)) reason = { reason: 'signal', signal: signalName(sig) };
-      else if (th.fresh) {
+      // An interrupt stop can be reported while the SIGTRAP of a finished step or of an int3 is
+      // still queued (the kernel takes job-control traps before it dequeues signals). Detached
+      // so, the target would die of that SIGTRAP: take it now. Resumed, the thread dequeues it
+      // before it returns to user mode; the single step is there in case nothing was queued.
+      if (P.privatePending(th.tid, SIGTRAP)) {
+        if (P.ptraceErrno(P.PTRACE_SINGLESTEP, th.tid) === 0) th.running = true;
+        return;
+      }
+      if (JOB_CONTROL.has(sig)) {
+        th.interruptAsked = false;
+        // The job-control stop it was found in (each thread reports it once): not news.
+        if (t.mode === 'attach' || t.jobStopped) return;
+        t.jobStopped = true;
+        reason = { reason: 'signal', signal: signalName(sig) };
+      } else if (th.fresh) {
         // A new thread's first stop: let it join the others.
         th.fresh = false;
-        if (t.mode === 'run' && !t.haveStop) this.cont(t, th);
+        if (t.mode === 'run' && !t.haveStop) this.again(th);
         return;
-      } else if (t.mode === 'run' && !t.haveStop) {
-        // Not ours: PTRACE_SEIZE's notice that a group stop ended (SIGCONT), taken on the way
-        // back to user mode before anything ran. Each thread gets one; the run goes on.
-        return this.cont(t, th);
-      } else return; // our own PTRACE_INTERRUPT: collected, not news
+      } else if (th.interruptAsked) {
+        th.interruptAsked = false;
+        return; // our own PTRACE_INTERRUPT: collected, not news
+      } else {
+        // Nobody asked since its last resume: an interrupt left over from an earlier all-stop,
+        // or the notice that a job-control stop ended. No instruction ran; resume it as it was.
+        if ((t.mode === 'run' || (t.mode === 'step' && th.tid === t.lastTid)) && !t.haveStop) this.again(th);
+        return;
+      }
     } else if (event === P.PTRACE_EVENT_CLONE) {
       const newTid = P.getEventMsg(th.tid);
-      if (!t.threads.has(newTid)) t.threads.set(newTid, { tid: newTid, running: true, fresh: true });
-      if (t.mode === 'run' && !t.haveStop) return this.cont(t, th); // threads come and go while running
+      if (!t.threads.has(newTid)) t.threads.set(newTid, newThread(newTid, true));
+      if (t.mode === 'run' && !t.haveStop) return this.again(th); // threads come and go while running
       reason = { reason: 'clone', newTid };
+    } else if (event === P.PTRACE_EVENT_FORK || event === P.PTRACE_EVENT_VFORK) {
+      const child = P.getEventMsg(th.tid);
+      this.adoptChild(t, child);
+      reason = { reason: event === P.PTRACE_EVENT_VFORK ? 'vfork' : 'fork', child };
+    } else if (event === P.PTRACE_EVENT_VFORK_DONE) {
+      reason = { reason: 'vforkdone' };
     } else if (event === P.PTRACE_EVENT_EXEC) {
       // The exec'ing thread took over the leader's tid; every other thread is gone.
       for (const tid of [...t.threads.keys()]) if (tid !== t.pid) t.threads.delete(tid);
-      if (!t.threads.has(t.pid)) t.threads.set(t.pid, { tid: t.pid, running: false, fresh: false });
+      if (!t.threads.has(t.pid)) t.threads.set(t.pid, newThread(t.pid, false));
       th = t.threads.get(t.pid)!;
       th.running = false;
+      // A job-control stop we lifted belonged to the old image (pdbg start's stopper shell).
+      t.liftedJobStop = false;
       reason = { reason: 'exec' };
     } else if (event !== 0) {
-      return this.cont(t, th); // an event we did not ask for
+      return this.again(th); // an event we did not ask for
     } else if (sig === SIGTRAP) {
-      reason = this.classifyTrap(th.tid);
+      reason = this.classifyTrap(th);
       if (reason.reason === 'signal') deliver = sig;
+    } else if (sig === SIGCONT && t.contSent) {
+      // The SIGCONT that lifted the job-control stop we found: ours, not the target's.
+      t.contSent = false;
+      if (!t.haveStop) this.again(th);
+      return;
     } else {
       reason = { reason: 'signal', signal: signalName(sig) };
       deliver = sig;
@@ -618,23 +737,34 @@ export class Tracer {
     t.lastTid = th.tid;
     t.haveStop = true;
     // All-stop: everyone else stops too; their stops are collected by the same polling.
-    for (const other of t.threads.values()) if (other.running && !other.fresh) P.ptraceErrno(P.PTRACE_INTERRUPT, other.tid);
+    this.interruptAll(t);
   }
 
-  private cont(t: Target, th: Thread): void {
-    if (th.tid === this.stopRegsTid) this.stopRegsTid = 0;
-    if (P.ptraceErrno(P.PTRACE_CONT, th.tid) === 0) th.running = true;
+  /**
+   * A forked child is traced from its birth (PTRACE_O_TRACEFORK) and held at its first stop, so
+   * the debugger can take its breakpoint bytes out of it before it runs.
+   */
+  private adoptChild(parent: Target, child: number): void {
+    if (this.targets.has(child) && !this.targets.get(child)!.detached) return;
+    const c = this.newTarget(child, false, false, parent.pid);
+    c.threads.set(child, newThread(child, true));
+    this.targets.set(child, c);
   }
 
-  /** si_code tells a finished single step from an int3 from a SIGTRAP somebody sent. */
-  private classifyTrap(tid: number): StopReason {
+  /**
+   * si_code tells a finished single step (TRAP_TRACE) from an int3 (SI_KERNEL) from a SIGTRAP
+   * somebody sent. A step over `syscall` is reported at the syscall's exit as TRAP_BRKPT: for a
+   * stepping thread that is its step, and its pc is the one after the instruction.
+   */
+  private classifyTrap(th: Thread): StopReason {
+    const tid = th.tid;
     try {
       P.getSigInfo(tid, this.siginfo);
     } catch {
       return { reason: 'signal', signal: 'trap' };
     }
     const code = this.siginfoView[2]!;
-    if (code === P.TRAP_TRACE) return { reason: 'step' };
+    if (code === P.TRAP_TRACE || (code === P.TRAP_BRKPT && th.stepping)) return { reason: 'step' };
     if (code === P.SI_KERNEL || code === P.TRAP_BRKPT || code === P.TRAP_HWBKPT) {
       try {
         P.getRegs(tid, this.stopRegs);
