@@ -639,6 +639,23 @@ export class Session {
 
   /** Resumes every thread with `word` (`run` or a signal name) until a stop worth reporting. */
   private async resume(word: string): Promise<StopEvent> {
+    // `running` covers the whole resume, the steps off breakpoints included: a release that
+    // comes meanwhile must wait for it, not write the bytes back under a step in flight.
+    const run = this.resumeLoop(word);
+    this.running = run;
+    try {
+      return await run;
+    } catch (err) {
+      // A failed wait (target vanished under us) must not leave the session "running" forever.
+      if (this._state === 'running') this._state = 'stopped';
+      throw err;
+    } finally {
+      this.running = undefined;
+      this.interrupting = false;
+    }
+  }
+
+  private async resumeLoop(word: string): Promise<StopEvent> {
     this.pendingSignal = undefined;
     // Threads sitting on a breakpoint must execute the original instruction first.
     for (const tid of [...this.onBreakpoint]) {
@@ -652,45 +669,40 @@ export class Session {
       const ev = await this.stepOffBreakpoint(slot, at, true);
       if (ev !== STEPPED) return ev;
     }
-    const run = (async (): Promise<StopEvent> => {
-      let w = word;
-      for (;;) {
-        this.invalidateAll();
-        this._state = 'running';
-        try {
-          await this.fs.write(this.pid, 'ctl', w);
-          await this.fs.write(this.pid, 'ctl', 'wait');
-        } catch (err) {
-          return await this.exitOr(err);
-        }
-        this._state = 'stopped';
-        const ev = await this.collect();
-        if (ev === 'resume') {
-          w = 'run';
-          continue;
-        }
-        if (ev.kind === 'signal' && SIGNALS_PASSED_SILENTLY.has(ev.signal)) {
-          // Interrupted meanwhile: that is the stop to report; the signal stays pending for
-          // the next resume (or is queued again by detach).
-          if (this.interrupting) return { kind: 'interrupted', tid: ev.tid, pc: ev.pc };
-          this.pendingSignal = undefined;
-          w = ev.signal;
-          continue;
-        }
-        return ev;
+    let w = word;
+    for (;;) {
+      // An interrupt that came while nothing ran (a step off a breakpoint, a fork's clean-up).
+      if (this.interrupting) return this.interruptedHere();
+      this.invalidateAll();
+      this._state = 'running';
+      try {
+        await this.fs.write(this.pid, 'ctl', w);
+        await this.fs.write(this.pid, 'ctl', 'wait');
+      } catch (err) {
+        return await this.exitOr(err);
       }
-    })();
-    this.running = run;
-    try {
-      return await run;
-    } catch (err) {
-      // A failed wait (target vanished under us) must not leave the session "running" forever.
-      if (this._state === 'running') this._state = 'stopped';
-      throw err;
-    } finally {
-      this.running = undefined;
-      this.interrupting = false;
+      this._state = 'stopped';
+      const ev = await this.collect();
+      if (ev === 'resume') {
+        w = 'run';
+        continue;
+      }
+      if (ev.kind === 'signal' && SIGNALS_PASSED_SILENTLY.has(ev.signal)) {
+        // Interrupted meanwhile: that is the stop to report; the signal stays pending for
+        // the next resume (or is queued again by detach).
+        if (this.interrupting) return { kind: 'interrupted', tid: ev.tid, pc: ev.pc };
+        this.pendingSignal = undefined;
+        w = ev.signal;
+        continue;
+      }
+      return ev;
     }
+  }
+
+  private async interruptedHere(): Promise<StopEvent> {
+    const slot = this.slot(this._current);
+    await this.loadRegs(slot);
+    return { kind: 'interrupted', tid: slot.tid, pc: this.pcBig(slot) };
   }
 
   /** Reads `why` after a `wait` and turns it into an event ('resume': nothing to report). */
