@@ -4,9 +4,10 @@
  * `jail` keeps the jail ids; DIR/jails.json keeps what jls shows beyond the nodes (IPs, path).
  *
  * Root runs this, often into a path others can write near, so DIR is written through OutDir:
- * a new or empty directory only (an old snapshot is refused, not replaced: telling our files
- * from planted ones is not possible), every file created exclusively, no symlink followed. A
- * snapshot that fails part-way is removed again, so DIR ends up complete or as it was.
+ * a new directory, or an empty one we own that no one else can write (an old snapshot is
+ * refused, not replaced: telling our files from planted ones is not possible), every file
+ * created exclusively, no symlink followed. A snapshot that fails part-way is removed again,
+ * so DIR ends up complete or as it was.
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
