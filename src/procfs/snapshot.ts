@@ -2,12 +2,19 @@
  * `pdbg snapshot`: copies processes' text nodes into a BSD-layout tree (DIR/PID/status, …)
  * that TreeProcFs (`--proc-root DIR`) reads back. `file` is written as a symlink, as BSD's is;
  * `jail` keeps the jail ids; DIR/jails.json keeps what jls shows beyond the nodes (IPs, path).
+ *
+ * Root runs this, often into a path others can write near, so DIR is written through OutDir:
+ * a new directory, or an empty one we own that no one else can write (an old snapshot is
+ * refused, not replaced: telling our files from planted ones is not possible), every file
+ * created exclusively, no symlink followed. A snapshot that fails part-way is removed again,
+ * so DIR ends up complete or as it was.
  */
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcfsError } from './errors.js';
 import { listJails } from './jail.js';
 import type { NodeName } from './node.js';
+import { OutDir } from './out-dir.js';
 import type { ProcFs } from './source.js';
 import { JAILS_FILE, type RecordedJail } from './sources/tree.js';
 
@@ -35,38 +42,62 @@ export async function snapshot(fs: ProcFs, dir: string, pids?: readonly number[]
       if (!present.has(pid)) throw new ProcfsError('ESRCH', `no process ${pid}`, pid, 'status');
     }
   }
-  const list = pids ? [...pids].sort((a, b) => a - b) : await fs.pids();
-  mkdirSync(dir, { recursive: true });
+  const list = pids ? [...new Set(pids)].sort((a, b) => a - b) : await fs.pids();
+  const out = OutDir.open(dir, { notEmpty: refusal });
   const result: SnapshotResult = { root: dir, pids: [], skipped: [], jails: [] };
-  for (const pid of list) {
-    let status: Buffer;
-    try {
-      status = await fs.read(pid, 'status');
-    } catch (err) {
-      if (!explicit && err instanceof ProcfsError && err.code === 'ESRCH') continue;
-      throw err;
-    }
-    const pdir = join(dir, String(pid));
-    rmSync(pdir, { recursive: true, force: true });
-    mkdirSync(pdir);
-    writeFileSync(join(pdir, 'status'), status);
-    for (const node of SNAPSHOT_NODES) {
-      if (node === 'status') continue;
+  try {
+    for (const pid of list) {
+      let status: Buffer;
       try {
-        const data = await fs.read(pid, node);
-        if (node === 'file') symlinkSync(data.toString('utf8'), join(pdir, 'file'));
-        else writeFileSync(join(pdir, node), data);
+        status = await fs.read(pid, 'status');
       } catch (err) {
-        if (!(err instanceof ProcfsError)) throw err;
-        result.skipped.push({ pid, node, code: err.code });
+        if (!explicit && err instanceof ProcfsError && err.code === 'ESRCH') continue;
+        throw err;
       }
+      const pdir = out.mkdir(String(pid));
+      try {
+        pdir.writeFile('status', status);
+        for (const node of SNAPSHOT_NODES) {
+          if (node === 'status') continue;
+          let data: Buffer;
+          try {
+            data = await fs.read(pid, node);
+          } catch (err) {
+            if (!(err instanceof ProcfsError)) throw err;
+            result.skipped.push({ pid, node, code: err.code });
+            continue;
+          }
+          if (node === 'file') pdir.symlink(data.toString('utf8'), 'file');
+          else pdir.writeFile(node, data);
+        }
+      } finally {
+        pdir.close();
+      }
+      result.pids.push(pid);
     }
-    result.pids.push(pid);
+    const taken = new Set(result.pids);
+    result.jails = (await listJails(fs))
+      .filter((j) => j.pids.some((p) => taken.has(p)))
+      .map((j) => ({ jid: j.jid, hostname: j.hostname, ips: j.ips, path: j.path }));
+    out.writeFile(JAILS_FILE, JSON.stringify(result.jails, null, 2) + '\n');
+  } catch (err) {
+    out.discard();
+    throw err;
   }
-  const taken = new Set(result.pids);
-  result.jails = (await listJails(fs))
-    .filter((j) => j.pids.some((p) => taken.has(p)))
-    .map((j) => ({ jid: j.jid, hostname: j.hostname, ips: j.ips, path: j.path }));
-  writeFileSync(join(dir, JAILS_FILE), JSON.stringify(result.jails, null, 2) + '\n');
+  out.close();
   return result;
+}
+
+/** Why a directory with entries is refused: an old snapshot gets its own sentence. */
+function refusal(path: string, names: string[]): string {
+  if (names.includes(JAILS_FILE) && isFile(join(path, JAILS_FILE))) return `${path}: holds a snapshot already (pdbg does not write over one: remove it or choose a new directory)`;
+  return `${path}: not empty (pdbg writes a snapshot only into a new or empty directory)`;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
 }

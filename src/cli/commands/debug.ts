@@ -1,7 +1,8 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { fsError } from '../../procfs/out-dir.js';
 import { UsageError } from '../errors.js';
 import { requireTerminal } from './attach.js';
 
@@ -23,21 +24,20 @@ export const debugCommand: CommandModule<object, DebugArgs> = {
   builder: (y: Argv) =>
     y
       .positional('program', { type: 'string', array: true, describe: 'the command and its arguments (after --)' })
-      .option('output', { type: 'string', describe: "file for the program's stdout and stderr (default: a file in $TMPDIR)" }) as unknown as Argv<DebugArgs>,
+      .option('output', { type: 'string', describe: "file for the program's stdout and stderr (default: $TMPDIR/pdbg-debug-XXXXXX/output, a new directory only you can enter)" }) as unknown as Argv<DebugArgs>,
   handler: async (argv) => {
     // yargs leaves what follows `--` in `_` after the command's own name.
     const afterDashes = (argv._ ?? []).slice(1);
     const cmd = [...(argv.program ?? []), ...afterDashes].map(String);
     if (cmd.length === 0) throw new UsageError('debug: name a program: pdbg debug -- CMD ARGS…');
     requireTerminal('pdbg debug');
-    const output = argv.output ?? join(tmpdir(), `pdbg-debug-${process.pid}.out`);
     const { openProcFs } = await import('../../procfs/sources/open.js');
     const { Session } = await import('../../debugger/session.js');
     const { openBlessedTerminal, runTui } = await import('../../tui/index.js');
     const fs = await openProcFs(argv['proc-root']);
     try {
       // One open file for both streams, so their writes interleave instead of overwriting.
-      const fd = openSync(output, 'w');
+      const { fd, path: output } = argv.output ? openNamedOutput(argv.output) : openPrivateOutput();
       let session;
       try {
         session = await Session.launch(fs, cmd, { stdin: 'ignore', stdout: fd, stderr: fd });
@@ -56,3 +56,30 @@ export const debugCommand: CommandModule<object, DebugArgs> = {
     }
   },
 };
+
+/** `--output FILE`: the user's own path, created or truncated as a shell's `>` would. */
+function openNamedOutput(path: string): { fd: number; path: string } {
+  try {
+    return { fd: openSync(path, 'w'), path };
+  } catch (err) {
+    throw new UsageError(`debug --output: ${fsError(err, path).message}`);
+  }
+}
+
+/**
+ * The default output file. A predictable name in a shared $TMPDIR (it was pdbg-debug-PID.out)
+ * is one anyone can create first, as a symlink to a file root would then truncate: instead a
+ * fresh directory only we can enter (mkdtemp, mode 0700) and an exclusive create inside it.
+ * The file stays after pdbg exits, as before: the program may outlive the session.
+ */
+function openPrivateOutput(): { fd: number; path: string } {
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+  let dir = join(tmpdir(), 'pdbg-debug-XXXXXX');
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'pdbg-debug-'));
+    const path = join(dir, 'output');
+    return { fd: openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600), path };
+  } catch (err) {
+    throw fsError(err, dir);
+  }
+}
