@@ -95,6 +95,20 @@ describe('hostile names in a tree (old dialects write the comm raw; no kernel es
     expect(JSON.parse(j.stdout)).toMatchObject({ comm: 'x\x1b[2Jy', jail: 'j\x1b]0;pwned\x07\u009b' });
   });
 
+  it("a malformed line's error shows the token's bytes as \\ooo (a raw 0x9b would be the C1 CSI)", () => {
+    const bad = mkdtempSync(join(tmpdir(), 'pdbg-hostile-token-'));
+    try {
+      mkdirSync(join(bad, '9'));
+      writeFileSync(join(bad, '9', 'status'), Buffer.from('sh 9\x9b\x1b 1 9 9 -1,-1 sldr 1,0 0,0 0,0 nochan 0 0 0,0 -\n', 'latin1'));
+      const r = run(['status', '9', '--proc-root', bad]);
+      expect(isCleanError(r), r.stderr).toBe(true);
+      expect(r.stderr).not.toMatch(RAW_CONTROL);
+      expect(r.stderr).toContain("field 'pid' is not a number: '9\\233\\033'");
+    } finally {
+      rmSync(bad, { recursive: true, force: true });
+    }
+  });
+
   it('jls shows the jail name with ?', () => {
     const r = run(['jls', '--proc-root', dir]);
     expect(r.status, r.stderr).toBe(0);
