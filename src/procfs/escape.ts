@@ -67,3 +67,110 @@ export function unescapeComm(token: string): Uint8Array | null {
   }
   return out.slice(0, n);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Display: names come from the target side (a comm is any file name, a hostname any bytes
+// sethostname(2) was given, argv anything) and are shown on root's terminal, where an ESC
+// sequence clears the screen and a newline forges a row. These functions keep what a terminal
+// shows as text and neutralise what it would act on; `--json` keeps the true values instead.
+
+/**
+ * Code points a terminal acts on or that split or reorder a row: C0 controls, DEL, C1 controls
+ * (U+0080–U+009F: U+009B is CSI for terminals that honour 8-bit controls), the line and
+ * paragraph separators, and the bidirectional controls (which can run a column backwards over
+ * its neighbours, as in "Trojan Source").
+ */
+const UNSAFE_RE = /[\p{Cc}\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+const UNSAFE_RE_G = new RegExp(UNSAFE_RE.source, 'gu');
+
+function isUnsafeCodePoint(cp: number): boolean {
+  return UNSAFE_RE.test(String.fromCodePoint(cp));
+}
+
+/**
+ * A display string safe for a table cell: every unsafe code point becomes `?`, as procps ps
+ * shows non-printable characters of a command name. Printable text, UTF-8 included, is kept.
+ */
+export function displayText(text: string): string {
+  return text.replace(UNSAFE_RE_G, '?');
+}
+
+/** A binary string (comm, hostname bytes) for a table cell: decoded as UTF-8, then displayText. */
+export function displayBinary(s: string): string {
+  return displayText(textFromBinary(s));
+}
+
+/** Length of the well-formed UTF-8 sequence at bytes[i] (RFC 3629: no overlongs, no surrogates), or 0. */
+function utf8Length(bytes: Uint8Array, i: number): number {
+  const b0 = bytes[i]!;
+  const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => {
+    const b = bytes[i + k];
+    return b !== undefined && b >= lo && b <= hi;
+  };
+  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const lo = b0 === 0xe0 ? 0xa0 : 0x80;
+    const hi = b0 === 0xed ? 0x9f : 0xbf;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const lo = b0 === 0xf0 ? 0x90 : 0x80;
+    const hi = b0 === 0xf4 ? 0x8f : 0xbf;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+function octal(b: number): string {
+  return '\\' + b.toString(8).padStart(3, '0');
+}
+
+/**
+ * A node's line as bytes a terminal can be given: controls (but a final newline), DEL, bytes that
+ * are not UTF-8, and the UTF-8 of unsafe code points (C1, bidi, separators) are written `\ooo`,
+ * FreeBSD's escape for the comm in the same line; printable ASCII and UTF-8 pass unchanged. `\`
+ * itself is kept: in a FreeBSD >= 5 line the kernel already wrote the comm's `\` as `\134`, and
+ * re-escaping would change every well-formed line. The jail field, which no kernel escapes, can
+ * therefore read ambiguously (a literal `\012`); `--json` has the true bytes.
+ */
+export function terminalLine(bytes: Uint8Array): Buffer {
+  const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0a ? bytes.length - 1 : bytes.length;
+  let out = '';
+  let i = 0;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b >= 0x20 && b < 0x7f) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    const n = b >= 0x80 ? utf8Length(bytes, i) : 0;
+    if (n > 0 && i + n <= end) {
+      const cp = Buffer.from(bytes.buffer, bytes.byteOffset + i, n).toString('utf8').codePointAt(0)!;
+      if (!isUnsafeCodePoint(cp)) {
+        out += String.fromCodePoint(cp);
+        i += n;
+        continue;
+      }
+      for (let k = 0; k < n; k++) out += octal(bytes[i + k]!);
+      i += n;
+      continue;
+    }
+    out += octal(b);
+    i++;
+  }
+  return Buffer.from(end < bytes.length ? out + '\n' : out, 'utf8');
+}
+
+const JSON_RAW_UNSAFE_G = /[\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text whose strings keep their true values but hold nothing a terminal acts on.
+ * JSON.stringify already writes C0 controls in strings as `\n`, `\u001b`… (a raw newline in its
+ * output is indentation, left alone); DEL, C1, the separators and the bidi controls it leaves
+ * raw, so they become `\uXXXX` here. They can only stand inside strings (JSON's syntax is
+ * ASCII), so the text parses to the same value.
+ */
+export function terminalJson(json: string): string {
+  return json.replace(JSON_RAW_UNSAFE_G, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}

@@ -4,7 +4,7 @@
  * pdbg node `jail` carries `JID HOSTNAME\n` so that a snapshot keeps jail ids.
  */
 import { ParseError } from './errors.js';
-import { listProcesses } from './listing.js';
+import { listProcesses, type EntryErrorHandler } from './listing.js';
 import type { ProcFs } from './source.js';
 import { jailText } from './status.js';
 
@@ -58,10 +58,10 @@ function hasJailDetails(fs: ProcFs): fs is ProcFs & JailDetailSource {
 /**
  * Every jail that has a process, by jid (or by hostname where the source has no ids).
  * Processes whose namespace is unreadable (`?` with no id) are not a jail anyone can name and
- * are left out rather than guessed.
+ * are left out rather than guessed. `onError` as for listProcesses.
  */
-export async function listJails(fs: ProcFs): Promise<JailInfo[]> {
-  const procs = await listProcesses(fs, { fields: ['pid', 'jid', 'jail'] });
+export async function listJails(fs: ProcFs, opts: { onError?: EntryErrorHandler } = {}): Promise<JailInfo[]> {
+  const procs = await listProcesses(fs, { fields: ['pid', 'jid', 'jail'], onError: opts.onError });
   const byKey = new Map<string, JailInfo>();
   for (const p of procs) {
     const name = jailText(p.status);

@@ -2,7 +2,7 @@
  * Process listings: `ProcessInfo` objects for `pdbg ps`, the TUI and library users. Only what
  * the chosen fields need is read (cmdline only for `args`, the jail node only for `jid`).
  */
-import { ProcfsError } from './errors.js';
+import { ParseError, ProcfsError } from './errors.js';
 import { jailMatcher, matcherNeedsJid, parseJailNode } from './jail.js';
 import type { ProcFs } from './source.js';
 import { jailText, parseStatusBytes, type ProcStatus } from './status.js';
@@ -40,11 +40,19 @@ export interface ListWants {
 }
 
 /**
+ * What a listing does with one process it cannot read (a tree's status that is a FIFO, a
+ * symlink loop, a malformed line): given, the process is left out and the error handed over, so
+ * one bad entry does not hide the others, as `ls` lists a directory around an unreadable entry;
+ * absent, the error is thrown. Processes that vanish mid-listing (ESRCH) are skipped either way.
+ */
+export type EntryErrorHandler = (err: ProcfsError | ParseError, pid: number) => void;
+
+/**
  * Sources that can describe many processes at once without going through promise-per-node
  * reads (both of pdbg's own sources). Processes that vanish mid-listing are skipped.
  */
 export interface ProcessDescriber {
-  describe(pids: readonly number[], want: ListWants): Promise<ProcessInfo[]>;
+  describe(pids: readonly number[], want: ListWants, onError?: EntryErrorHandler): Promise<ProcessInfo[]>;
 }
 
 export interface ListOptions {
@@ -54,6 +62,8 @@ export interface ListOptions {
   pids?: readonly number[];
   /** `-J` spec: comma list of jids, hostnames, `0` for the host. */
   jail?: string;
+  /** Where the errors of unreadable processes go instead of ending the listing. */
+  onError?: EntryErrorHandler;
 }
 
 function isDescriber(fs: ProcFs): fs is ProcFs & ProcessDescriber {
@@ -69,7 +79,7 @@ export function splitCmdline(buf: Uint8Array): string[] {
 }
 
 /** The generic path for any ProcFs: status, and the jail and cmdline nodes when asked. */
-async function describeThroughNodes(fs: ProcFs, pids: readonly number[], want: ListWants): Promise<ProcessInfo[]> {
+async function describeThroughNodes(fs: ProcFs, pids: readonly number[], want: ListWants, onError?: EntryErrorHandler): Promise<ProcessInfo[]> {
   const out: ProcessInfo[] = [];
   for (const pid of pids) {
     try {
@@ -86,6 +96,10 @@ async function describeThroughNodes(fs: ProcFs, pids: readonly number[], want: L
       out.push({ pid, status, jid, state: null, args });
     } catch (err) {
       if (err instanceof ProcfsError && err.code === 'ESRCH') continue;
+      if (onError && (err instanceof ProcfsError || err instanceof ParseError)) {
+        onError(err, pid);
+        continue;
+      }
       throw err;
     }
   }
@@ -105,7 +119,7 @@ export async function listProcesses(fs: ProcFs, opts: ListOptions = {}): Promise
     const wanted = new Set(opts.pids);
     pids = pids.filter((p) => wanted.has(p));
   }
-  const all = isDescriber(fs) ? await fs.describe(pids, want) : await describeThroughNodes(fs, pids, want);
+  const all = isDescriber(fs) ? await fs.describe(pids, want, opts.onError) : await describeThroughNodes(fs, pids, want, opts.onError);
   if (opts.jail === undefined) return all;
   const match = jailMatcher(opts.jail);
   return all.filter((p) => match(p.jid, jailText(p.status)));

@@ -2,6 +2,7 @@
  * What each ps keyword shows for a ProcessInfo, and its header (FreeBSD bin/ps/keyword.c names;
  * `JID`/`JAIL` per spec §7). Values are typed: numbers stay numbers for `--json`.
  */
+import { displayText } from './escape.js';
 import type { ProcessInfo, PsField } from './listing.js';
 import { commText, jailText, type Timeval, type Tty } from './status.js';
 
@@ -72,6 +73,15 @@ export function psValue(p: ProcessInfo, f: PsField): string | number | null {
     case 'time': return cpuTime(s.utime, s.stime);
     case 'start': return startedText(s.start);
   }
+}
+
+/**
+ * A table cell: psValue as text, `-` for null, with what a terminal would act on (ESC, a newline
+ * that forges a row, C1 and bidi controls) shown as `?`, as procps ps shows them. Every field
+ * goes through it: a tree's tty names and wait channels are the tree's bytes too.
+ */
+export function psText(p: ProcessInfo, f: PsField): string {
+  return displayText(String(psValue(p, f) ?? '-'));
 }
 
 /** The value for `--json`: like psValue, but times as numbers (seconds; start since the epoch). */

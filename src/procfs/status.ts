@@ -179,13 +179,17 @@ export function formatStatus(s: ProcStatus): string {
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-/** A token for an error message: one line, printable, not too long. */
+/**
+ * A token for an error message: one line, printable, not too long. Its chars are bytes (a
+ * binary string): those above 126 are written `\ooo` too, or a byte 0x9b would reach the
+ * terminal as U+009B, the C1 CSI.
+ */
 function shown(token: string): string {
   const t = token.length > 40 ? token.slice(0, 40) + '…' : token;
   let out = '';
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
-    out += c < 32 || c === 127 ? '\\' + c.toString(8).padStart(3, '0') : t[i];
+    out += c < 32 || (c >= 127 && c <= 255) ? '\\' + c.toString(8).padStart(3, '0') : t[i];
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { printJson, printLine } from '../output.js';
+import { reportError } from '../errors.js';
+import { printLine, toJson } from '../output.js';
 
 interface JlsArgs {
   'proc-root'?: string;
@@ -13,22 +14,27 @@ export const jlsCommand: CommandModule<object, JlsArgs> = {
   builder: (y: Argv) => y.option('json', { type: 'boolean', describe: 'print an array of objects' }) as unknown as Argv<JlsArgs>,
   handler: async (argv) => {
     const { listJails } = await import('../../procfs/jail.js');
+    const { displayText, terminalJson } = await import('../../procfs/escape.js');
     const { openProcFs } = await import('../../procfs/sources/open.js');
     const fs = await openProcFs(argv['proc-root']);
     try {
-      const jails = await listJails(fs);
+      // Like ls around an unreadable entry: list the rest, one line per bad process, exit 1.
+      const bad: Error[] = [];
+      const jails = await listJails(fs, { onError: (err) => bad.push(err) });
       if (argv.json) {
-        printJson(jails.map((j) => ({ ...j, processes: j.pids.length })));
-        return;
+        printLine(terminalJson(toJson(jails.map((j) => ({ ...j, processes: j.pids.length })))));
+      } else {
+        // jls.c: "%6d  %-15s %-29s %s"; further addresses of a jail on lines of their own.
+        // Hostnames, paths (and a tree's addresses) are the jail's bytes: shown as text, `?` for controls.
+        let out = '   JID  IP Address      Hostname                      Path\n';
+        for (const j of jails) {
+          const jid = String(j.jid ?? '-').padStart(6);
+          out += `${jid}  ${displayText(j.ips[0] ?? '-').padEnd(15)} ${displayText(j.hostname).padEnd(29)} ${displayText(j.path ?? '-')}\n`;
+          for (const ip of j.ips.slice(1)) out += `${''.padStart(6)}  ${displayText(ip)}\n`;
+        }
+        printLine(out);
       }
-      // jls.c: "%6d  %-15s %-29s %s"; further addresses of a jail on lines of their own.
-      let out = '   JID  IP Address      Hostname                      Path\n';
-      for (const j of jails) {
-        const jid = String(j.jid ?? '-').padStart(6);
-        out += `${jid}  ${(j.ips[0] ?? '-').padEnd(15)} ${j.hostname.padEnd(29)} ${j.path ?? '-'}\n`;
-        for (const ip of j.ips.slice(1)) out += `${''.padStart(6)}  ${ip}\n`;
-      }
-      printLine(out);
+      for (const err of bad) process.exitCode = reportError(err);
     } finally {
       await fs.close();
     }

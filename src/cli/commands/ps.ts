@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { UsageError } from '../errors.js';
-import { formatTable, printJson, printLine } from '../output.js';
+import { reportError, UsageError } from '../errors.js';
+import { formatTable, printLine, toJson } from '../output.js';
 
 interface PsArgs {
   'proc-root'?: string;
@@ -21,23 +21,28 @@ export const psCommand: CommandModule<object, PsArgs> = {
   handler: async (argv) => {
     // Loaded here, not at the top: `pdbg ps` must not pay for the debugger's modules.
     const { listProcesses } = await import('../../procfs/listing.js');
-    const { parseFieldList, psJsonValue, psValue, PS_DEFAULT_FIELDS, PS_HEADERS, PS_NUMERIC } = await import('../../procfs/ps-fields.js');
+    const { parseFieldList, psJsonValue, psText, PS_DEFAULT_FIELDS, PS_HEADERS, PS_NUMERIC } = await import('../../procfs/ps-fields.js');
     const { openProcFs } = await import('../../procfs/sources/open.js');
+    const { terminalJson } = await import('../../procfs/escape.js');
     const fields = argv.o === undefined
       ? PS_DEFAULT_FIELDS
       : parseFieldList(argv.o, (name) => new UsageError(`ps -o: unknown field '${name}' (known: ${Object.keys(PS_HEADERS).join(',')})`));
     if (argv.J !== undefined && argv.J.trim() === '') throw new UsageError('ps -J: name a jail id or hostname (0 = the host)');
     const fs = await openProcFs(argv['proc-root']);
     try {
-      const procs = await listProcesses(fs, { fields, ...(argv.J !== undefined ? { jail: argv.J } : {}) });
+      // Like ls around an unreadable entry: list the rest, one line per bad process, exit 1.
+      const bad: Error[] = [];
+      const procs = await listProcesses(fs, { fields, onError: (err) => bad.push(err), ...(argv.J !== undefined ? { jail: argv.J } : {}) });
       if (argv.json) {
-        printJson(procs.map((p) => Object.fromEntries(fields.map((f) => [f, psJsonValue(p, f)]))));
-        return;
+        // True values, JSON-escaped; terminalJson also escapes the C1 and bidi controls JSON leaves raw.
+        printLine(terminalJson(toJson(procs.map((p) => Object.fromEntries(fields.map((f) => [f, psJsonValue(p, f)]))))));
+      } else {
+        const right = new Set<number>();
+        fields.forEach((f, i) => PS_NUMERIC.has(f) && right.add(i));
+        const rows = procs.map((p) => fields.map((f) => psText(p, f)));
+        printLine(formatTable(fields.map((f) => PS_HEADERS[f]), rows, right));
       }
-      const right = new Set<number>();
-      fields.forEach((f, i) => PS_NUMERIC.has(f) && right.add(i));
-      const rows = procs.map((p) => fields.map((f) => String(psValue(p, f) ?? '-')));
-      printLine(formatTable(fields.map((f) => PS_HEADERS[f]), rows, right));
+      for (const err of bad) process.exitCode = reportError(err);
     } finally {
       await fs.close();
     }

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ParseError } from '../../procfs/errors.js';
 import { UsageError } from '../errors.js';
-import { printJson } from '../output.js';
+import { printLine, toJson } from '../output.js';
 
 interface StatusArgs {
   'proc-root'?: string;
@@ -27,6 +27,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       const line = await fs.read(pid, 'status');
       // Parse even when printing the raw line: a malformed line from a tree is an error, not output.
       const { parseStatusBytes, commText, jailText } = await import('../../procfs/status.js');
+      const { terminalJson, terminalLine } = await import('../../procfs/escape.js');
       let s;
       try {
         s = parseStatusBytes(line);
@@ -34,8 +35,11 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         if (err instanceof ParseError) throw new ParseError(err.field, `${pid}/status: ${err.message}`);
         throw err;
       }
-      if (argv.json) printJson({ ...s, comm: commText(s), jail: jailText(s) });
-      else process.stdout.write(line);
+      // The line as the node has it, but for what a terminal would act on (a jail hostname with a
+      // newline or an ESC, a raw comm of an old dialect), written `\ooo` as FreeBSD escapes the
+      // comm; --json has the true bytes.
+      if (argv.json) printLine(terminalJson(toJson({ ...s, comm: commText(s), jail: jailText(s) })));
+      else process.stdout.write(terminalLine(line));
     } finally {
       await fs.close();
     }

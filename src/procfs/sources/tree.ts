@@ -2,11 +2,12 @@
  * A directory tree in the BSD layout (ROOT/PID/status, cmdline, map, file, …): a `pdbg snapshot`
  * or a real BSD /proc copied or mounted. Read-only: every write is EROFS, as on a read-only mount.
  */
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fromSystemError, ParseError, ProcfsError } from '../errors.js';
+import { displayText } from '../escape.js';
 import { parseJailNode, type JailDetailSource } from '../jail.js';
-import { splitCmdline, type ListWants, type ProcessDescriber, type ProcessInfo } from '../listing.js';
+import { splitCmdline, type EntryErrorHandler, type ListWants, type ProcessDescriber, type ProcessInfo } from '../listing.js';
 import type { NodeName } from '../node.js';
 import type { NodeOptions, ProcFs } from '../source.js';
 import { parseStatusBytes } from '../status.js';
@@ -19,6 +20,78 @@ export interface RecordedJail {
   hostname: string;
   ips: string[];
   path: string | null;
+}
+
+/**
+ * The most pdbg reads of a whole node, by what a kernel can write there. status: Linux allows
+ * 65,536 supplementary groups (NGROUPS_MAX), up to 11 bytes each in the credential list, so a
+ * snapshot of a live process can hold a ~720 KB line (FreeBSD's 1,024 groups make ~11 KB).
+ * cmdline: Linux caps argv plus environment at 6 MiB (3/4 of _STK_LIM, fs/exec.c). map: the
+ * default vm.max_map_count, 65,530 mappings, at 256 bytes a line. The rest hold a line of a few
+ * words or a register set. A read with an explicit length (`mem`) is bounded by its caller.
+ */
+const NODE_CAP: Readonly<Record<NodeName, number>> = {
+  status: 1 << 20,
+  cmdline: 8 << 20,
+  map: 16 << 20,
+  mem: 16 << 20,
+  file: 64 << 10,
+  etype: 64 << 10,
+  jail: 64 << 10,
+  why: 64 << 10,
+  regs: 64 << 10,
+  fpregs: 64 << 10,
+  ctl: 64 << 10,
+  note: 64 << 10,
+  notepg: 64 << 10,
+};
+
+/** jails.json: a few hundred bytes per jail; 16 MiB is tens of thousands of jails. */
+const JAILS_FILE_CAP = 16 << 20;
+
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+function capText(n: number): string {
+  return n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n / 1024} KiB`;
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/** The one-line refusal of a node that is not a regular file, naming the file and what it is. */
+function notRegular(path: string, st: Stats, pid: number | undefined, node: string): ProcfsError {
+  const code = st.isDirectory() ? 'EISDIR' : st.isSymbolicLink() ? 'ELOOP' : 'EINVAL';
+  return new ProcfsError(code, `${path}: ${kindOf(st)}, not a regular file; refused`, pid, node);
+}
+
+const REASONS: Record<string, string> = {
+  ELOOP: 'too many levels of symbolic links',
+  ENOTDIR: 'a component of the path is not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EAGAIN: 'would block; refused',
+  EIO: 'input/output error',
+};
+
+/** A system error on a tree path as one line naming the file (Node's own message repeats the path and the syscall). */
+function treeError(err: unknown, path: string, pid: number | undefined, node: string): ProcfsError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === undefined) return fromSystemError(err, pid, node);
+  return new ProcfsError(code, `${path}: ${REASONS[code] ?? code}`, pid, node);
+}
+
+/** A status node is one line: a newline anywhere but at the end would be a second record. */
+function oneLine(buf: Buffer, len: number, path: string): void {
+  const nl = buf.subarray(0, len).indexOf(0x0a);
+  if (nl >= 0 && nl < len - 1) throw new ParseError('status', `${path}: more than one line (a status node is one line)`);
 }
 
 function isPidName(name: string): boolean {
@@ -47,7 +120,8 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
     for (const n of names) {
       if (!isPidName(n)) continue;
       try {
-        if (statSync(join(root, n, 'status')).isFile()) return tree;
+        // lstat: the check must not open a FIFO or follow a link that reading would refuse.
+        if (lstatSync(join(root, n, 'status')).isFile()) return tree;
       } catch {
         /* keep looking */
       }
@@ -88,23 +162,47 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
   }
 
   /** A missing node of an existing process is ENOENT (a BSD tree has no `jail`); a missing process ESRCH. */
-  private missing(err: unknown, pid: number, node: string): ProcfsError {
+  private missing(err: unknown, pid: number | undefined, node: string, path: string): ProcfsError {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (pid === undefined) return new ProcfsError('ENOENT', `${path}: not found`, pid, node);
       this.requireProcess(pid, node);
       return new ProcfsError('ENOENT', `${pid}/${node}: not in this tree`, pid, node);
     }
-    return fromSystemError(err, pid, node);
+    return treeError(err, path, pid, node);
   }
 
-  /** Reads a file into the shared buffer; the result is valid until the next call. */
-  private readShared(path: string, pid: number, node: string, offset = 0, length = Infinity): number {
+  /**
+   * Reads a node into the shared buffer; the result is valid until the next call. A tree is
+   * somebody else's directory (a tarball from a jail, a copied /proc), so nothing in it is
+   * trusted: the node must be a regular file, checked with lstat before it is opened (opening a
+   * FIFO blocks, opening a device can act: a tape rewinds, a watchdog arms) and again with fstat
+   * on the opened fd (it may have been swapped in between); it is opened O_NOFOLLOW|O_NONBLOCK
+   * so a swap to a symlink or a FIFO fails instead of following or blocking; and a whole-node
+   * read stops at `cap` (NODE_CAP for a node) instead of reading whatever size it claims.
+   * Symbolic links are refused for every node but `file`, which read() handles: a pdbg snapshot
+   * writes no others, and a BSD procfs has none.
+   */
+  private readShared(path: string, pid: number | undefined, node: string, cap: number, offset = 0, length = Infinity): number {
+    let before: Stats;
+    try {
+      before = lstatSync(path);
+    } catch (err) {
+      throw this.missing(err, pid, node, path);
+    }
+    if (!before.isFile()) throw notRegular(path, before, pid, node);
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = openSync(path, OPEN_FLAGS);
     } catch (err) {
-      throw this.missing(err, pid, node);
+      throw this.missing(err, pid, node, path);
     }
     try {
+      const st = fstatSync(fd);
+      if (!st.isFile() || st.ino !== before.ino || st.dev !== before.dev) {
+        throw new ProcfsError('EAGAIN', `${path}: changed while being opened; refused`, pid, node);
+      }
+      // One byte past the cap tells "exactly the cap" from "larger"; an explicit length is its own bound.
+      const limit = length === Infinity ? cap + 1 : length;
       let len = 0;
       for (;;) {
         if (len === this.buf.length) {
@@ -112,14 +210,18 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
           this.buf.copy(bigger);
           this.buf = bigger;
         }
-        const want = Math.min(this.buf.length - len, length - len);
+        const want = Math.min(this.buf.length - len, limit - len);
         const n = readSync(fd, this.buf, len, want, offset + len);
-        // A short read of a regular file is its end: saves the read that would return 0.
-        if (n < want || len + n >= length) return len + n;
         len += n;
+        if (len > cap && length === Infinity) {
+          throw new ProcfsError('EFBIG', `${path}: larger than ${capText(cap)}, too large for ${node === JAILS_FILE ? 'a jail list' : `a ${node} node`}; refused`, pid, node);
+        }
+        // A short read of a regular file is its end: saves the read that would return 0.
+        if (n < want || len >= limit) return len;
       }
     } catch (err) {
-      throw fromSystemError(err, pid, node);
+      if (err instanceof ProcfsError) throw err;
+      throw treeError(err, path, pid, node);
     } finally {
       closeSync(fd);
     }
@@ -132,10 +234,11 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
       try {
         if (lstatSync(path).isSymbolicLink()) return Buffer.from(readlinkSync(path));
       } catch (err) {
-        throw this.missing(err, pid, node);
+        throw this.missing(err, pid, node, path);
       }
     }
-    const len = this.readShared(path, pid, node, Number(opts.offset ?? 0n), opts.length ?? Infinity);
+    const len = this.readShared(path, pid, node, NODE_CAP[node], Number(opts.offset ?? 0n), opts.length ?? Infinity);
+    if (node === 'status') oneLine(this.buf, len, path);
     return Buffer.from(this.buf.subarray(0, len));
   }
 
@@ -155,17 +258,24 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
    * One synchronous pass: the status file, the jail node only for jids, cmdline only for args.
    * A BSD tree has no jail node: host processes are jid 0, jailed ones have no id (null).
    */
-  async describe(pids: readonly number[], want: ListWants): Promise<ProcessInfo[]> {
+  async describe(pids: readonly number[], want: ListWants, onError?: EntryErrorHandler): Promise<ProcessInfo[]> {
     const out: ProcessInfo[] = [];
     for (const pid of pids) {
       let status;
+      const statusPath = `${this.root}/${pid}/status`;
       try {
-        const len = this.readShared(`${this.root}/${pid}/status`, pid, 'status');
+        const len = this.readShared(statusPath, pid, 'status', NODE_CAP.status);
+        oneLine(this.buf, len, statusPath);
         status = parseStatusBytes(this.buf.subarray(0, len));
       } catch (err) {
         if (err instanceof ProcfsError && (err.code === 'ESRCH' || err.code === 'ENOENT')) continue;
-        if (err instanceof ParseError) throw new ParseError(err.field, `${this.root}/${pid}/status: ${err.message}`, err.input);
-        throw err;
+        let bad = err;
+        if (err instanceof ParseError && !err.message.startsWith(statusPath)) bad = new ParseError(err.field, `${statusPath}: ${err.message}`, err.input);
+        if (onError && (bad instanceof ProcfsError || bad instanceof ParseError)) {
+          onError(bad, pid);
+          continue;
+        }
+        throw bad;
       }
       // Host processes are jid 0 by their status line alone; only jailed ones need the node,
       // and existsSync first because a throwing open costs more than the read (BSD trees lack it).
@@ -173,7 +283,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
       const jailPath = `${this.root}/${pid}/jail`;
       if (want.jid && jid === null && existsSync(jailPath)) {
         try {
-          jid = parseJailNode(this.buf.toString('utf8', 0, this.readShared(jailPath, pid, 'jail'))).jid;
+          jid = parseJailNode(this.buf.toString('utf8', 0, this.readShared(jailPath, pid, 'jail', NODE_CAP.jail))).jid;
         } catch (err) {
           if (!(err instanceof ProcfsError) && !(err instanceof ParseError)) throw err;
         }
@@ -181,7 +291,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
       let args: string[] | null = null;
       if (want.args) {
         try {
-          args = splitCmdline(this.buf.subarray(0, this.readShared(`${this.root}/${pid}/cmdline`, pid, 'cmdline')));
+          args = splitCmdline(this.buf.subarray(0, this.readShared(`${this.root}/${pid}/cmdline`, pid, 'cmdline', NODE_CAP.cmdline)));
         } catch (err) {
           if (!(err instanceof ProcfsError)) throw err;
         }
@@ -191,15 +301,63 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
     return out;
   }
 
-  jailDetails(jid: number | null, hostname: string, _firstPid: number): { ips: string[]; path: string | null } {
-    if (this.jails === undefined) {
-      try {
-        this.jails = JSON.parse(readFileSync(join(this.root, JAILS_FILE), 'utf8')) as RecordedJail[];
-      } catch {
-        this.jails = [];
-      }
+  /** jails.json, read once; absent = no details. Throws one line naming the file and what is wrong. */
+  private recordedJails(): RecordedJail[] {
+    if (this.jails !== undefined) return this.jails;
+    const path = join(this.root, JAILS_FILE);
+    let text: string;
+    try {
+      text = this.buf.toString('utf8', 0, this.readShared(path, undefined, JAILS_FILE, JAILS_FILE_CAP));
+    } catch (err) {
+      if (err instanceof ProcfsError && err.code === 'ENOENT') return (this.jails = []);
+      throw err;
     }
-    const j = this.jails.find((r) => (jid !== null ? r.jid === jid : r.hostname === hostname));
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      // V8's message quotes the text around the error, which is the tree's bytes.
+      throw new ParseError(JAILS_FILE, `${path}: not JSON (${displayText((err as Error).message)})`);
+    }
+    return (this.jails = parseRecordedJails(value, path));
+  }
+
+  jailDetails(jid: number | null, hostname: string, _firstPid: number): { ips: string[]; path: string | null } {
+    const j = this.recordedJails().find((r) => (jid !== null ? r.jid === jid : r.hostname === hostname));
     return { ips: j?.ips ?? [], path: j?.path ?? null };
   }
+}
+
+/**
+ * What `pdbg snapshot` writes to jails.json: an array of {jid, hostname, ips, path}. Anything
+ * else is refused with the file, the entry and the field, never handed on to crash a caller.
+ */
+export function parseRecordedJails(value: unknown, path: string): RecordedJail[] {
+  const bad = (what: string): never => {
+    throw new ParseError(JAILS_FILE, `${path}: ${what}`);
+  };
+  if (!Array.isArray(value)) bad(`expected an array of jails, got ${jsonType(value)}`);
+  return (value as unknown[]).map((e, i) => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return bad(`entry ${i}: expected an object, got ${jsonType(e)}`);
+    const r = e as Record<string, unknown>;
+    const field = (name: string, want: string) => bad(`entry ${i}: "${name}" should be ${want}, got ${jsonType(r[name])}`);
+    if (r.jid !== null && !(typeof r.jid === 'number' && Number.isSafeInteger(r.jid) && r.jid >= 0)) field('jid', 'a non-negative integer or null');
+    if (typeof r.hostname !== 'string') field('hostname', 'a string');
+    if (!Array.isArray(r.ips)) field('ips', 'an array of strings');
+    const k = (r.ips as unknown[]).findIndex((a) => typeof a !== 'string');
+    if (k >= 0) bad(`entry ${i}: "ips"[${k}] should be a string, got ${jsonType((r.ips as unknown[])[k])}`);
+    if (r.path !== null && typeof r.path !== 'string') field('path', 'a string or null');
+    return { jid: r.jid as number | null, hostname: r.hostname as string, ips: r.ips as string[], path: r.path as string | null };
+  });
+}
+
+function jsonType(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) return 'a fraction';
+    return v < 0 ? 'a negative number' : Number.isSafeInteger(v) ? 'a number' : 'a number past 2^53';
+  }
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }

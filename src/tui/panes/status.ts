@@ -1,3 +1,4 @@
+import { displayText } from '../../procfs/escape.js';
 import type { Line, Span } from '../terminal.js';
 
 export interface StatusInfo {
@@ -13,16 +14,20 @@ export interface StatusInfo {
   readonly why: string;
 }
 
-/** Two lines: who and in what state, then why it stopped. */
+/**
+ * Two lines: who and in what state, then why it stopped. The command (argv[0]), the jail's
+ * hostname and the symbol names in `why` come from the target: a newline would break the pane
+ * and blessed passes colour escapes on, so unsafe characters are shown as `?`.
+ */
 export function formatStatus(s: StatusInfo): Line[] {
   const state: Span = { text: ` ${s.state} `, style: s.state === 'running' ? 'running' : s.state === 'stopped' ? 'current' : 'error' };
   return [
     [
       { text: 'pdbg ', style: 'key' },
-      { text: `${s.command}  pid ${s.pid}  ` },
+      { text: `${displayText(s.command)}  pid ${s.pid}  ` },
       state,
-      { text: `  jail ${s.jail}  thread ${s.thread}` },
+      { text: `  jail ${displayText(s.jail)}  thread ${s.thread}` },
     ],
-    [{ text: s.state === 'running' ? 'running: i or Ctrl-C interrupts' : s.why }],
+    [{ text: s.state === 'running' ? 'running: i or Ctrl-C interrupts' : displayText(s.why) }],
   ];
 }
