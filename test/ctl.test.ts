@@ -48,6 +48,9 @@ describe('ctl words (pure)', () => {
       { state: 'stopped', tid: 13, reason: 'signal', signal: 'usr1' },
       { state: 'stopped', tid: 12, reason: 'exec' },
       { state: 'stopped', tid: 12, reason: 'clone', newTid: 14 },
+      { state: 'stopped', tid: 12, reason: 'fork', child: 15 },
+      { state: 'stopped', tid: 12, reason: 'vfork', child: 16 },
+      { state: 'stopped', tid: 12, reason: 'vforkdone' },
       { state: 'exited', code: 3 },
       { state: 'killed', signal: 'kill' },
       { state: 'detached' },
@@ -56,6 +59,8 @@ describe('ctl words (pure)', () => {
     expect(formatWhy(lines[3]!)).toBe('stopped 12 trap 0x401001');
     expect(() => parseWhy('stopped 12 trap 4096')).toThrow(/0x-hex/);
     expect(() => parseWhy('asleep')).toThrow(/unknown state/);
+    expect(formatWhy({ state: 'stopped', tid: 12, reason: 'vfork', child: 16 })).toBe('stopped 12 vfork 16');
+    expect(() => parseWhy('stopped 12 fork')).toThrow(/takes 3 fields/);
   });
 });
 
