@@ -346,7 +346,7 @@ function checkExit(mode: Mode, how: How, end: { status: number | null; signal: s
 }
 
 /** Checks the target after pdbg ended; pushes every problem found. */
-async function checkTarget(t: Faultee, mode: Mode, before: { counter: bigint; killed: bigint }, problems: string[]): Promise<void> {
+async function checkTarget(t: Faultee, mode: Mode | 'any', before: { counter: bigint; killed: bigint }, problems: string[]): Promise<void> {
   const dead = async () => {
     const d = await settledDeath(t);
     if (d) problems.push(`target ${t.worker} dead: ${d}`);
@@ -360,7 +360,9 @@ async function checkTarget(t: Faultee, mode: Mode, before: { counter: bigint; ki
     if (trap.length) problems.push(`SIGTRAP pending in thread(s) ${trap.slice(0, 5).join(', ')}${trap.length > 5 ? ` and ${trap.length - 5} more` : ''}`);
     const diff = t.textDiff();
     if (diff.length) problems.push(`text differs from the ELF file: ${diff.join('; ')}`);
-    if (mode.leaves === 'stopped') {
+    if (mode === 'any') {
+      // No promise to hold it to: whatever state, it must run on once continued.
+    } else if (mode.leaves === 'stopped') {
       // The release queues a SIGSTOP before detaching: the group stop may complete a moment later.
       try {
         await until(() => tasks(t.worker).every((x) => x.state === 'T'), 2000, 'x');
@@ -433,7 +435,12 @@ async function runCase(kind: FaulteeKind, mode: Mode, how: How): Promise<string[
   try {
     p = await mode.enter(t);
   } catch (err) {
-    problems.push(`set-up: ${(err as Error).message}; target ${t.death() ?? summarizeTasks(tasks(t.worker))}`);
+    problems.push(`set-up: ${(err as Error).message}`);
+    // pdbg failed (or was killed for being slow) before the state under test: the target must
+    // still be intact, whatever state it was left in.
+    const after: string[] = [];
+    await checkTarget(t, 'any', before, after);
+    problems.push(...after.map((x) => `after the failed set-up: ${x}`));
     return problems;
   }
   const tSent = Date.now();
