@@ -56,6 +56,8 @@ describe('ctl words (pure)', () => {
     expect(formatWhy(lines[3]!)).toBe('stopped 12 trap 0x401001');
     expect(() => parseWhy('stopped 12 trap 4096')).toThrow(/0x-hex/);
     expect(() => parseWhy('asleep')).toThrow(/unknown state/);
+    // 2^53+1 would read back as 2^53: refused, not rounded.
+    expect(() => parseWhy('stopped 9007199254740993 signal hup')).toThrow(/tid out of range: '9007199254740993'/);
   });
 });
 
