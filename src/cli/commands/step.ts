@@ -18,7 +18,7 @@ export const stepCommand: CommandModule<object, StepArgs> = {
   builder: (y: Argv) =>
     y
       .positional('pid', { type: 'string', describe: 'process id' })
-      .option('count', { alias: 'n', type: 'string', default: '1', describe: 'instructions to execute' })
+      .option('count', { alias: 'n', type: 'string', default: '1', defaultDescription: '1', describe: 'instructions to execute (a decimal count)' })
       .option('tid', { type: 'string', describe: 'thread to step (default: the main thread)' })
       .option('json', { type: 'boolean', describe: 'print the stop as an object' }) as unknown as Argv<StepArgs>,
   handler: async (argv) => {
