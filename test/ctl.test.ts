@@ -61,6 +61,8 @@ describe('ctl words (pure)', () => {
     expect(() => parseWhy('asleep')).toThrow(/unknown state/);
     expect(formatWhy({ state: 'stopped', tid: 12, reason: 'vfork', child: 16 })).toBe('stopped 12 vfork 16');
     expect(() => parseWhy('stopped 12 fork')).toThrow(/takes 3 fields/);
+    // 2^53+1 would read back as 2^53: refused, not rounded.
+    expect(() => parseWhy('stopped 9007199254740993 signal hup')).toThrow(/tid out of range: '9007199254740993'/);
   });
 });
 

@@ -98,7 +98,11 @@ describe.skipIf(!liveOk('disasm vs gdb'))('disassembly of a live process against
       };
       const pc = disassemble(await read(main.address, 64), main.address)[5]!.address;
       const lines = await disassembleAround(read, pc, { before: 2, after: 6, functionStart: main.address, symbolize: (a) => syms.describe(a) });
-      const out = execFileSync('gdb', ['-nx', '-batch', '-p', String(t.pid), '-ex', `x/8i 0x${lines[0]!.address.toString(16)}`], { encoding: 'utf8' });
+      const out = execFileSync('gdb', ['-nx', '-batch', '-p', String(t.pid), '-ex', `x/8i 0x${lines[0]!.address.toString(16)}`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'], // gdb's source-file complaints go to stderr, not the test's output
+        timeout: 60_000,
+      });
       const gdbLines = [...out.matchAll(/^\s*(?:=> )?(0x[0-9a-f]+) <([^>]+)>:\s+(\S+)(.*)$/gm)];
       expect(gdbLines).toHaveLength(8);
       expect(lines.map((l) => l.address)).toEqual(gdbLines.map((g) => BigInt(g[1]!)));

@@ -304,6 +304,19 @@ describe('status: malformed lines name the first field that does not fit', () =>
     expect(parseErrorOf(mutate(F5, 2, 'x12')).message).toBe("status: field 'ppid' is not a number: 'x12'");
   });
 
+  it('numbers are exact: past 2^53-1 a field is refused as out of range, never rounded', () => {
+    // 9007199254740993 (2^53+1) is the first integer a double cannot hold: it would read as …992.
+    expect(parseErrorOf(mutate(F5, 2, '9007199254740993')).message).toBe(
+      "status: field 'ppid' is out of range (past 2^53-1): '9007199254740993'",
+    );
+    expect(parseErrorOf(mutate(F5, 1, '99999999999999999999')).field).toBe('pid');
+    expect(parseErrorOf(mutate(F5, 7, '9007199254740993,0')).message).toMatch(/^status: field 'start' has seconds out of range/);
+    // The largest exact value still parses and formats back to itself.
+    const top = mutate(F5, 2, String(Number.MAX_SAFE_INTEGER));
+    expect(parseStatus(top).ppid).toBe(Number.MAX_SAFE_INTEGER);
+    expect(formatStatus(parseStatus(top))).toBe(top);
+  });
+
   it('short lines name the missing field', () => {
     expect(parseErrorOf('').field).toBe('comm');
     expect(parseErrorOf('httpd').field).toBe('pid');

@@ -275,23 +275,50 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     expect(textBytes(t.pid, tick, 16)).toBe(tickBytes);
   });
 
-  it('a closed terminal (SIGHUP) lifts the breakpoint and lets the target run on', async () => {
+  /** Kills the pane's terminal and waits for pdbg to end; returns what it wrote to stderr. */
+  async function closeTerminal(pane: TmuxPane, stderr: string): Promise<string> {
+    const pdbgPid = pane.panePid();
+    pane.kill();
+    const t0 = Date.now();
+    while (existsSync(`/proc/${pdbgPid}`) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(`/proc/${pdbgPid}`)).toBe(false);
+    return readFileSync(stderr, 'utf8');
+  }
+
+  /**
+   * What a closed terminal may leave on stderr: nothing, or the exit guard's one line when the
+   * SIGHUP wins. Never Node's unhandled `write EIO`/`setRawMode EIO` event or its ResetStdio
+   * assertion (it restores termios on a hung-up tty).
+   */
+  function expectQuietEnd(text: string): void {
+    expect(text).not.toMatch(/Assertion|EIO|node:|\n\s+at |Native stack/);
+    for (const line of text.split('\n').filter(Boolean)) expect(line).toMatch(/^pdbg: terminated by SIGHUP; released the target$/);
+  }
+
+  it('a closed terminal (hangup) lifts the breakpoint, lets the target run on, and pdbg ends without a stack or assertion', async () => {
     const { t, counter, tick } = await start();
     const tickBytes = textBytes(t.pid, tick, 16);
-    const { pane } = attachIn(t);
+    const { pane, stderr } = attachIn(t);
     await pane.waitFor(ATTACHED);
-    const pdbgPid = pane.panePid();
     pane.keys('b');
     pane.keys('tui_tick', true);
     pane.keys('Enter');
     await pane.waitFor(/breakpoint 1 at/);
     expect(textBytes(t.pid, tick, 1)).toBe('cc');
-    pane.kill();
-    const t0 = Date.now();
-    while (existsSync(`/proc/${pdbgPid}`) && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
-    expect(existsSync(`/proc/${pdbgPid}`)).toBe(false);
+    expectQuietEnd(await closeTerminal(pane, stderr));
     expect(procState(t.pid).tracerPid).toBe(0);
     expect(textBytes(t.pid, tick, 16)).toBe(tickBytes);
+    await runsOn(t.pid, counter);
+  });
+
+  it('a terminal closed while the target runs (continue) ends pdbg quietly, the target untraced and running', async () => {
+    const { t, counter } = await start();
+    const { pane, stderr } = attachIn(t);
+    await pane.waitFor(ATTACHED);
+    pane.keys('c');
+    await pane.waitFor(/ running /);
+    expectQuietEnd(await closeTerminal(pane, stderr));
+    expect(procState(t.pid).tracerPid).toBe(0);
     await runsOn(t.pid, counter);
   });
 

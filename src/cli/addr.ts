@@ -18,9 +18,26 @@ function usage<T>(fn: () => T): T {
   }
 }
 
-export function cliPid(value: unknown, what = 'pid'): number {
-  const n = typeof value === 'number' ? value : Number(String(value));
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`not a ${what}: '${String(value)}'`);
+/** An argument as an error message shows it: control characters escaped (one line), long text cut. */
+export function shownArg(value: unknown): string {
+  const t = String(value);
+  const cut = t.length > 40 ? t.slice(0, 40) + '…' : t;
+  return cut.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** pid_t is a C int; Linux's own ceiling (PID_MAX_LIMIT) is lower still, 2^22. */
+const PID_MAX = 2 ** 31 - 1;
+
+/**
+ * A pid, tid or pgid as typed: decimal digits only, as ps prints them and kill(1) takes them
+ * (`0x10` is not pid 16, `1e3` not pid 1000). The text comes in unconverted (the positionals are
+ * yargs strings) so the message quotes what was typed, not a NaN.
+ */
+export function cliPid(value: unknown, what = 'process id'): number {
+  const t = String(value);
+  if (!/^[0-9]+$/.test(t)) throw new UsageError(`not a ${what}: '${shownArg(t)}' (a decimal number)`);
+  const n = Number(t); // exact below 2^53; anything that large fails the range check anyway
+  if (n < 1 || n > PID_MAX) throw new UsageError(`${what} ${shownArg(t)} out of range (1-${PID_MAX})`);
   return n;
 }
 
@@ -49,8 +66,10 @@ export function cliAssignments(list: readonly unknown[]): { name: string; value:
   );
 }
 
+/** A repeat count (`step -n`): a positive decimal integer, exact. */
 export function cliCount(value: unknown): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`not a count: '${String(value)}' (a positive integer)`);
+  const t = String(value);
+  const n = /^[0-9]+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`not a count: '${shownArg(t)}' (a positive decimal integer)`);
   return n;
 }

@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { isDying } from '../debugger/guard.js';
 import { commands } from './commands/index.js';
 import { reportError, UsageError } from './errors.js';
+import { watchOutput } from './output.js';
 
 // yargs 17 through require: its CJS build loads in ~27 ms, yargs 18's ESM build in ~128 ms (measured
 // here), and start-up is most of what a `pdbg ps` costs.
@@ -10,6 +11,7 @@ const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: string[]) 
 
 /** Runs the CLI; sets process.exitCode (never throws, never prints a stack). */
 export async function main(argv: string[]): Promise<void> {
+  watchOutput();
   const cli = yargs(argv)
     .scriptName('pdbg')
     .usage('pdbg — a process debugger on the procfs model\n\nUsage: pdbg <command> [options]')

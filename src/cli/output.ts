@@ -1,16 +1,57 @@
 /** The CLI's only writers: results on stdout, one-line errors on stderr. */
 
+/**
+ * A reader that goes away is a normal way for output to end: `pdbg ps | head -1` (EPIPE), a
+ * terminal closed under a running pdbg (EIO). Node turns the failed write into an 'error' event
+ * on process.stdout, and without a listener into a stack trace and status 1. pdbg stops writing,
+ * finishes what the command was doing to its target (a one-shot command still leaves it as it
+ * says; nothing is half done because nobody reads), and exits 0, as a reader that stopped early
+ * got what it asked for. Any other write error (ENOSPC on `> /dev/full`) loses output: one line
+ * on stderr, status 1. Errors on stderr itself have nowhere to go and are dropped.
+ */
+let stdoutGone = false;
+
+const READER_GONE = new Set(['EPIPE', 'EIO', 'ECONNRESET']);
+
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (stdoutGone) return; // later writes to the destroyed stream fail too
+  stdoutGone = true;
+  if (READER_GONE.has(err.code ?? '')) return;
+  process.stderr.write(`pdbg: cannot write output: ${err.code ?? err.message}\n`);
+  if (!process.exitCode) process.exitCode = 1;
+}
+
+let watching = false;
+
+/** Installs the handlers above once (main() calls it before any command runs). */
+export function watchOutput(): void {
+  if (watching) return;
+  watching = true;
+  process.stdout.on('error', onStdoutError);
+  process.stderr.on('error', () => {});
+}
+
+/** True once stdout's reader has gone or a write to it failed: further output is dropped. */
+export function outputClosed(): boolean {
+  return stdoutGone;
+}
+
+/** Writes `text` to stdout unless its reader has gone. */
+export function writeOut(text: string | Uint8Array): void {
+  if (!stdoutGone) process.stdout.write(text);
+}
+
 /** JSON as pdbg prints it: bigints (addresses, registers) as `0x…` strings. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2);
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(toJson(value) + '\n');
+  writeOut(toJson(value) + '\n');
 }
 
 export function printLine(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  writeOut(text.endsWith('\n') ? text : text + '\n');
 }
 
 /** A table with left-aligned columns, except those named in `right`. */

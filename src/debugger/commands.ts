@@ -153,9 +153,12 @@ export const COMMANDS: readonly DebugCommand[] = [
   cmd('write', ['w'], 'write SYM|ADDR HEX', 'write bytes to memory (text too)', async (s, a) => {
     if (a.length < 2) throw new ProcfsError('EINVAL', 'usage: write SYM|ADDR HEX');
     const addr = await s.resolve(a[0]!);
-    const bytes = parseHexBytes(a.slice(1).join(''));
+    // Words stay groups (`write ADDR 0 0` is refused, not read as one byte 00).
+    const bytes = parseHexBytes(a.slice(1).join(' '));
     await s.writeMem(addr, bytes);
-    return { lines: [`wrote ${bytes.length} byte${bytes.length === 1 ? '' : 's'} at ${s.describe(addr)}`], data: { addr, bytes: bytes.toString('hex') } };
+    // The bytes as written, so a typo shows: at most 16 of them, then how many more.
+    const shown = [...bytes.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ') + (bytes.length > 16 ? ` … (+${bytes.length - 16})` : '');
+    return { lines: [`wrote ${bytes.length} byte${bytes.length === 1 ? '' : 's'} at ${s.describe(addr)}: ${shown}`], data: { addr, bytes: bytes.toString('hex') } };
   }),
   cmd('threads', ['info-threads', 'it'], 'threads', 'list threads (* = current) with their state', async (s, a, c) => {
     arity(c, a, 0, 0);

@@ -21,11 +21,22 @@ export interface ParsedWhere {
 /** Splits `0x…`, a decimal number, `*ADDR`, `SYM`, `SYM+OFF`, `SYM-OFF` (OFF decimal or 0x-hex). */
 export function parseWhere(text: string): ParsedWhere {
   const t = text.trim().replace(/^\*/, '');
-  if (/^0x[0-9a-f]+$/i.test(t) || /^\d+$/.test(t)) return { addr: BigInt(t), offset: 0n };
+  if (/^0x[0-9a-f]+$/i.test(t) || /^\d+$/.test(t)) return { addr: inAddressSpace(BigInt(t), text), offset: 0n };
   const m = /^([A-Za-z_.$@][\w.$@]*)(?:\s*([+-])\s*(0x[0-9a-f]+|\d+))?$/i.exec(t);
   if (!m) throw new ProcfsError('EINVAL', `not an address or symbol: '${text}'`);
-  const off = m[3] ? BigInt(m[3]) : 0n;
+  const off = m[3] ? inAddressSpace(BigInt(m[3]), text) : 0n;
   return { symbol: m[1]!, offset: m[2] === '-' ? -off : off };
+}
+
+const ADDRESS_END = 1n << 64n;
+
+/**
+ * Addresses are 64-bit: past that a number is a typo, not an unmapped page (the kernel would
+ * answer EIO for it, or a truncated offset would read some other address).
+ */
+function inAddressSpace(v: bigint, text: string): bigint {
+  if (v < 0n || v >= ADDRESS_END) throw new ProcfsError('EINVAL', `address out of range: '${text}' (0 to 0xffffffffffffffff)`);
+  return v;
 }
 
 export class Locator {
@@ -80,7 +91,7 @@ export class Locator {
         ? `no symbol '${p.symbol}' in pid ${this.pid}'s executable or libraries`
         : `no symbols for pid ${this.pid}: cannot resolve '${p.symbol}'`, this.pid);
     }
-    return hit.address + p.offset;
+    return inAddressSpace(hit.address + p.offset, where);
   }
 
   /** `<main+4>` for an address inside a known symbol, else undefined. */

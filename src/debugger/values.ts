@@ -30,13 +30,24 @@ export function parseAssignment(text: string): { name: string; value: bigint } {
   return { name: m[1]!, value: parseValue(m[2]!) };
 }
 
-/** Hex bytes, whitespace and `0x`/`\x` prefixes allowed: `90 90`, `0x9090`, `\xcc`. */
+/**
+ * Hex bytes: `90`, `deadbeef`, `0x9090`, `\xcc\x90`, `de ad be ef`, `90,90`. Whitespace, commas
+ * and colons separate groups, and each group is whole bytes (an even number of digits after an
+ * optional `0x`, or `\xHH` units): `0 0` is refused rather than read as the one byte 00, and
+ * `f 00` is not 0xf0 0x0.
+ */
 export function parseHexBytes(text: string): Buffer {
-  const t = text.replace(/0x|\\x|[\s,:]/gi, '');
-  if (t.length === 0 || t.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(t)) {
-    throw new ProcfsError('EINVAL', `bad hex bytes '${text}' (an even number of hex digits, e.g. 90 or deadbeef)`);
+  const groups = text.split(/[\s,:]+/).filter((g) => g !== '');
+  const bad = (why: string) => new ProcfsError('EINVAL', `bad hex bytes '${text}': ${why} (two hex digits a byte, e.g. 90, de ad or 0xdeadbeef)`);
+  if (groups.length === 0) throw bad('no bytes');
+  let hex = '';
+  for (const g of groups) {
+    const digits = /^(\\x[0-9a-f]{2})+$/i.test(g) ? g.replace(/\\x/gi, '') : g.replace(/^0x/i, '');
+    if (!/^[0-9a-f]+$/i.test(digits)) throw bad(`'${g}' is not hex`);
+    if (digits.length % 2 !== 0) throw bad(`'${g}' has an odd number of hex digits`);
+    hex += digits;
   }
-  return Buffer.from(t, 'hex');
+  return Buffer.from(hex, 'hex');
 }
 
 /** Lines of `0xADDR: hh hh … |ascii|`, 16 bytes a line. */

@@ -123,6 +123,11 @@ export function ctlPrecondition(word: CtlWord, state: TraceState, pid: number, e
         return no('EBUSY', `cannot wait: ${describe(state)}`);
       }
       return null;
+    case 'detach':
+    case 'detach-stopped':
+      // procfs_ctl.c: "not being traced by this process" is EBUSY; untraced is a no-op success.
+      if (state === 'other-tracer') return no('EBUSY', 'cannot detach: traced by another process');
+      return null;
     default:
       // detach on an untraced target is a successful no-op; a signal is always allowed
       // (in trace-wait it resumes the target delivering it, otherwise it is just sent).

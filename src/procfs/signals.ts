@@ -30,8 +30,29 @@ export interface Signal {
 }
 
 /**
+ * The real-time signals as a program sees them: the kernel's run from 32 to 64, but glibc keeps
+ * 32 and 33 for its threads (NPTL's cancellation and setxid signals), so its SIGRTMIN, the one
+ * kill(1) and strace name, is 34, and SIGRTMAX is 64. pdbg names them as glibc does.
+ */
+const RTMIN = 34;
+const RTMAX = 64;
+
+/** `rtmin`, `rtmin+N`, `rtmax`, `rtmax-N` (lowercase, no `SIG`) → its number; undefined for other words. */
+function realtimeNumber(name: string): number | undefined {
+  const m = /^rt(min|max)(?:([+-])([0-9]{1,2}))?$/.exec(name);
+  if (!m) return undefined;
+  const off = m[3] === undefined ? 0 : Number(m[3]);
+  const n = m[1] === 'min' ? (m[2] === '-' ? RTMIN - off : RTMIN + off) : m[2] === '+' ? RTMAX + off : RTMAX - off;
+  if (n < RTMIN || n > RTMAX) {
+    throw new ProcfsError('EOPNOTSUPP', `no real-time signal '${name}' (rtmin…rtmin+${RTMAX - RTMIN}, or rtmax-${RTMAX - RTMIN}…rtmax: ${RTMIN}-${RTMAX})`);
+  }
+  return n;
+}
+
+/**
  * `strict`: exactly as BSD's ctl matches (lowercase, no `SIG`, after dropping trailing
- * whitespace). Otherwise pdbg's extension: `SIG` prefix, any case, or a decimal number.
+ * whitespace). Otherwise pdbg's extension: `SIG` prefix, any case, a decimal number, and the
+ * real-time signals by name (`rtmin+3`, `SIGRTMAX-2`; BSD's list has none).
  * Unknown or not on Linux → EOPNOTSUPP, as BSD's ctl answers an unknown word.
  */
 export function parseSignal(word: string, strict = false): Signal {
@@ -43,6 +64,10 @@ export function parseSignal(word: string, strict = false): Signal {
   }
   let name = strict ? w : w.toLowerCase();
   if (!strict && name.startsWith('sig')) name = name.slice(3);
+  if (!strict) {
+    const rt = realtimeNumber(name);
+    if (rt !== undefined) return { number: rt, name: signalName(rt) };
+  }
   if (!(BSD_SIGNAL_NAMES as readonly string[]).includes(name) && (strict || !linux[`SIG${name.toUpperCase()}`])) {
     throw new ProcfsError('EOPNOTSUPP', `unknown signal name '${word}'`);
   }
@@ -60,11 +85,14 @@ export function isSignalWord(word: string, strict = false): boolean {
   }
 }
 
-/** BSD-style lowercase name of a Linux signal number; real-time signals as `rt+N`. */
+/**
+ * BSD-style lowercase name of a Linux signal number; the real-time ones always counted from
+ * rtmin (`rtmin`, `rtmin+1` … `rtmin+30` for 64), so one signal has one spelling in output.
+ * 32 and 33, glibc's own, have no name: their number. parseSignal reads every one back.
+ */
 export function signalName(n: number): string {
   const known = byNumber.get(n);
   if (known) return known;
-  const rtmin = 34;
-  if (n >= rtmin && n <= 64) return n === rtmin ? 'rtmin' : `rtmin+${n - rtmin}`;
+  if (n >= RTMIN && n <= RTMAX) return n === RTMIN ? 'rtmin' : `rtmin+${n - RTMIN}`;
   return String(n);
 }

@@ -200,12 +200,17 @@ function fail(field: string, problem: string, token?: string): never {
 }
 
 /**
- * The canonical decimal (what `%d` prints) in t[from, to), or NaN. At most 15 digits: always a
- * safe integer. Ranges instead of slices: the parser allocates little per token.
+ * The canonical decimal (what `%d` prints) in t[from, to), or NaN. Only exact values: at most
+ * 2^53-1 (Number.MAX_SAFE_INTEGER), so a 16-digit token such as 9007199254740993 is refused
+ * rather than rounded to …992 (no field a kernel writes here is that large; pid_t, uid_t and
+ * dev numbers are 32-bit, and time_t seconds reach 2^53 in some 285 million years). The
+ * digit loop's rounding cannot hide an overflow: every value below 2^53 is exact, and rounding
+ * is monotonic, so a true value past 2^53-1 computes past it too. Ranges instead of slices:
+ * the parser allocates little per token.
  */
 function decimal(t: string, from = 0, to = t.length): number {
   const n = to - from;
-  if (n <= 0 || n > 16) return NaN;
+  if (n <= 0 || n > 17) return NaN; // "-" and 16 digits at most
   let i = from;
   let neg = false;
   if (t.charCodeAt(i) === 45) {
@@ -220,7 +225,13 @@ function decimal(t: string, from = 0, to = t.length): number {
     if (dgt < 0 || dgt > 9) return NaN;
     v = v * 10 + dgt;
   }
+  if (v > Number.MAX_SAFE_INTEGER) return NaN;
   return neg ? -v : v;
+}
+
+/** Why decimal() refused t[from, to): a well-formed number too large to hold exactly, or not a number. */
+function notDecimal(t: string, from = 0, to = t.length): string {
+  return /^-?[1-9][0-9]{15,}$/.test(t.slice(from, to)) ? 'is out of range (past 2^53-1)' : 'is not a number';
 }
 
 function isCount(t: string | undefined): boolean {
@@ -238,7 +249,7 @@ function need(t: string[], i: number, field: string): string {
 function int(t: string[], i: number, field: string): number {
   const tok = need(t, i, field);
   const v = decimal(tok);
-  if (v !== v) fail(field, 'is not a number', tok);
+  if (v !== v) fail(field, notDecimal(tok), tok);
   return v;
 }
 
@@ -261,6 +272,7 @@ function timeval(t: string[], i: number, field: string): Timeval {
   const comma = tok.indexOf(',');
   const sec = comma < 0 ? NaN : decimal(tok, 0, comma);
   const usec = comma < 0 ? NaN : decimal(tok, comma + 1);
+  if (sec !== sec && comma > 0 && notDecimal(tok, 0, comma) !== 'is not a number') fail(field, 'has seconds out of range (past 2^53-1)', tok);
   if (sec !== sec || usec !== usec) fail(field, 'is not a time sec,usec', tok);
   return checkTimeval(field, tok, sec, usec);
 }
@@ -301,7 +313,7 @@ function intList(tok: string, names: string[], rest: string): number[] {
     let to = tok.indexOf(',', from);
     if (to < 0) to = tok.length;
     const v = decimal(tok, from, to);
-    if (v !== v) fail(names[out.length] ?? rest, 'is not a number', tok.slice(from, to));
+    if (v !== v) fail(names[out.length] ?? rest, notDecimal(tok, from, to), tok.slice(from, to));
     out.push(v);
     if (to === tok.length) break;
     from = to + 1;

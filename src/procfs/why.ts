@@ -65,7 +65,10 @@ export function formatWhy(w: Why): string {
 
 function int(field: string, s: string | undefined, line: string): number {
   if (s === undefined || !/^\d+$/.test(s)) throw new ParseError(field, `why: ${field} must be a decimal number, got '${s ?? ''}'`, line);
-  return Number(s);
+  // Tids and exit codes are 32-bit; past 2^53-1 Number() would round, so such a line is refused.
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) throw new ParseError(field, `why: ${field} out of range: '${s}'`, line);
+  return n;
 }
 
 function arity(t: string[], n: number, line: string): void {

@@ -10,6 +10,8 @@
  * 'warning' events (an unknown TERM such as tmux-256color without ncurses-term falls back to
  * xterm, which draws everything pdbg uses).
  */
+import { closeSync, openSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import blessed from 'blessed';
 import type { KeyEvent, Line, Pane, Region, Style, Terminal } from './terminal.js';
 
@@ -68,6 +70,38 @@ export interface BlessedOptions {
   terminal?: string;
 }
 
+/**
+ * A closed terminal (the window shut, tmux's pane killed) is hung up: reads see EOF, writes and
+ * termios calls fail with EIO, isatty() says no. Node then fails twice on its way out: the write
+ * blessed makes to leave the screen is an unhandled 'error' event (a stack trace), and Node's
+ * own exit, which puts back the termios it found at start on every stdio tty, asserts when that
+ * tcsetattr fails (`Assertion failed` in ResetStdio, node.cc). It skips a descriptor that no
+ * longer names the file it found there, so on 'exit' each stdio descriptor that was a terminal
+ * and is hung up now is pointed at /dev/null. A terminal that is still there is left alone
+ * (Node restores it as usual).
+ */
+const stdioTtys = new Set<number>();
+let exitHookInstalled = false;
+
+function releaseHungUpStdio(): void {
+  for (const fd of stdioTtys) {
+    if (isatty(fd)) continue;
+    try {
+      closeSync(fd);
+      openSync('/dev/null', 'r+'); // the lowest free descriptor: fd itself
+    } catch {
+      // A closed descriptor is skipped by Node's exit as well.
+    }
+  }
+}
+
+function watchStdioTtys(): void {
+  for (const fd of [0, 1, 2]) if (isatty(fd)) stdioTtys.add(fd);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', releaseHungUpStdio);
+}
+
 export function openBlessedTerminal(opts: BlessedOptions = {}): Terminal {
   // blessed writes compile errors with console.error while it parses terminfo: keep them off the screen.
   const saved = console.error;
@@ -93,9 +127,22 @@ export function openBlessedTerminal(opts: BlessedOptions = {}): Terminal {
   let destroyed = false;
   const closers: (() => void)[] = [];
   const input = opts.input ?? process.stdin;
-  const onEnd = () => closers.forEach((f) => f());
+  const output = opts.output ?? process.stdout;
+  let closed = false;
+  const onEnd = () => {
+    if (closed) return;
+    closed = true;
+    closers.forEach((f) => f());
+  };
   input.on('end', onEnd);
   input.on('close', onEnd);
+  // A write that fails (EIO: the terminal is gone) ends the session like EOF on input: nothing
+  // can be drawn any more. So does an error on input: setRawMode(false) on a hung-up tty, which
+  // blessed calls in destroy(), is an 'error' event too. The listeners stay after destroy():
+  // blessed's last writes (leaving the screen) fail the same way.
+  output.on('error', onEnd);
+  input.on('error', onEnd);
+  watchStdioTtys();
 
   return {
     get cols() {

@@ -40,13 +40,16 @@ export async function makeJail(hostname: string, ipLastOctet: number, inner = 's
   const ip = `192.0.2.${ipLastOctet}`;
   const script = `hostname ${hostname} && ip link set lo up && ip addr add ${ip}/32 dev lo && echo ready && ${inner}`;
   const u = spawn('unshare', ['--uts', '--pid', '--net', '--mount', '--fork', '--kill-child', 'sh', '-c', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // stderr kept for the error below rather than printed: the jail's shell reports its killed jobs there.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let err = '';
+  u.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   live.add(u);
   u.on('exit', () => live.delete(u));
   await new Promise<void>((res, rej) => {
     let out = '';
-    const timer = setTimeout(() => rej(new Error(`jail ${hostname}: not ready after 10 s`)), 10_000);
+    const timer = setTimeout(() => rej(new Error(`jail ${hostname}: not ready after 10 s${err ? `: ${err.trim()}` : ''}`)), 10_000);
     u.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('ready')) {
@@ -54,7 +57,7 @@ export async function makeJail(hostname: string, ipLastOctet: number, inner = 's
         res();
       }
     });
-    u.on('exit', (code) => rej(new Error(`jail ${hostname}: unshare exited ${code}`)));
+    u.on('exit', (code) => rej(new Error(`jail ${hostname}: unshare exited ${code}${err ? `: ${err.trim()}` : ''}`)));
   });
   const init = childrenOf(u.pid!)[0];
   if (!init) throw new Error(`jail ${hostname}: no init under unshare ${u.pid}`);

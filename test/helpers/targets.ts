@@ -89,7 +89,8 @@ export function killAll(): void {
 
 /** A traced-and-stopped or zombie process shows it in /proc/PID/stat's state and TracerPid. */
 export function procState(pid: number): { state: string; tracerPid: number } {
-  const status = execFileSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' });
+  // stderr captured: a process gone meanwhile is the caller's exception, not `cat: …` in the run's output.
+  const status = execFileSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const state = /State:\s+(\S)/.exec(status)?.[1] ?? '?';
   const tracerPid = Number(/TracerPid:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { state, tracerPid };

@@ -22,7 +22,9 @@ const live = new Set<Tracee>();
 export async function startTracee(name: string, args: string[] = []): Promise<Tracee> {
   const path = buildTarget(name);
   const quoted = [path, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const shell = spawn('sh', ['-c', `${quoted} & echo "pid $!"; wait $!`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The target keeps the test's stderr (fd 3 while the shell runs); the shell's own stderr is
+  // /dev/null, so a target killed by a test does not print the shell's `Killed` job report.
+  const shell = spawn('sh', ['-c', `exec 3>&2 2>/dev/null; ${quoted} 2>&3 3>&- & echo "pid $!"; wait $!`], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   shell.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exit = new Promise<number | null>((res) => shell.on('exit', (code) => res(code)));

@@ -5,7 +5,7 @@ import { printJson, printLine } from '../output.js';
 
 interface CtlArgs {
   'proc-root'?: string;
-  pid?: number;
+  pid?: string;
   words?: (string | number)[];
   json?: boolean;
 }
@@ -21,7 +21,7 @@ export const ctlCommand: CommandModule<object, CtlArgs> = {
   describe: 'write control words (attach wait step run detach, a signal…) to a process\'s ctl',
   builder: (y: Argv) =>
     y
-      .positional('pid', { type: 'number', describe: 'process id' })
+      .positional('pid', { type: 'string', describe: 'process id' })
       .positional('words', { type: 'string', array: true, describe: 'control words, in order' })
       .option('json', { type: 'boolean', describe: 'print {pid, words, why}' })
       .example('pdbg ctl 812 attach wait step wait', 'one instruction, then left stopped') as unknown as Argv<CtlArgs>,

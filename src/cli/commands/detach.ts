@@ -1,29 +1,58 @@
+import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { ProcfsError } from '../../procfs/errors.js';
 import { cliPid } from '../addr.js';
 import { printJson, printLine } from '../output.js';
 
 interface DetachArgs {
   'proc-root'?: string;
-  pid?: number;
+  pid?: string;
   json?: boolean;
+}
+
+/** TracerPid from Linux's /proc/PID/status (0: untraced or unreadable; the ctl write then decides). */
+function tracerOf(procRoot: string, pid: number): number {
+  try {
+    const m = /^TracerPid:\s*(\d+)$/m.exec(readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** ` (strace)`, or nothing when the tracer's name cannot be read. */
+function commOf(procRoot: string, pid: number): string {
+  try {
+    const comm = readFileSync(`${procRoot}/${pid}/comm`, 'latin1').trim();
+    return /^[\x20-\x7e]+$/.test(comm) ? ` (${comm})` : '';
+  } catch {
+    return '';
+  }
 }
 
 /**
  * `pdbg detach PID`: sends a process the one-shot commands left stopped on its way: `ctl detach`
  * (a no-op success when nobody here traces it, as BSD's) and SIGCONT, ending its job-control stop.
+ * A process another tracer holds is refused, naming that tracer (EBUSY, status 1).
  */
 export const detachCommand: CommandModule<object, DetachArgs> = {
   command: 'detach <pid>',
   describe: 'release a process: stop tracing it and let it run (SIGCONT)',
   builder: (y: Argv) =>
     y
-      .positional('pid', { type: 'number', describe: 'process id' })
+      .positional('pid', { type: 'string', describe: 'process id' })
       .option('json', { type: 'boolean', describe: 'print {pid, released}' }) as unknown as Argv<DetachArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
     const { openProcFs } = await import('../../procfs/sources/open.js');
     const fs = await openProcFs(argv['proc-root']);
     try {
+      // Someone else's tracee (strace, gdb) is not pdbg's to release: saying "released" while it
+      // stays traced, or sending it SIGCONT under that tracer, would both be wrong.
+      const tracer = fs.kind === 'linux' ? tracerOf(fs.root, pid) : 0;
+      if (tracer !== 0) {
+        throw new ProcfsError('EBUSY', `pid ${pid} is traced by pid ${tracer}${commOf(fs.root, tracer)}, not by pdbg: not released`, pid, 'ctl');
+      }
       await fs.write(pid, 'ctl', 'detach');
       await fs.write(pid, 'note', 'cont');
     } finally {

@@ -1,24 +1,29 @@
 import type { Argv, CommandModule } from 'yargs';
+import { ProcfsError } from '../../procfs/errors.js';
 import { cliHex, cliLength, cliPid, cliWhere } from '../addr.js';
 import { printJson, printLine } from '../output.js';
 import { onTarget } from '../target.js';
 
 interface MemArgs {
   'proc-root'?: string;
-  pid?: number;
+  pid?: string;
   addr?: string;
   len?: string | number;
   write?: string;
   json?: boolean;
 }
 
-/** `pdbg mem PID ADDR [LEN] [--write HEX]`: dump or write memory (text too); left stopped. */
+/**
+ * `pdbg mem PID ADDR [LEN] [--write HEX]`: dump or write memory (text too); left stopped. A dump
+ * that runs into an unmapped page prints what it read and ends with `pdbg: read N of M bytes:
+ * address 0x… is not mapped` (status 1).
+ */
 export const memCommand: CommandModule<object, MemArgs> = {
   command: 'mem <pid> <addr> [len]',
   describe: 'dump LEN bytes at an address or symbol, or --write hex bytes there',
   builder: (y: Argv) =>
     y
-      .positional('pid', { type: 'number', describe: 'process id' })
+      .positional('pid', { type: 'string', describe: 'process id' })
       .positional('addr', { type: 'string', describe: '0x-address, SYMBOL or SYMBOL+OFF' })
       .positional('len', { type: 'string', describe: 'bytes to dump (default 16)' })
       .option('write', { type: 'string', describe: 'hex bytes to write, e.g. 90 or "de ad be ef"' })
@@ -29,6 +34,7 @@ export const memCommand: CommandModule<object, MemArgs> = {
     const len = argv.len === undefined ? undefined : cliLength(argv.len);
     const data = argv.write === undefined ? undefined : cliHex(argv.write);
     const { findCommand } = await import('../../debugger/commands.js');
+    let short: ProcfsError | undefined;
     await onTarget(argv['proc-root'], pid, async (s) => {
       await s.loadSymbols();
       const out = data
@@ -36,6 +42,15 @@ export const memCommand: CommandModule<object, MemArgs> = {
         : await findCommand('x')!.run(s, len === undefined ? [where] : [where, String(len)]);
       if (argv.json) printJson({ pid, ...(out.data as object) });
       else printLine(out.lines.join('\n'));
+      if (!data) {
+        // The kernel reads up to the first unmapped page and stops there: the bytes before it
+        // are printed, and the shortfall is an error (status 1), never a silently short dump.
+        const { addr, bytes } = out.data as { addr: bigint; bytes: string };
+        const want = len ?? 16;
+        const got = bytes.length / 2;
+        if (got < want) short = new ProcfsError('EIO', `read ${got} of ${want} bytes: address 0x${(addr + BigInt(got)).toString(16)} is not mapped`, pid, 'mem');
+      }
     });
+    if (short) throw short;
   },
 };

@@ -4,7 +4,7 @@ import { printJson, printLine } from '../output.js';
 
 interface NoteArgs {
   'proc-root'?: string;
-  pid?: number;
+  pid?: string;
   signal?: string;
   json?: boolean;
 }
@@ -15,7 +15,7 @@ export const noteCommand: CommandModule<object, NoteArgs> = {
   describe: 'send a signal to a process (the note node): hup, usr1, term, SIGTERM, 15…',
   builder: (y: Argv) =>
     y
-      .positional('pid', { type: 'number', describe: 'process id' })
+      .positional('pid', { type: 'string', describe: 'process id' })
       .positional('signal', { type: 'string', describe: 'signal name or number' })
       .option('json', { type: 'boolean', describe: 'print {pid, signal}' }) as unknown as Argv<NoteArgs>,
   handler: async (argv) => {

@@ -4,7 +4,7 @@ import { printJson, printLine } from '../output.js';
 
 interface NotepgArgs {
   'proc-root'?: string;
-  pgid?: number;
+  pgid?: string;
   signal?: string;
   json?: boolean;
 }
@@ -15,7 +15,7 @@ export const notepgCommand: CommandModule<object, NotepgArgs> = {
   describe: 'send a signal to every process of a process group (the notepg node)',
   builder: (y: Argv) =>
     y
-      .positional('pgid', { type: 'number', describe: 'process group id (a pid of its leader)' })
+      .positional('pgid', { type: 'string', describe: 'process group id (a pid of its leader)' })
       .positional('signal', { type: 'string', describe: 'signal name or number' })
       .option('json', { type: 'boolean', describe: 'print {pgid, signal}' }) as unknown as Argv<NotepgArgs>,
   handler: async (argv) => {

@@ -5,9 +5,9 @@ import { onTarget } from '../target.js';
 
 interface RegsArgs {
   'proc-root'?: string;
-  pid?: number;
+  pid?: string;
   set?: (string | number)[];
-  tid?: number;
+  tid?: string;
   json?: boolean;
 }
 
@@ -17,9 +17,9 @@ export const regsCommand: CommandModule<object, RegsArgs> = {
   describe: 'show (and --set) the registers of a process, leaving it stopped',
   builder: (y: Argv) =>
     y
-      .positional('pid', { type: 'number', describe: 'process id' })
+      .positional('pid', { type: 'string', describe: 'process id' })
       .option('set', { type: 'string', array: true, describe: 'REG=VALUE (decimal or 0x-hex), repeatable' })
-      .option('tid', { type: 'number', describe: 'thread (default: the main thread)' })
+      .option('tid', { type: 'string', describe: 'thread (default: the main thread)' })
       .option('json', { type: 'boolean', describe: 'print {pid, tid, regs}' }) as unknown as Argv<RegsArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);

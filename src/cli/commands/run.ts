@@ -6,7 +6,7 @@ import { onTarget } from '../target.js';
 
 interface RunArgs {
   'proc-root'?: string;
-  pid?: number;
+  pid?: string;
   until?: string;
   json?: boolean;
 }
@@ -21,7 +21,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: 'resume a process until it stops (or --until an address/symbol) or exits',
   builder: (y: Argv) =>
     y
-      .positional('pid', { type: 'number', describe: 'process id' })
+      .positional('pid', { type: 'string', describe: 'process id' })
       .option('until', { type: 'string', describe: 'stop at this address or symbol (a temporary breakpoint)' })
       .option('json', { type: 'boolean', describe: 'print the stop as an object' }) as unknown as Argv<RunArgs>,
   handler: async (argv) => {

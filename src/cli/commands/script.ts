@@ -7,7 +7,7 @@ import { printJson, printLine } from '../output.js';
 
 interface ScriptArgs {
   'proc-root'?: string;
-  pid?: number;
+  pid?: string;
   file?: string | boolean;
   json?: boolean;
 }
@@ -23,7 +23,7 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
   describe: 'run debugger commands from a file (- for stdin) in one session',
   builder: (y: Argv) =>
     y
-      .positional('pid', { type: 'number', describe: 'process id' })
+      .positional('pid', { type: 'string', describe: 'process id' })
       .positional('file', { type: 'string', describe: 'script file, or - for stdin' })
       .option('json', { type: 'boolean', describe: 'print an array of {line, command, output, result}' })
       .epilog('Commands: break tbreak delete breakpoints step stepi continue until signal regs set x write threads thread note detach help') as unknown as Argv<ScriptArgs>,

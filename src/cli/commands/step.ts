@@ -5,9 +5,9 @@ import { onTarget } from '../target.js';
 
 interface StepArgs {
   'proc-root'?: string;
-  pid?: number;
-  count?: number;
-  tid?: number;
+  pid?: string;
+  count?: string;
+  tid?: string;
   json?: boolean;
 }
 
@@ -17,13 +17,13 @@ export const stepCommand: CommandModule<object, StepArgs> = {
   describe: 'execute N instructions of a stopped process and leave it stopped',
   builder: (y: Argv) =>
     y
-      .positional('pid', { type: 'number', describe: 'process id' })
-      .option('count', { alias: 'n', type: 'number', default: 1, describe: 'instructions to execute' })
-      .option('tid', { type: 'number', describe: 'thread to step (default: the main thread)' })
+      .positional('pid', { type: 'string', describe: 'process id' })
+      .option('count', { alias: 'n', type: 'string', default: '1', defaultDescription: '1', describe: 'instructions to execute (a decimal count)' })
+      .option('tid', { type: 'string', describe: 'thread to step (default: the main thread)' })
       .option('json', { type: 'boolean', describe: 'print the stop as an object' }) as unknown as Argv<StepArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
-    const n = cliCount(argv.count ?? 1);
+    const n = cliCount(argv.count ?? '1');
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
     const { gone } = await import('../../debugger/session.js');
     const { stopData } = await import('../../debugger/commands.js');
