@@ -71,6 +71,8 @@ interface Pdbg {
   tail(): string;
   /** Ends it for good (after a hang) and cleans up. */
   kill(): Promise<void>;
+  /** TUI: SIGINT to a running TUI interrupts the target (gdb's Ctrl-C); then `q` leaves. */
+  quitAfterInterrupt?(): Promise<void>;
 }
 
 interface Mode {
@@ -145,6 +147,10 @@ async function tuiPdbg(t: Faultee): Promise<{ pdbg: Pdbg; pane: TmuxPane }> {
   let closed = false;
   const pdbg: Pdbg = {
     pid,
+    async quitAfterInterrupt() {
+      await pane.waitFor(/interrupted at 0x[0-9a-f]+/, 10_000);
+      pane.keys('q');
+    },
     send(how) {
       if (how === 'close') {
         closed = true;
@@ -333,7 +339,9 @@ const MODES: Mode[] = [
 function checkExit(mode: Mode, how: How, end: { status: number | null; signal: string | null }, stderr: string, problems: string[]): void {
   if (/^\s+at /m.test(stderr)) problems.push(`stderr has a stack trace: ${clip(stderr)}`);
   const tui = mode.name.startsWith('tui');
-  const released = (sig: Sig) => `pdbg: ${sig === 'SIGINT' ? 'interrupted' : `terminated by ${sig}`}; released the target\n`;
+  // The line names how the target was left: the command's promise.
+  const how0 = tui ? 'left as found' : mode.leaves === 'stopped' ? 'left stopped' : 'running';
+  const released = (sig: Sig) => `pdbg: ${sig === 'SIGINT' ? 'interrupted' : `terminated by ${sig}`}; released the target (${how0})\n`;
   if (how === 'close') {
     // The terminal went away: the SIGHUP path's line, or the TUI's own quit on a closed terminal.
     if (stderr !== released('SIGHUP') && stderr !== '') problems.push(`stderr: want ${JSON.stringify(released('SIGHUP'))} (or nothing), got ${clip(stderr)}`);
@@ -451,6 +459,8 @@ async function runCase(kind: FaulteeKind, mode: Mode, how: How): Promise<string[
   }
   const tSent = Date.now();
   p.send(how);
+  // Ctrl-C while the target runs is the TUI's interrupt key, not an ending (as in gdb).
+  if (mode.name === 'tui-run' && how === 'SIGINT') await p.quitAfterInterrupt!().catch((e: Error) => problems.push(`SIGINT did not interrupt: ${e.message}`));
   const end = await p.ended(EXIT_MS);
   if (process.env.PDBG_FAULT_DEBUG) process.stderr.write(`${mode.name} × ${how} × ${kind}: set-up ${tSent - t0} ms, exit ${Date.now() - tSent} ms\n`);
   if (end === 'hung') {

@@ -1,3 +1,5 @@
+import { terminalJson } from '../procfs/escape.js';
+
 /** The CLI's only writers: results on stdout, one-line errors on stderr. */
 
 /**
@@ -46,8 +48,9 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2);
 }
 
+/** JSON on stdout, with the C1 and bidi controls JSON.stringify leaves raw escaped as \uXXXX. */
 export function printJson(value: unknown): void {
-  writeOut(toJson(value) + '\n');
+  writeOut(terminalJson(toJson(value)) + '\n');
 }
 
 export function printLine(text: string): void {
