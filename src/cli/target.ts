@@ -32,17 +32,19 @@ export function oneShotLeave(procRoot: string | undefined, pid: number): { leave
   return { leave: 'stopped' };
 }
 
-/** Engine notices (`detached after fork from child N`) as `pdbg: …` lines on stderr. */
-export function noticesToStderr(s: Session): void {
-  s.onMessage((text) => process.stderr.write(`pdbg: ${text}\n`));
-}
+/**
+ * A one-shot command says nothing of what the engine did by itself (a busy forker would give a
+ * `detached after fork` line per child, burying the one line a result or an error is); a
+ * script and the TUI show those notices in their transcript.
+ */
+function noNotices(): void {}
 
 /** Opens the source, attaches and runs `act` as a one-shot command (see onTarget). */
 export async function withOneShot<T>(
   procRoot: string | undefined,
   pid: number,
   act: (s: Session, fs: ProcFs) => Promise<T>,
-  notices: (s: Session) => void = noticesToStderr,
+  notices: (s: Session) => void = noNotices,
   opts: OneShotOptions = {},
 ): Promise<T> {
   const { openProcFs } = await import('../procfs/sources/open.js');
