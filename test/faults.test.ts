@@ -152,7 +152,7 @@ describe.skipIf(!liveOk('faults'))('faults: every failure is one line or a clean
     const r = await run.done;
     expect(r.status).toBe(143);
     expect(isCleanError(r)).toBe(true);
-    expect(r.stderr).toMatch(/^pdbg: terminated by SIGTERM; released the target\n$/);
+    expect(r.stderr).toMatch(/^pdbg: terminated by SIGTERM; released the target \(running\)\n$/);
     expect(rawMem(t.pid, done, 8)).toEqual(before);
     expect(procState(t.pid).tracerPid).toBe(0);
     const n = t.out().length;
@@ -173,7 +173,7 @@ describe.skipIf(!liveOk('faults'))('faults: every failure is one line or a clean
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.status).toBe(130);
-    expect(r.stderr).toBe('pdbg: interrupted; released the target\n');
+    expect(r.stderr).toBe('pdbg: interrupted; released the target (left stopped)\n');
     expect(procState(t.pid)).toEqual({ state: 'T', tracerPid: 0 });
   });
 });

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { pdbg, pdbgAsync, pdbgBin, pdbgStart, killStarted } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState, rawMem } from './helpers/targets.js';
@@ -94,7 +94,8 @@ async function signalWhen(p: ReturnType<typeof pdbgAsync>, ready: () => boolean,
 }
 
 describe.skipIf(!liveOk('safety'))('the debuggee is never left worse than found', () => {
-  afterAll(() => {
+  // Targets spin: one left running per case would starve the next cases of the two cores.
+  afterEach(() => {
     killAllTmux();
     killStarted();
   });
