@@ -111,7 +111,6 @@ export class Session {
   private readonly whyBuf = Buffer.alloc(128);
   private readonly byteBuf = Buffer.alloc(1);
   private locator: Locator;
-  private locatorPid: number;
   private pendingSignal: string | undefined;
   private interrupting = false;
   private unguard: (() => void) | undefined;
@@ -138,7 +137,6 @@ export class Session {
     this._current = _pid;
     this._last = { kind: 'attached', tid: _pid, pc: 0n };
     this.locator = new Locator(fs, _pid);
-    this.locatorPid = _pid;
   }
 
   /** The traced process (after `follow-fork child`, the child). */
@@ -848,11 +846,8 @@ export class Session {
     // A vfork child shares the parent's memory: our bytes left it with the parent's. A forked
     // child has its own copy of them, still planted.
     if (vfork) for (const bp of this.bps.list()) this.bps.remove(bp.id);
-    if (this.locatorPid !== child) {
-      this.locator = new Locator(this.fs, child);
-      this.locatorPid = child;
-      await this.locator.load().catch(() => undefined);
-    }
+    this.locator = new Locator(this.fs, child);
+    await this.locator.load().catch(() => undefined);
     this.say(`following ${vfork ? 'vfork' : 'fork'} child ${child}; detached from parent ${parent}${vfork && planted.length ? ' (breakpoints deleted: the vfork child shares its memory)' : ''}`);
     const slot = this.slot(child);
     await this.loadRegs(slot);
