@@ -261,7 +261,7 @@ export class Session {
     let ev: StopEvent | typeof STEPPED = STEPPED;
     if (n <= 0) await this.loadRegs(slot);
     for (let i = 0; i < n; i++) {
-      ev = await this.stepOnce(slot, true);
+      ev = await this.stepOnce(slot);
       if (ev !== STEPPED) break;
       if (this.interrupting) return { kind: 'interrupted', tid: slot.tid, pc: this.pcBig(slot) };
       // A step completes inside the source's short spin, all in microtasks: without a turn of
@@ -562,20 +562,17 @@ export class Session {
     for (const s of this.slots.values()) s.valid = false;
   }
 
-  /**
-   * One instruction of one thread. Returns STEPPED for a plain step when `quiet` (stepN's inner
-   * iterations), so the loop builds no event objects.
-   */
-  private async stepOnce(slot: Slot, quiet = false): Promise<StopEvent | typeof STEPPED> {
+  /** One instruction of one thread. A plain step is STEPPED, so the step loop builds no event objects. */
+  private async stepOnce(slot: Slot): Promise<StopEvent | typeof STEPPED> {
     const tid = slot.tid;
     if (this.bps.size !== 0) {
       await this.loadRegs(slot);
       const at = pcNumber(slot.regs);
-      if (this.bps.has(at)) return this.stepOffBreakpoint(slot, at, quiet);
+      if (this.bps.has(at)) return this.stepOffBreakpoint(slot, at);
     }
     this.onBreakpoint.delete(tid);
     this.pendingSignal = undefined;
-    return this.stepAndWait(slot, quiet);
+    return this.stepAndWait(slot);
   }
 
   /** A resume that failed because the target died (killed from outside) is its exit event. */
@@ -593,31 +590,31 @@ export class Session {
   }
 
   /** Lifts the byte under the thread, steps it, plants the byte again. */
-  private async stepOffBreakpoint(slot: Slot, at: number, quiet: boolean): Promise<StopEvent | typeof STEPPED> {
+  private async stepOffBreakpoint(slot: Slot, at: number): Promise<StopEvent | typeof STEPPED> {
     const original = this.bps.originalByte(at)!;
     const addr = BigInt(at);
     this.onBreakpoint.delete(slot.tid);
     this.pendingSignal = undefined;
     await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
     try {
-      return await this.stepAndWait(slot, quiet);
+      return await this.stepAndWait(slot);
     } finally {
       if (this.bps.has(at) && this._state === 'stopped' && !this.vforkLifted) await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
     }
   }
 
   /** ctl `step` then `wait` for one thread; a target that died meanwhile is its exit event. */
-  private async stepAndWait(slot: Slot, quiet: boolean): Promise<StopEvent | typeof STEPPED> {
+  private async stepAndWait(slot: Slot): Promise<StopEvent | typeof STEPPED> {
     try {
       await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
       await this.fs.write(this.pid, 'ctl', 'wait');
     } catch (err) {
       return this.exitOr(err);
     }
-    return this.afterStep(slot, quiet);
+    return this.afterStep(slot);
   }
 
-  private async afterStep(slot: Slot, quiet: boolean): Promise<StopEvent | typeof STEPPED> {
+  private async afterStep(slot: Slot): Promise<StopEvent | typeof STEPPED> {
     const n = await this.readWhyInto();
     if (endsWithStep(this.whyBuf, n)) {
       this.invalidateAll();
@@ -626,12 +623,12 @@ export class Session {
       const pc = pcNumber(slot.regs);
       const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
       if (bp) return this.hit(slot, bp);
-      return quiet ? STEPPED : { kind: 'step', tid: slot.tid, pc: BigInt(pc) };
+      return STEPPED;
     }
     const w = parseWhy(this.whyBuf.toString('latin1', 0, n));
     const ev = await this.interpret(w);
     // A clone or fork event stops the step before it finishes: finish it.
-    if (ev === 'resume') return this.stepAndWait(slot, quiet);
+    if (ev === 'resume') return this.stepAndWait(slot);
     return ev;
   }
 
@@ -664,7 +661,7 @@ export class Session {
         this.onBreakpoint.delete(tid);
         continue;
       }
-      const ev = await this.stepOffBreakpoint(slot, at, true);
+      const ev = await this.stepOffBreakpoint(slot, at);
       if (ev !== STEPPED) return ev;
     }
     let w = word;

@@ -71,8 +71,8 @@ interface Target {
   liftedJobStop: boolean;
   /** A SIGCONT we sent is on its way: its delivery stop is ours, not the target's. */
   contSent: boolean;
-  /** Held at its first stop after a fork of this traced process. */
-  readonly forkedFrom: number | undefined;
+  /** Adopted at a fork: forgotten once released (a busy forker would grow the table a child a time). */
+  readonly forked: boolean;
   readonly threads: Map<number, Thread>;
   why: Why;
   /** Set once since the last resume: a real stop has been reported into `why`. */
@@ -233,7 +233,7 @@ export class Tracer {
     }
     const old = this.targets.get(pid);
     if (old) this.forget(old);
-    const t = this.newTarget(pid, Number(st.get('PPid')) === process.pid, state === 'T', undefined);
+    const t = this.newTarget(pid, Number(st.get('PPid')) === process.pid, state === 'T');
     // Threads may be created while we seize: list again until no new one appears. A thread that
     // exits meanwhile is not an error: seizing it fails (ESRCH, or EPERM once it is exiting), and
     // the next listing no longer has it. Only the leader's failure fails the attach.
@@ -263,14 +263,14 @@ export class Tracer {
     this.targets.set(pid, t);
   }
 
-  private newTarget(pid: number, realChild: boolean, jobStopped: boolean, forkedFrom: number | undefined): Target {
+  private newTarget(pid: number, realChild: boolean, jobStopped: boolean, forked = false): Target {
     return {
       pid,
       realChild,
       jobStopped,
       liftedJobStop: false,
       contSent: false,
-      forkedFrom,
+      forked,
       threads: new Map(),
       why: { state: 'running' },
       haveStop: false,
@@ -456,6 +456,7 @@ export class Tracer {
     if (t.memFd >= 0) closeMem(t.memFd);
     t.memFd = -1;
     if (settle) this.awaitJobStop(t.pid);
+    if (t.forked) this.targets.delete(t.pid);
   }
 
   /**
@@ -701,7 +702,7 @@ export class Tracer {
       reason = { reason: 'clone', newTid };
     } else if (event === P.PTRACE_EVENT_FORK || event === P.PTRACE_EVENT_VFORK) {
       const child = P.getEventMsg(th.tid);
-      this.adoptChild(t, child);
+      this.adoptChild(child);
       reason = { reason: event === P.PTRACE_EVENT_VFORK ? 'vfork' : 'fork', child };
     } else if (event === P.PTRACE_EVENT_VFORK_DONE) {
       reason = { reason: 'vforkdone' };
@@ -744,9 +745,9 @@ export class Tracer {
    * A forked child is traced from its birth (PTRACE_O_TRACEFORK) and held at its first stop, so
    * the debugger can take its breakpoint bytes out of it before it runs.
    */
-  private adoptChild(parent: Target, child: number): void {
+  private adoptChild(child: number): void {
     if (this.targets.has(child) && !this.targets.get(child)!.detached) return;
-    const c = this.newTarget(child, false, false, parent.pid);
+    const c = this.newTarget(child, false, false, true);
     c.threads.set(child, newThread(child, true));
     this.targets.set(child, c);
   }
