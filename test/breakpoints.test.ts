@@ -47,7 +47,7 @@ describe('breakpoint table', () => {
   it('ids count up; removed addresses are still known as once planted', () => {
     const t = new BreakpointTable();
     const a = t.add(0x1000n, 0x55, false);
-    const b = t.add(0x2000n, 0x90, true, 'main');
+    const b = t.add(0x2000n, 0x90, true, { spec: 'main' });
     expect([a.id, b.id]).toEqual([1, 2]);
     expect(t.remove(1)).toMatchObject({ addr: 0x1000n });
     expect(t.has(0x1000)).toBe(false);

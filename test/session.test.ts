@@ -270,18 +270,27 @@ describe.skipIf(!liveOk('session'))('Session over the live source', () => {
     expect(readFileSync(out, 'utf8')).toContain('reaped 5');
   });
 
-  it('a library symbol at the exec stop: the loader runs to the entry point first, then the breakpoint is planted', async () => {
+  it('a library symbol at the exec stop is pending, planted when the dynamic linker has loaded libc', async () => {
     const out = join(dir, 'sh-write.out');
     const s = await Session.launch(fs, ['/bin/sh', '-c', 'echo hello; echo world'], { stdout: out, stderr: 'ignore', stdin: 'ignore' });
     launched.push(s.pid);
     open.push(s);
     const seen: string[] = [];
+    const said: string[] = [];
     s.onStop((e) => seen.push(e.kind));
-    const bp = await s.break('write');
-    expect(s.describe(bp.addr)).toMatch(/<write>/);
-    expect(seen).toEqual(['breakpoint']); // the temporary one at the entry point, reported as an event
-    expect(readFileSync(out, 'utf8')).toBe(''); // none of the program's own code ran
-    expect(await s.cont()).toMatchObject({ kind: 'breakpoint', id: bp.id });
+    s.onMessage((m) => said.push(m));
+    // Without `pending` the unknown name is refused, as before.
+    await expect(s.break('write')).rejects.toMatchObject({ code: 'ENOENT' });
+    const bp = await s.break('write', { pending: true });
+    expect(bp).not.toHaveProperty('addr');
+    expect(s.pendingBreakpoints()).toEqual([{ id: bp.id, spec: 'write', temporary: false }]);
+    expect(seen).toEqual([]); // nothing ran to get there
+    const hit = await s.cont();
+    expect(hit).toMatchObject({ kind: 'breakpoint', id: bp.id });
+    expect(s.describe((hit as { pc: bigint }).pc)).toMatch(/<write>/);
+    expect(said.some((m) => m.startsWith(`breakpoint ${bp.id} (write) planted at`))).toBe(true);
+    expect(seen).toEqual(['breakpoint']); // the dynamic linker's hook stops are not reported
+    expect(s.pendingBreakpoints()).toEqual([]);
     expect(await s.cont()).toMatchObject({ kind: 'breakpoint', id: bp.id });
     expect(await s.cont()).toEqual({ kind: 'exited', code: 0 });
     expect(readFileSync(out, 'utf8')).toBe('hello\nworld\n');

@@ -20,13 +20,34 @@ export interface Breakpoint {
   hits: number;
 }
 
+/**
+ * A breakpoint on a name no loaded module defines yet (`break SSL_read` before libssl is
+ * loaded): it has its number, and is planted when the dynamic linker reports a library whose
+ * symbols define the name (solib-events.ts).
+ */
+export interface PendingBreakpoint {
+  readonly id: number;
+  readonly spec: string;
+  readonly temporary: boolean;
+}
+
 interface Entry extends Breakpoint {
   /** The byte the 0xCC replaced (kept current when a client writes over it). */
   original: number;
+  /** The engine's own (the dynamic linker's hook): never listed, never reported as a stop. */
+  readonly internal: boolean;
+}
+
+export interface AddOptions {
+  readonly spec?: string;
+  /** Reuse a number handed out before (a pending breakpoint being planted). */
+  readonly id?: number;
+  readonly internal?: boolean;
 }
 
 export class BreakpointTable {
   private nextId = 1;
+  private nextInternal = 1;
   private readonly byAddr = new Map<number, Entry>();
   private readonly byId = new Map<number, Entry>();
   /** Every address that ever held a breakpoint: a late trap from one is still ours. */
@@ -56,10 +77,20 @@ export class BreakpointTable {
     return this.byAddr.get(addr)?.original;
   }
 
-  add(addr: bigint, original: number, temporary: boolean, spec?: string): Breakpoint {
-    const e: Entry = spec === undefined
-      ? { id: this.nextId++, addr, temporary, hits: 0, original }
-      : { id: this.nextId++, addr, temporary, hits: 0, original, spec };
+  /** A number for a breakpoint not planted yet (pending): user numbers stay in creation order. */
+  reserveId(): number {
+    return this.nextId++;
+  }
+
+  /** Whether the breakpoint at `addr` is the engine's own. */
+  isInternal(addr: number): boolean {
+    return this.byAddr.get(addr)?.internal === true;
+  }
+
+  add(addr: bigint, original: number, temporary: boolean, opts: AddOptions = {}): Breakpoint {
+    // Internal entries take negative numbers: they never collide with, or use up, user numbers.
+    const id = opts.id ?? (opts.internal ? -this.nextInternal++ : this.nextId++);
+    const e: Entry = { id, addr, temporary, hits: 0, original, internal: opts.internal === true, ...(opts.spec === undefined ? {} : { spec: opts.spec }) };
     this.byAddr.set(Number(addr), e);
     this.byId.set(e.id, e);
     this.everPlanted.add(Number(addr));
@@ -74,8 +105,15 @@ export class BreakpointTable {
     return e;
   }
 
+  /** Forgets every breakpoint, internal ones too (exec: the address space they were in is gone). */
+  clear(): void {
+    this.byAddr.clear();
+    this.byId.clear();
+  }
+
+  /** The user's breakpoints, by number (internal ones are not listed). */
   list(): Breakpoint[] {
-    return [...this.byId.values()].sort((a, b) => a.id - b.id);
+    return [...this.byId.values()].filter((e) => !e.internal).sort((a, b) => a.id - b.id);
   }
 
   /** `{addr, original}` of every planted byte: what a release must write back. */

@@ -69,9 +69,16 @@ function cmd(
 
 async function breakCmd(s: Session, args: readonly string[], self: { name: string; usage: string }, temporary: boolean): Promise<CommandOutput> {
   arity(self, args, 1, 1);
-  const bp = await s.break(args[0]!, { temporary });
-  const line = `${temporary ? 'temporary ' : ''}breakpoint ${bp.id} at ${s.describe(bp.addr)}`;
-  return { lines: [line], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary } };
+  const bp = await s.break(args[0]!, { temporary, pending: true });
+  const kind = `${temporary ? 'temporary ' : ''}breakpoint ${bp.id}`;
+  if (!('addr' in bp)) {
+    // gdb's `set breakpoint pending on`, said so a typo does not pass unnoticed.
+    return {
+      lines: [`${kind} (${bp.spec}) pending: no loaded module defines it; planted when a library that does is loaded`],
+      data: { id: bp.id, pending: true, spec: bp.spec, temporary },
+    };
+  }
+  return { lines: [`${kind} at ${s.describe(bp.addr)}`], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary } };
 }
 
 function followFork(s: Session, mode: string | undefined): CommandOutput {
@@ -95,9 +102,13 @@ export const COMMANDS: readonly DebugCommand[] = [
   cmd('breakpoints', ['info-breakpoints', 'ib'], 'breakpoints', 'list breakpoints', async (s, a, c) => {
     arity(c, a, 0, 0);
     const list = s.breakpoints();
-    const lines = list.length === 0 ? ['no breakpoints'] : list.map((b) =>
-      `${String(b.id).padStart(3)} ${b.temporary ? 'temp' : 'keep'} ${s.describe(b.addr)} hits ${b.hits}`);
-    return { lines, data: list.map((b) => ({ ...b, where: s.describe(b.addr) })) };
+    const waiting = s.pendingBreakpoints();
+    const rows = [
+      ...list.map((b) => ({ id: b.id, line: `${String(b.id).padStart(3)} ${b.temporary ? 'temp' : 'keep'} ${s.describe(b.addr)} hits ${b.hits}` })),
+      ...waiting.map((p) => ({ id: p.id, line: `${String(p.id).padStart(3)} ${p.temporary ? 'temp' : 'keep'} <PENDING> ${p.spec}` })),
+    ].sort((a, b) => a.id - b.id);
+    const lines = rows.length === 0 ? ['no breakpoints'] : rows.map((r) => r.line);
+    return { lines, data: [...list.map((b) => ({ ...b, where: s.describe(b.addr) })), ...waiting.map((p) => ({ ...p, pending: true }))] };
   }),
   cmd('step', ['s'], 'step [N]', 'execute N instructions (default 1) of the current thread', async (s, a, c) => {
     arity(c, a, 0, 1);

@@ -30,14 +30,15 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { NodeOptions, ProcFs } from '../procfs/source.js';
 import { parseSignal } from '../procfs/signals.js';
 import { parseWhy, type Why } from '../procfs/why.js';
-import { BreakpointTable, INT3, type Breakpoint } from './breakpoints.js';
+import { BreakpointTable, INT3, type AddOptions, type Breakpoint, type PendingBreakpoint } from './breakpoints.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import { guard } from './guard.js';
 import { spawnStopped, type LaunchOptions } from './launch.js';
 import { Locator, type Where } from './location.js';
+import { couldBeLibrarySymbol, HOOK_SYMBOL, R_DEBUG_SYMBOL, rStateAddress, RT_CONSISTENT } from './solib-events.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
 
-export type { Breakpoint } from './breakpoints.js';
+export type { Breakpoint, PendingBreakpoint } from './breakpoints.js';
 export type { StopEvent } from './events.js';
 export type { LaunchOptions, StdioTarget } from './launch.js';
 export type { Registers } from './regfile.js';
@@ -60,6 +61,11 @@ export interface ThreadInfo {
 export type FollowFork = 'parent' | 'child';
 
 export interface BreakOptions {
+  /**
+   * A name no loaded module defines yet becomes a pending breakpoint, planted when a library
+   * defining it is loaded (gdb's `set breakpoint pending on`), instead of ENOENT.
+   */
+  pending?: boolean;
   /** Deleted by its first hit (gdb `tbreak`). */
   temporary?: boolean;
 }
@@ -123,6 +129,10 @@ export class Session {
   private readonly messageListeners = new Set<MessageListener>();
   /** Forked children held at their first stop, not yet cleaned: the exit guard restores them too. */
   private readonly heldChildren = new Set<number>();
+  /** Breakpoints on names no loaded module defines yet, in creation order. */
+  private pending: PendingBreakpoint[] = [];
+  /** The dynamic linker's load-event hook, planted while a pending breakpoint waits for a library. */
+  private solibHook: { readonly addr: bigint; readonly rDebug: bigint } | undefined;
   /** A vfork child borrows this process's memory: the breakpoint bytes are out until `vforkdone`. */
   private vforkLifted = false;
   /** How the exit guard releases this target (see Leave); clients set it to match their promise. */
@@ -288,14 +298,30 @@ export class Session {
   /** Runs to `where` with a temporary breakpoint, removed however the run ends. */
   async runUntil(where: Where): Promise<StopEvent> {
     this.assertStopped();
-    const addr = await this.resolve(where);
-    const existing = this.bps.at(Number(addr));
-    const temp = existing ? undefined : await this.break(addr, { temporary: true });
+    let temp: Breakpoint | PendingBreakpoint | undefined;
+    try {
+      const addr = await this.resolve(where);
+      if (!this.bps.at(Number(addr))) temp = await this.break(addr, { temporary: true });
+    } catch (err) {
+      // Stopped in the dynamic linker (the exec stop, a program started stopped): the libraries
+      // are not loaded yet, so `--until write` waits for the one that defines it. Anywhere
+      // else an unknown name is a typo, and running until the exit would not say so.
+      if (typeof where !== 'string' || !isUnknownName(err) || !(await this.inDynamicLinker())) throw err;
+      temp = await this.break(where, { temporary: true, pending: true });
+    }
     try {
       return await this.cont();
     } finally {
-      if (temp && this.bps.get(temp.id) && this._state === 'stopped') await this.delete(temp.id);
+      if (temp && this._state === 'stopped' && (this.bps.get(temp.id) || this.pending.some((p) => p.id === temp!.id))) await this.delete(temp.id);
     }
+  }
+
+  /** The pc is in the dynamic linker (the module defining its load hook), not the executable. */
+  private async inDynamicLinker(): Promise<boolean> {
+    const syms = await this.locator.load();
+    if (!syms) return false;
+    const mod = syms.moduleAt(await this.pc());
+    return mod !== undefined && mod !== syms.modules[0] && mod.image.symbols.some((s) => s.name === HOOK_SYMBOL);
   }
 
   /**
@@ -388,38 +414,121 @@ export class Session {
 
   // ---- breakpoints --------------------------------------------------------------------------
 
-  /** Plants an int3 at an address or symbol (`main`, `target_fn+4`, `0x401136`). */
-  async break(where: Where, opts: BreakOptions = {}): Promise<Breakpoint> {
+  /**
+   * Plants an int3 at an address or symbol (`main`, `target_fn+4`, `0x401136`). With `pending`,
+   * a name no loaded module defines yet (at the exec stop only the executable and the dynamic
+   * linker are mapped; a library may come by dlopen) gives a pending breakpoint instead.
+   */
+  async break(where: Where, opts?: BreakOptions & { pending?: false }): Promise<Breakpoint>;
+  async break(where: Where, opts: BreakOptions): Promise<Breakpoint | PendingBreakpoint>;
+  async break(where: Where, opts: BreakOptions = {}): Promise<Breakpoint | PendingBreakpoint> {
     this.assertAlive();
     let addr: bigint;
     try {
       addr = await this.resolve(where);
     } catch (err) {
-      // At the exec stop only the executable and the dynamic loader are mapped: `break write`
-      // finds no libc yet. Like gdb's `start`, let the loader map the libraries (it runs up to
-      // the program's entry point; no instruction of the program itself) and look again.
-      if (!(err instanceof ProcfsError) || err.code !== 'ENOENT' || this._last?.kind !== 'exec') throw err;
-      if (!(await this.runToEntry())) throw err;
-      addr = await this.resolve(where);
+      if (!opts.pending || typeof where !== 'string' || !isUnknownName(err) || !couldBeLibrarySymbol(where)) throw err;
+      return this.addPending(where, opts.temporary ?? false, err as ProcfsError);
     }
+    return this.plant(addr, opts.temporary ?? false, { ...(typeof where === 'string' ? { spec: where } : {}) });
+  }
+
+  private async plant(addr: bigint, temporary: boolean, opts: AddOptions): Promise<Breakpoint> {
     const dup = this.bps.at(Number(addr));
     if (dup) throw new ProcfsError('EEXIST', `breakpoint ${dup.id} is already at ${this.describe(addr)}`, this.pid);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
     const original = this.byteBuf[0]!;
     await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
-    return this.bps.add(addr, original, opts.temporary ?? false, typeof where === 'string' ? where : undefined);
+    return this.bps.add(addr, original, temporary, opts);
+  }
+
+  /** Breakpoints waiting for a library that defines their name. */
+  pendingBreakpoints(): PendingBreakpoint[] {
+    return [...this.pending];
+  }
+
+  private async addPending(spec: string, temporary: boolean, why: ProcfsError): Promise<PendingBreakpoint> {
+    if (!(await this.ensureSolibHook())) {
+      throw new ProcfsError('ENOENT', `${why.message} (and no dynamic linker to load a library that defines it later)`, this.pid);
+    }
+    const p: PendingBreakpoint = { id: this.bps.reserveId(), spec, temporary };
+    this.pending.push(p);
+    return p;
+  }
+
+  /** Plants the dynamic linker's hook once; false when there is none (a static program without it). */
+  private async ensureSolibHook(): Promise<boolean> {
+    if (this.solibHook) return true;
+    let addr: bigint;
+    let rDebug: bigint;
+    try {
+      addr = await this.resolve(HOOK_SYMBOL);
+      rDebug = await this.resolve(R_DEBUG_SYMBOL);
+    } catch {
+      return false;
+    }
+    if (!this.bps.has(Number(addr))) {
+      await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
+      const original = this.byteBuf[0]!;
+      await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+      this.bps.add(addr, original, false, { internal: true });
+    }
+    this.solibHook = { addr, rDebug };
+    return true;
+  }
+
+  /** Lifts the hook once nothing waits for a library: one stop fewer per dlopen. */
+  private async dropSolibHookIfIdle(): Promise<void> {
+    if (!this.solibHook || this.pending.length > 0) return;
+    const { addr } = this.solibHook;
+    this.solibHook = undefined;
+    const at = Number(addr);
+    if (!this.bps.isInternal(at)) return;
+    const original = this.bps.originalByte(at)!;
+    const entry = this.bps.at(at)!;
+    this.bps.remove(entry.id);
+    if (this._state === 'stopped') await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
+  }
+
+  /**
+   * The dynamic linker's hook hit: when the list of objects is stable again, read the new
+   * libraries' symbols and plant every pending breakpoint whose name they define. The thread
+   * goes on at once (it stepped off the hook on resume); nothing is reported.
+   */
+  private async libraryEvent(slot: Slot): Promise<'resume'> {
+    this.onBreakpoint.add(slot.tid);
+    const hook = this.solibHook;
+    if (!hook) return 'resume';
+    await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: rStateAddress(hook.rDebug), length: 1 });
+    if (this.byteBuf[0] !== RT_CONSISTENT) return 'resume';
+    await this.locator.load(true);
+    for (const p of [...this.pending]) {
+      let addr: bigint;
+      try {
+        addr = await this.resolve(p.spec);
+      } catch {
+        continue;
+      }
+      this.pending = this.pending.filter((q) => q !== p);
+      if (this.bps.has(Number(addr))) {
+        this.say(`breakpoint ${p.id} (${p.spec}) is at ${this.describe(addr)}, where breakpoint ${this.bps.at(Number(addr))!.id} already is: dropped`);
+        continue;
+      }
+      const bp = await this.plant(addr, p.temporary, { spec: p.spec, id: p.id });
+      this.say(`breakpoint ${bp.id} (${p.spec}) planted at ${this.describe(addr)}: its library is loaded`);
+    }
+    await this.dropSolibHookIfIdle();
+    return 'resume';
   }
 
   /** Removes breakpoint `id`, writing its original byte back. */
-  /** From the exec stop to the executable's entry point: the libraries are mapped there. */
-  private async runToEntry(): Promise<boolean> {
-    const entry = await this.locator.entry();
-    if (entry === undefined) return false;
-    const ev = await this.runUntil(entry);
-    return ev.kind === 'breakpoint';
-  }
-
   async delete(id: number): Promise<void> {
+    const waiting = this.pending.find((p) => p.id === id);
+    if (waiting) {
+      this.pending = this.pending.filter((p) => p !== waiting);
+      await this.dropSolibHookIfIdle();
+      return;
+    }
     const bp = this.bps.get(id);
     if (!bp) throw new ProcfsError('ENOENT', `no breakpoint ${id}`, this.pid);
     const original = this.bps.originalByte(Number(bp.addr))!;
@@ -470,7 +579,9 @@ export class Session {
       for (const { addr, original } of this.bps.planted()) {
         await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
       }
-      for (const bp of this.bps.list()) this.bps.remove(bp.id);
+      this.bps.clear();
+      this.pending = [];
+      this.solibHook = undefined;
       // A signal the target stopped on and nobody passed yet: queue it again so it is not lost.
       // Not a fault: the faulting instruction runs again on resume and raises it afresh.
       if (this.pendingSignal && !FAULTS.has(this.pendingSignal)) await this.fs.write(this.pid, 'note', this.pendingSignal);
@@ -652,20 +763,12 @@ export class Session {
 
   private async resumeLoop(word: string): Promise<StopEvent> {
     this.pendingSignal = undefined;
-    // Threads sitting on a breakpoint must execute the original instruction first.
-    for (const tid of [...this.onBreakpoint]) {
-      const slot = this.slot(tid);
-      await this.loadRegs(slot);
-      const at = pcNumber(slot.regs);
-      if (!this.bps.has(at)) {
-        this.onBreakpoint.delete(tid);
-        continue;
-      }
-      const ev = await this.stepOffBreakpoint(slot, at);
-      if (ev !== STEPPED) return ev;
-    }
     let w = word;
     for (;;) {
+      // Threads sitting on a breakpoint must execute the original instruction first: the ones
+      // the last stop left there, and those a stop not reported (the library hook) did.
+      const off = await this.stepOffAll();
+      if (off !== STEPPED) return off;
       // An interrupt that came while nothing ran (a step off a breakpoint, a fork's clean-up).
       if (this.interrupting) return this.interruptedHere();
       this.invalidateAll();
@@ -692,6 +795,21 @@ export class Session {
       }
       return ev;
     }
+  }
+
+  private async stepOffAll(): Promise<StopEvent | typeof STEPPED> {
+    for (const tid of [...this.onBreakpoint]) {
+      const slot = this.slot(tid);
+      await this.loadRegs(slot);
+      const at = pcNumber(slot.regs);
+      if (!this.bps.has(at)) {
+        this.onBreakpoint.delete(tid);
+        continue;
+      }
+      const ev = await this.stepOffBreakpoint(slot, at);
+      if (ev !== STEPPED) return ev;
+    }
+    return STEPPED;
   }
 
   private async interruptedHere(): Promise<StopEvent> {
@@ -756,9 +874,12 @@ export class Session {
         return { kind: 'step', tid: w.tid, pc: await pcOf() };
       case 'exec':
         // A new image: the old breakpoints went with the old address space, and so did its symbols.
-        for (const bp of this.bps.list()) this.bps.remove(bp.id);
+        // Pending breakpoints are names: they wait for the new image's libraries (as gdb's do).
+        this.bps.clear();
         this.onBreakpoint.clear();
         this.locator.invalidate();
+        this.solibHook = undefined;
+        if (this.pending.length > 0 && !(await this.ensureSolibHook())) this.say(`pending breakpoints wait in vain: the new image has no dynamic linker`);
         return { kind: 'exec', tid: w.tid, pc: await pcOf() };
       case 'signal':
         if (w.signal === 'stop' && this.interrupting) return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
@@ -774,6 +895,7 @@ export class Session {
           await this.fs.write(this.pid, 'regs', slot.regs, slot.opts);
           // A trap from a breakpoint deleted since (another thread hit it at the same time): not ours to report.
           if (!bp) return 'resume';
+          if (this.bps.isInternal(at)) return this.libraryEvent(slot);
           return this.hit(slot, bp);
         }
         return { kind: 'signal', tid: w.tid, signal: 'trap', pc: await pcOf() };
@@ -842,7 +964,10 @@ export class Session {
     this.vforkLifted = false;
     // A vfork child shares the parent's memory: our bytes left it with the parent's. A forked
     // child has its own copy of them, still planted.
-    if (vfork) for (const bp of this.bps.list()) this.bps.remove(bp.id);
+    if (vfork) {
+      this.bps.clear();
+      this.solibHook = undefined;
+    }
     this.locator = new Locator(this.fs, child);
     await this.locator.load().catch(() => undefined);
     this.say(`following ${vfork ? 'vfork' : 'fork'} child ${child}; detached from parent ${parent}${vfork && planted.length ? ' (breakpoints deleted: the vfork child shares its memory)' : ''}`);
@@ -862,7 +987,8 @@ export class Session {
   private emit(ev: StopEvent): StopEvent {
     this._last = ev;
     if (isGone(ev)) {
-      for (const bp of this.bps.list()) this.bps.remove(bp.id);
+      this.bps.clear();
+      this.pending = [];
       this.finish();
     }
     for (const fn of this.listeners) fn(ev);
@@ -896,6 +1022,11 @@ function endsWithStep(buf: Buffer, n: number): boolean {
 }
 
 /** The error a command gets when the target is gone: `process 812 exited (code 3)`. */
+/** ENOENT for a name that resolves nowhere (as opposed to a malformed address). */
+function isUnknownName(err: unknown): boolean {
+  return err instanceof ProcfsError && err.code === 'ENOENT';
+}
+
 export function gone(pid: number, ev: StopEvent): ProcfsError {
   const how = ev.kind === 'exited' ? `exited (code ${ev.code})` : ev.kind === 'killed' ? `was killed by signal ${ev.signal}` : 'is gone';
   return new ProcfsError('ESRCH', `process ${pid} ${how}`, pid);
