@@ -39,20 +39,34 @@ export function oneShotLeave(procRoot: string | undefined, pid: number): { leave
  */
 function noNotices(): void {}
 
+/** Which thread a one-shot command acts on. */
+export interface ThreadChoice {
+  /** `--tid`: this thread. Default: the thread the previous one-shot command stopped in (last-stop.ts). */
+  readonly tid?: number;
+}
+
 /** Opens the source, attaches and runs `act` as a one-shot command (see onTarget). */
 export async function withOneShot<T>(
   procRoot: string | undefined,
   pid: number,
   act: (s: Session, fs: ProcFs) => Promise<T>,
   notices: (s: Session) => void = noNotices,
-  opts: OneShotOptions = {},
+  opts: OneShotOptions & ThreadChoice = {},
 ): Promise<T> {
   const { openProcFs } = await import('../procfs/sources/open.js');
   const { withTarget } = await import('../debugger/oneshot.js');
   const fs = await openProcFs(procRoot);
   const { leave, note } = oneShotLeave(procRoot, pid);
+  // Only a live target is remembered: a tree's pids are another machine's.
+  const remember = procRoot === undefined ? await import('./last-stop.js') : undefined;
   try {
-    return await withTarget(fs, pid, leave, (s) => act(s, fs), {
+    return await withTarget(fs, pid, leave, async (s) => {
+      if (opts.tid !== undefined) await s.select(opts.tid);
+      else await remember?.resumeLastThread(s);
+      const result = await act(s, fs);
+      if (s.onRelease === 'stopped') await remember?.rememberLastThread(s);
+      return result;
+    }, {
       ...(leave === 'running' ? { onFailure: 'running' as const } : {}),
       ...opts,
       onSession: (s) => {
@@ -71,6 +85,6 @@ export async function withOneShot<T>(
  * --proc-root, attach, act, leave the target job-control stopped with no breakpoint byte in it,
  * close. The engine is imported here, not at the top, so `pdbg ps` never loads koffi.
  */
-export async function onTarget(procRoot: string | undefined, pid: number, act: (s: Session) => Promise<void>): Promise<void> {
-  await withOneShot(procRoot, pid, (s) => act(s));
+export async function onTarget(procRoot: string | undefined, pid: number, act: (s: Session) => Promise<void>, thread: ThreadChoice = {}): Promise<void> {
+  await withOneShot(procRoot, pid, (s) => act(s), undefined, thread);
 }

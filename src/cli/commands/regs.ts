@@ -19,7 +19,7 @@ export const regsCommand: CommandModule<object, RegsArgs> = {
     y
       .positional('pid', { type: 'string', describe: 'process id' })
       .option('set', { type: 'string', array: true, describe: 'REG=VALUE (decimal or 0x-hex), repeatable' })
-      .option('tid', { type: 'string', describe: 'thread (default: the main thread)' })
+      .option('tid', { type: 'string', describe: 'thread (default: the thread the last one-shot command stopped in, else the main thread)' })
       .option('json', { type: 'boolean', describe: 'print {pid, tid, regs}' }) as unknown as Argv<RegsArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
@@ -27,12 +27,11 @@ export const regsCommand: CommandModule<object, RegsArgs> = {
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
     const { findCommand } = await import('../../debugger/commands.js');
     await onTarget(argv['proc-root'], pid, async (s) => {
-      if (tid !== undefined) await s.select(tid);
       for (const { name, value } of sets) await s.setReg(name, value);
       await s.loadSymbols();
       const out = await findCommand('regs')!.run(s, []);
       if (argv.json) printJson({ pid, ...(out.data as object) });
       else printLine(out.lines.join('\n'));
-    });
+    }, tid === undefined ? {} : { tid });
   },
 };

@@ -19,7 +19,7 @@ export const stepCommand: CommandModule<object, StepArgs> = {
     y
       .positional('pid', { type: 'string', describe: 'process id' })
       .option('count', { alias: 'n', type: 'string', default: '1', defaultDescription: '1', describe: 'instructions to execute (a decimal count)' })
-      .option('tid', { type: 'string', describe: 'thread to step (default: the main thread)' })
+      .option('tid', { type: 'string', describe: 'thread to step (default: the thread the last one-shot command stopped in, else the main thread)' })
       .option('json', { type: 'boolean', describe: 'print the stop as an object' }) as unknown as Argv<StepArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
@@ -29,12 +29,11 @@ export const stepCommand: CommandModule<object, StepArgs> = {
     const { stopData } = await import('../../debugger/commands.js');
     const { describeStop, isGone } = await import('../../debugger/events.js');
     await onTarget(argv['proc-root'], pid, async (s) => {
-      if (tid !== undefined) await s.select(tid);
       const ev = await s.stepN(n);
       if (isGone(ev)) throw gone(pid, ev);
       await s.loadSymbols();
       if (argv.json) printJson({ pid, ...stopData(s, ev) });
       else printLine(describeStop(ev, (pc) => s.describe(pc)));
-    });
+    }, tid === undefined ? {} : { tid });
   },
 };
