@@ -140,9 +140,9 @@ export class TuiApp {
       ...(v.disasmNote ? { note: v.disasmNote } : {}),
     }, l.disasm.height, l.disasm.width));
     const label = `0x${v.memShown.toString(16)}${v.memAddr === undefined ? ' (rsp)' : /^0x/i.test(v.memExpr) ? '' : ` (${v.memExpr})`}`;
-    t.pane('memory').setLines(formatMemory(v.memShown, v.memBytes, label, v.memError, l.memory.height, l.memory.width));
-    t.pane('backtrace').setLines(formatBacktrace(v.bt, l.backtrace.height, l.backtrace.width, v.symbols?.modules[0]?.path));
-    t.pane('regs').setLines(formatRegisters(v.regs, v.changed, l.regs.height, l.regs.width));
+    t.pane('memory').setLines(formatMemory(v.memShown, v.memBytes, label, v.memError, l.memory.height, l.memory.width, v.absent));
+    t.pane('backtrace').setLines(formatBacktrace(v.bt, l.backtrace.height, l.backtrace.width, v.symbols?.modules[0]?.path, v.absent));
+    t.pane('regs').setLines(formatRegisters(v.regs, v.changed, l.regs.height, l.regs.width, v.absent));
     t.pane('log').setLines(this.log.slice(-l.log.height));
     t.pane('cmd').setLines([this.commandLine(l.cmd.width)]);
     t.pane('help').setLines([formatHelpBar(this.mode)]);

@@ -53,8 +53,12 @@ export class DebugView {
     return w ? `0x${addr.toString(16)} <${w}>` : `0x${addr.toString(16)}`;
   };
 
+  /** What the panes say while there is nothing to show: `target running`, `target exited`. */
+  absent = 'target running';
+
   /** The target runs: what was shown is stale. */
   running(): void {
+    this.absent = 'target running';
     if (this.regs) this.prev = this.regs;
     this.regs = undefined;
     this.bt = undefined;
@@ -68,7 +72,8 @@ export class DebugView {
   async refresh(rows: number, memRows: number, bytesPerRow: number): Promise<void> {
     if (this.s.state !== 'stopped') {
       this.running();
-      this.disasmNote = `target ${this.s.state}`;
+      this.absent = `target ${this.s.state}`;
+      this.disasmNote = this.absent;
       return;
     }
     const regs = await this.s.regs();

@@ -7,10 +7,10 @@ export function bytesPerRow(width: number): number {
 }
 
 /** Hex + ASCII rows, as many as `height` allows under the title. */
-export function formatMemory(addr: bigint, bytes: Uint8Array | undefined, label: string, error: string | undefined, height: number, width: number): Line[] {
+export function formatMemory(addr: bigint, bytes: Uint8Array | undefined, label: string, error: string | undefined, height: number, width: number, absent = 'target running'): Line[] {
   const out: Line[] = [[{ text: `memory ${label}`.padEnd(width), style: 'title' }]];
   if (error) return [...out, [{ text: error, style: 'error' }]];
-  if (!bytes) return [...out, [{ text: 'target running', style: 'dim' }]];
+  if (!bytes) return [...out, [{ text: absent, style: 'dim' }]];
   const n = bytesPerRow(width);
   for (let i = 0; i < bytes.length && out.length < height; i += n) {
     const row = bytes.subarray(i, i + n);

@@ -26,18 +26,20 @@ export function changedRegisters(now: Readonly<Record<string, bigint>>, before: 
  * The register pane: a title, then `name value` lines; a changed register is marked `*` and
  * highlighted (the mark keeps it visible on monochrome terminals and in screen captures).
  */
-export function formatRegisters(regs: Readonly<Record<string, bigint>> | undefined, changed: ReadonlySet<string>, height: number, width: number): Line[] {
+export function formatRegisters(regs: Readonly<Record<string, bigint>> | undefined, changed: ReadonlySet<string>, height: number, width: number, absent = 'target running'): Line[] {
   const title: Line = [{ text: 'registers'.padEnd(width), style: 'title' }];
-  if (!regs) return [title, [{ text: 'target running', style: 'dim' }]];
+  if (!regs) return [title, [{ text: absent, style: 'dim' }]];
   const out: Line[] = [title];
   const names = REGISTER_ORDER.filter((n) => n in regs);
+  // One space at least between the longest name (`orig_rax`, `fs_base`) and its value.
+  const nameWidth = Math.max(...names.map((n) => n.length)) + 1;
   for (const n of names) {
     if (out.length >= height) break;
     const v = regs[n]!;
     const hex = `0x${v.toString(16).padStart(16, '0')}`;
-    const extra = n === 'eflags' && width >= 26 + 12 ? ` ${flagNames(v)}` : '';
+    const extra = n === 'eflags' && width >= 1 + nameWidth + hex.length + 12 ? ` ${flagNames(v)}` : '';
     const mark = changed.has(n) ? '*' : ' ';
-    out.push([{ text: `${mark}${n.padEnd(8)}${hex}${extra}`, ...(changed.has(n) ? { style: 'changed' as const } : {}) }]);
+    out.push([{ text: `${mark}${n.padEnd(nameWidth)}${hex}${extra}`, ...(changed.has(n) ? { style: 'changed' as const } : {}) }]);
   }
   return out;
 }
