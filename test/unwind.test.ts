@@ -10,7 +10,7 @@ import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
 import type { CfaRow } from '../src/debugger/unwind/cfa-program.js';
 import { CfiParser } from '../src/debugger/unwind/cfi.js';
 import { evaluate } from '../src/debugger/unwind/dwarf-expr.js';
-import { unwind, UnwindTable, unwindTableFromFile, type UnwindModule, type UnwoundFrame } from '../src/debugger/unwind/index.js';
+import { DWARF_REG_NAMES, unwind, UnwindTable, unwindTableFromFile, type UnwindModule, type UnwoundFrame } from '../src/debugger/unwind/index.js';
 import { Cursor } from '../src/debugger/unwind/reader.js';
 import { ParseError } from '../src/procfs/errors.js';
 import type { ProcFs } from '../src/procfs/source.js';
@@ -201,6 +201,138 @@ describe('DWARF expressions', () => {
   });
 });
 
+// ---- unit: the walk over a hand-made .debug_frame -------------------------------------------
+
+/** A .debug_frame (32-bit DWARF, version 1 CIEs) from CIEs and FDEs given as instruction bytes. */
+function debugFrame(cies: { aug: string; init: number[] }[], fdes: { cie: number; begin: number; size: number; ins: number[] }[]): Buffer {
+  const parts: Buffer[] = [];
+  const cieAt: number[] = [];
+  let off = 0;
+  const entry = (body: Buffer): void => {
+    const b = Buffer.alloc(4 + body.length);
+    b.writeUInt32LE(body.length, 0);
+    body.copy(b, 4);
+    parts.push(b);
+    off += b.length;
+  };
+  for (const c of cies) {
+    cieAt.push(off);
+    const aug = Buffer.from(`${c.aug}\0`, 'latin1');
+    // id, version 1, augmentation, caf 1, daf -8, ra 16, [aug length 0 for 'z'], initial instructions
+    entry(Buffer.from([0xff, 0xff, 0xff, 0xff, 1, ...aug, 1, 0x78, 16, ...(c.aug.startsWith('z') ? [0] : []), ...c.init]));
+  }
+  for (const f of fdes) {
+    const h = Buffer.alloc(20);
+    h.writeUInt32LE(cieAt[f.cie]!, 0);
+    h.writeBigUInt64LE(BigInt(f.begin), 4);
+    h.writeBigUInt64LE(BigInt(f.size), 12);
+    const augLen = cies[f.cie]!.aug.startsWith('z') ? [0] : [];
+    entry(Buffer.concat([h, Buffer.from([...augLen, ...f.ins])]));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Sparse 8-byte little-endian stack slots; anything else is unmapped. */
+function slots(values: Record<number, bigint>): ReadMemory {
+  const bytes = new Map<number, number>();
+  for (const [at, v] of Object.entries(values)) for (let i = 0; i < 8; i++) bytes.set(Number(at) + i, Number((v >> BigInt(8 * i)) & 0xffn));
+  return async (addr, len) => {
+    const out: number[] = [];
+    for (let i = 0; i < len; i++) {
+      const b = bytes.get(Number(addr) + i);
+      if (b === undefined) break;
+      out.push(b);
+    }
+    if (out.length === 0) throw new Error('unmapped');
+    return Uint8Array.from(out);
+  };
+}
+
+const CFA_RSP8_RA = [0x0c, 7, 8, 0x90, 1]; // def_cfa rsp+8; r16 at cfa-8
+const synthetic = UnwindTable.fromSections({
+  debugFrame: {
+    data: debugFrame(
+      [{ aug: '', init: CFA_RSP8_RA }, { aug: 'zS', init: CFA_RSP8_RA }],
+      [
+        // f: push rbp at +0 → cfa rsp+16, rbp at cfa-16
+        { cie: 0, begin: 0x1000, size: 0x100, ins: [0x41, 0x0e, 16, 0x86, 2] },
+        // _start-like: the return address is undefined
+        { cie: 0, begin: 0x2000, size: 0x100, ins: [0x07, 16] },
+        // rbp-based with a loop in the chain: cfa rbp+16, rbp at cfa-16
+        { cie: 0, begin: 0x3000, size: 0x100, ins: [0x0c, 6, 16, 0x86, 2] },
+        // a signal trampoline: cfa rsp+256, RA at cfa-8
+        { cie: 1, begin: 0x4000, size: 0x100, ins: [0x0e, 0x80, 0x02] },
+        // remember/restore, an advance past the row asked for
+        { cie: 0, begin: 0x6000, size: 0x100, ins: [0x0a, 0x0e, 32, 0x83, 3, 0x42, 0x0b, 0x48, 0x0e, 48] },
+      ],
+    ),
+  },
+});
+const synMod: UnwindModule = { bias: 0n, table: synthetic, name: 'synthetic' };
+const inSyn = (pc: bigint): UnwindModule | undefined => (pc >= 0x1000n && pc < 0x7000n ? synMod : undefined);
+
+describe('the walk', () => {
+  it('recovers rsp = CFA, rbp by rule, rbx as callee-saved, and ends at an undefined RA', async () => {
+    const regs = { rip: 0x1010n, rsp: 0x7000n, rbp: 0x1234n, rbx: 0x55n, rax: 0x99n };
+    const frames = await unwind(regs, slots({ 0x7000: 0x7300n, 0x7008: 0x2050n }), inSyn);
+    expect(frames.map((f) => f.pc)).toEqual([0x1010n, 0x2050n]);
+    expect(frames[0]!.cfa).toBe(0x7010n);
+    expect(frames[1]!.regs).toEqual({ rsp: 0x7010n, rbp: 0x7300n, rbx: 0x55n, rip: 0x2050n });
+    expect(frames.every((f) => f.how === 'cfi')).toBe(true);
+  });
+
+  it('rows honour remember/restore_state and stop at the row asked for', () => {
+    expect(synthetic.rowAt(0x6001n)).toMatchObject({ cfa: { kind: 'reg', reg: 7, offset: 32 } });
+    expect(synthetic.rowAt(0x6001n)!.regs.get(3)).toEqual({ kind: 'offset', offset: -24 });
+    const after = synthetic.rowAt(0x6003n)!;
+    expect(after.cfa).toEqual({ kind: 'reg', reg: 7, offset: 8 });
+    expect(after.regs.has(3)).toBe(false);
+    expect(synthetic.rowAt(0x600an)!.cfa).toEqual({ kind: 'reg', reg: 7, offset: 48 });
+    expect(synthetic.rowsOfFdeAt(0x6000n).map((r) => [r.start, r.end])).toEqual([[0x6000n, 0x6002n], [0x6002n, 0x600an], [0x600an, 0x6100n]]);
+  });
+
+  it('falls back to the frame pointer where no FDE covers the pc, labelled fp', async () => {
+    const regs = { rip: 0x9000n, rsp: 0x7000n, rbp: 0x7100n };
+    const mem = slots({ 0x7100: 0x7400n, 0x7108: 0x1010n, 0x7118: 0x0n });
+    const frames = await unwind(regs, mem, inSyn);
+    expect(frames.map((f) => [f.pc, f.how])).toEqual([[0x9000n, 'cfi'], [0x1010n, 'fp']]);
+    expect(frames[0]!.cfa).toBe(0x7110n);
+    expect(frames[1]!.regs.rbp).toBe(0x7400n);
+  });
+
+  it('stops instead of inventing frames: implausible rbp, ASCII return address, unreadable memory', async () => {
+    const mem = slots({ 0x7100: 0x7400n, 0x7108: 0x206d6f726620322an });
+    for (const rbp of [0x7101n, 0x6f00n, 0x0n, 0x8000n]) {
+      expect(await unwind({ rip: 0x9000n, rsp: 0x7000n, rbp }, mem, inSyn), `rbp ${rbp.toString(16)}`).toHaveLength(1);
+    }
+    // rbp is fine, but [rbp+8] is text on the stack: not a frame.
+    expect(await unwind({ rip: 0x9000n, rsp: 0x7000n, rbp: 0x7100n }, mem, inSyn)).toHaveLength(1);
+    // a CFI frame whose return-address slot is unreadable ends the walk too.
+    expect(await unwind({ rip: 0x1010n, rsp: 0x5000n }, mem, inSyn)).toHaveLength(1);
+  });
+
+  it('stops when the CFA does not grow (a loop), at max, and at isOuterFrame', async () => {
+    const loop = slots({ 0x7100: 0x7100n, 0x7108: 0x3010n });
+    const frames = await unwind({ rip: 0x3008n, rsp: 0x7000n, rbp: 0x7100n }, loop, inSyn);
+    expect(frames.map((f) => f.pc)).toEqual([0x3008n, 0x3010n]);
+    const chain = slots({ 0x7100: 0x7200n, 0x7108: 0x3010n, 0x7200: 0x7300n, 0x7208: 0x3020n, 0x7300: 0x7400n, 0x7308: 0x3030n });
+    expect(await unwind({ rip: 0x3008n, rsp: 0x7000n, rbp: 0x7100n }, chain, inSyn, { max: 2 })).toHaveLength(2);
+    const outer = await unwind({ rip: 0x3008n, rsp: 0x7000n, rbp: 0x7100n }, chain, inSyn, { isOuterFrame: (pc) => pc === 0x3020n });
+    expect(outer.map((f) => f.pc)).toEqual([0x3008n, 0x3010n, 0x3020n]);
+  });
+
+  it("after a signal frame ('S') the caller's pc is looked up exactly, not pc-1", async () => {
+    // RA 0x2000 is the first byte of the outermost FDE: pc-1 would miss it.
+    const frames = await unwind({ rip: 0x4010n, rsp: 0x7000n, rbp: 0x1n }, slots({ 0x70f8: 0x2000n }), inSyn);
+    expect(frames.map((f) => [f.pc, f.signalFrame ?? false])).toEqual([[0x4010n, true], [0x2000n, false]]);
+    expect(frames[1]!.cfa).toBe(0x7108n);
+  });
+
+  it('a table with no sections has no rows', () => {
+    expect(UnwindTable.fromSections({}).rowAt(0x1000n)).toBeUndefined();
+  });
+});
+
 // ---- CFA programs against readelf -----------------------------------------------------------
 
 describe('CFA programs equal readelf --debug-dump=frames-interp', () => {
@@ -282,21 +414,29 @@ writeFileSync(
   [
     'import gdb',
     'f = gdb.newest_frame()',
+    'kinds = {gdb.NORMAL_FRAME: "normal", gdb.INLINE_FRAME: "inline", gdb.TAILCALL_FRAME: "tailcall", gdb.SIGTRAMP_FRAME: "sigtramp"}',
     'while f is not None:',
-    '    print("PDBG-PC 0x%x %s" % (f.pc(), f.name()))',
+    '    print("PDBG-PC 0x%x %s %s" % (f.pc(), kinds.get(f.type(), "other"), f.name()))',
     '    f = f.older()',
     '',
   ].join('\n'),
 );
 
-/** gdb's frame pcs of a process nobody traces (gdb attaches and detaches). */
+/**
+ * gdb's frame pcs of a process nobody traces (gdb attaches and detaches). Only the frames that
+ * are on the stack: with libc6-dbg gdb also shows inlined calls (the same pc again) and tail
+ * calls it infers from DWARF call-site info (pthread_kill's jmp to __pthread_kill_implementation),
+ * which CFI cannot see and a stack walk does not claim to.
+ */
 function gdbPcs(pid: number, pastMain = false): { pc: bigint; name: string }[] {
   const out = execFileSync('gdb', ['-nx', '-batch', '-p', String(pid), '-ex', `set backtrace past-main ${pastMain ? 'on' : 'off'}`, '-x', gdbScript], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
   });
-  return [...out.matchAll(/^PDBG-PC (0x[0-9a-f]+) (\S+)/gm)].map((m) => ({ pc: BigInt(m[1]!), name: m[2]! }));
+  return [...out.matchAll(/^PDBG-PC (0x[0-9a-f]+) (\S+) (\S+)/gm)]
+    .filter((m) => m[2] === 'normal' || m[2] === 'sigtramp')
+    .map((m) => ({ pc: BigInt(m[1]!), name: m[3]! }));
 }
 
 let fs: ProcFs;
@@ -322,13 +462,22 @@ async function waitUntil(cond: () => boolean, ms = 10_000): Promise<void> {
   }
 }
 
-/** Waits until every thread of pid sleeps in the kernel (blocked in nanosleep/read). */
-async function waitBlocked(pid: number, out?: string): Promise<void> {
+/** The system call the main thread is blocked in (/proc/PID/syscall's first field), or -1 when running. */
+function syscallOf(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/syscall`, 'utf8');
+  return /^\d+/.test(text) ? Number(text.split(' ')[0]) : -1;
+}
+
+const SYS_read = 0;
+const SYS_clock_nanosleep = 230;
+
+/**
+ * Waits until the main thread sleeps in one of `syscalls` (a sleeping state alone is not enough:
+ * a program starting up sleeps in other calls first, and its registers are then elsewhere).
+ */
+async function waitBlocked(pid: number, syscalls: number[], out?: string): Promise<void> {
   if (out) await waitUntil(() => /ready/.test(readFileSync(out, 'utf8')));
-  await waitUntil(() => procState(pid).state === 'S');
-  // The state flips to S before the last user instructions of the libc wrapper are behind it on
-  // a fresh start; a moment more costs nothing.
-  await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(() => procState(pid).state === 'S' && syscalls.includes(syscallOf(pid)));
 }
 
 interface Walk {
@@ -338,6 +487,8 @@ interface Walk {
   readonly regs: Record<string, bigint>;
   /** The memory the walk read, served again after detach. */
   readonly snapshot: ReadMemory;
+  /** A second walk's time, warm tables, memory read through the attached session. */
+  readonly liveMs: number;
 }
 
 /** Attaches, unwinds the main thread with pdbg, detaches; moduleAt tables from each mapped file. */
@@ -360,12 +511,18 @@ async function pdbgWalk(pid: number): Promise<Walk> {
       return b;
     };
     const frames = await unwind(regs, read, moduleAt);
+    // Again, tables warm, memory through the session (each walk reads the stack afresh).
+    const t0 = performance.now();
+    await unwind(regs, (addr, len) => s.readMem(addr, len), moduleAt);
+    const liveMs = performance.now() - t0;
     const snapshot: ReadMemory = async (addr, len) => {
+      const exact = seen.get(addr);
+      if (exact && exact.length >= len) return exact.subarray(0, len);
       for (const [a, b] of seen) if (addr >= a && addr + BigInt(len) <= a + BigInt(b.length)) return b.subarray(Number(addr - a), Number(addr - a) + len);
       throw new Error('not in snapshot');
     };
     const names = frames.map((f, i) => syms.symbolAt(i === 0 || frames[i - 1]!.signalFrame ? f.pc : f.pc - 1n)?.name ?? '??');
-    return { frames, moduleAt, names, regs, snapshot };
+    return { frames, moduleAt, names, regs, snapshot, liveMs };
   } finally {
     await s.detach();
     sessions.splice(sessions.indexOf(s), 1);
@@ -394,17 +551,18 @@ describe.skipIf(!liveOk('unwind vs gdb'))('CFI unwind of live processes against 
   });
   afterAll(killAll);
 
-  const compare = async (pid: number): Promise<Walk> => {
+  const compare = async (pid: number): Promise<Walk & { gdb: { pc: bigint; name: string }[] }> => {
     const walk = await pdbgWalk(pid);
     expect(procState(pid).tracerPid).toBe(0);
     const gdb = gdbPcs(pid, true);
+    if (process.env.UNWIND_DEBUG) process.stderr.write(`${walk.frames.map((f, i) => `${f.pc.toString(16)} ${walk.names[i]} ${f.how} cfa=${f.cfa?.toString(16)} ${f.signalFrame ? 'S' : ''}`).join('\n')}\n--gdb\n${gdb.map((g) => `${g.pc.toString(16)} ${g.name}`).join('\n')}\n`);
     expect(walk.frames.map((f) => `0x${f.pc.toString(16)}`)).toEqual(gdb.map((g) => `0x${g.pc.toString(16)}`));
-    return walk;
+    return { ...walk, gdb };
   };
 
   it('the -O2 -fomit-frame-pointer chain blocked in nanosleep: every pc equals gdb\'s, to _start', async () => {
     const { pid, out } = await startLoose([deepTarget()]);
-    await waitBlocked(pid, out);
+    await waitBlocked(pid, [SYS_clock_nanosleep], out);
     const walk = await compare(pid);
     const names = walk.names;
     const i = names.indexOf('block_forever');
@@ -414,22 +572,28 @@ describe.skipIf(!liveOk('unwind vs gdb'))('CFI unwind of live processes against 
     // gdb's default (past-main off) ends at main: isOuterFrame does the same.
     const gdbDefault = gdbPcs(pid, false);
     expect(gdbDefault[gdbDefault.length - 1]!.name).toBe('main');
+    const mainAt = walk.frames[walk.names.indexOf('main')]!.pc;
+    const toMain = await unwind(walk.regs, walk.snapshot, walk.moduleAt, { isOuterFrame: (pc) => pc === mainAt });
+    expect(toMain.map((f) => f.pc)).toEqual(gdbDefault.map((g) => g.pc));
   });
 
   it('through a signal frame: handler → __restore_rt → the interrupted raise → main, as gdb', async () => {
     const { pid, out } = await startLoose([deepTarget(), 'signal']);
-    await waitBlocked(pid, out);
+    await waitBlocked(pid, [SYS_clock_nanosleep], out);
     const walk = await compare(pid);
     const sig = walk.frames.findIndex((f) => f.signalFrame);
     expect(sig).toBeGreaterThan(0);
-    expect(walk.names[sig]).toBe('__restore_rt');
-    expect(walk.names.slice(0, sig)).toContain('in_handler');
+    // libc has no .symtab here: gdb names __restore_rt from libc6-dbg, pdbg's symbols cannot.
+    expect(walk.gdb[sig]!.name).toBe('__restore_rt');
+    expect(walk.names.slice(0, sig)).toEqual(expect.arrayContaining(['block_forever', 'on_usr1']));
     expect(walk.names.slice(sig)).toEqual(expect.arrayContaining(['level5', 'level1', 'main']));
+    // The interrupted frame has every register back from the ucontext, rax included.
+    expect(Object.keys(walk.frames[sig + 1]!.regs).sort()).toEqual([...DWARF_REG_NAMES].sort());
   });
 
   it('python3 -c "time.sleep" (a system binary): every pc equals gdb\'s', async () => {
     const { pid } = await startLoose(['python3', '-c', 'import time; time.sleep(100)']);
-    await waitBlocked(pid);
+    await waitBlocked(pid, [SYS_clock_nanosleep]);
     const walk = await compare(pid);
     expect(walk.frames.length).toBeGreaterThan(5);
   });
@@ -440,15 +604,15 @@ describe.skipIf(!liveOk('unwind vs gdb'))('CFI unwind of live processes against 
     execFileSync('mkfifo', [fifo]);
     const bash = await startLoose(['bash', '-c', `exec 3<>${fifo}; read x <&3`]);
     const sleep = await startLoose(['sleep', '100']);
-    await waitBlocked(bash.pid);
-    await waitBlocked(sleep.pid);
+    await waitBlocked(bash.pid, [SYS_read]);
+    await waitBlocked(sleep.pid, [SYS_clock_nanosleep]);
     expect((await compare(bash.pid)).frames.length).toBeGreaterThan(3);
     expect((await compare(sleep.pid)).frames.length).toBeGreaterThan(2);
   });
 
   it('a 30-frame walk through libc, warm, costs well under a millisecond', async () => {
     const { pid, out } = await startLoose([deepTarget(), 'deep']);
-    await waitBlocked(pid, out);
+    await waitBlocked(pid, [SYS_clock_nanosleep], out);
     const walk = await compare(pid);
     expect(walk.frames.length).toBeGreaterThanOrEqual(30);
     // Cold table build for libc (fresh, not through the cache), and the warm walk on the recorded stack.
@@ -457,12 +621,16 @@ describe.skipIf(!liveOk('unwind vs gdb'))('CFI unwind of live processes against 
     void libc;
     const cold = coldLibc();
     const t1 = performance.now();
-    const runs = 200;
     for (let i = 0; i < 20; i++) await unwind(walk.regs, walk.snapshot, walk.moduleAt);
-    const t2 = performance.now();
-    for (let i = 0; i < runs; i++) await unwind(walk.regs, walk.snapshot, walk.moduleAt);
-    const warm = (performance.now() - t2) / runs;
-    process.stderr.write(`unwind timing: libc cold (hdr open + first lookup) ${cold.hdr.toFixed(3)} ms, libc sorted index of all FDEs ${cold.index.toFixed(2)} ms, warm ${walk.frames.length}-frame unwind ${(warm * 1000).toFixed(0)} µs (setup ${(t1 - t0).toFixed(1)} ms)\n`);
+    // The median of many: two cores shared with other work make single runs noisy.
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t2 = performance.now();
+      await unwind(walk.regs, walk.snapshot, walk.moduleAt);
+      times.push(performance.now() - t2);
+    }
+    const warm = times.sort((a, b) => a - b)[times.length >> 1]!;
+    process.stderr.write(`unwind timing: libc cold (hdr open + first lookup) ${cold.hdr.toFixed(3)} ms, libc sorted index of all FDEs ${cold.index.toFixed(2)} ms, warm ${walk.frames.length}-frame unwind ${(warm * 1000).toFixed(0)} µs (median of 200, recorded memory), ${(walk.liveMs * 1000).toFixed(0)} µs reading through the attached Session (setup ${(t1 - t0).toFixed(1)} ms)\n`);
     expect(warm).toBeLessThan(1);
   });
 });

@@ -62,39 +62,48 @@ export interface UnwindOptions {
  * mapped, so is its block.
  */
 class SlotReader {
-  private readonly blocks = new Map<bigint, Uint8Array>();
-  private static readonly BLOCK = 256n;
+  private readonly blocks = new Map<bigint, DataView>();
+  private static readonly BLOCK = 256;
+  private static readonly MASK = ~255n;
 
   constructor(private readonly read: ReadMemory) {}
 
-  async value(addr: bigint, size: number): Promise<bigint> {
-    const base = addr & ~(SlotReader.BLOCK - 1n);
+  /** An 8-byte slot already in a fetched block, without a round trip through a promise. */
+  cached(addr: bigint): bigint | undefined {
+    const base = addr & SlotReader.MASK;
     const off = Number(addr - base);
-    let bytes: Uint8Array | undefined;
-    if (off + size <= Number(SlotReader.BLOCK)) {
-      bytes = this.blocks.get(base);
-      if (!bytes) {
-        const b = await this.read(base, Number(SlotReader.BLOCK)).catch(() => undefined);
-        if (b && b.length === Number(SlotReader.BLOCK)) {
-          bytes = b;
-          this.blocks.set(base, b);
+    if (off + 8 > SlotReader.BLOCK) return undefined;
+    return this.blocks.get(base)?.getBigUint64(off, true);
+  }
+
+  async value(addr: bigint, size: number): Promise<bigint> {
+    const base = addr & SlotReader.MASK;
+    const off = Number(addr - base);
+    if (off + size <= SlotReader.BLOCK) {
+      let view = this.blocks.get(base);
+      if (!view) {
+        const b = await this.read(base, SlotReader.BLOCK).catch(() => undefined);
+        if (b && b.length === SlotReader.BLOCK) {
+          view = new DataView(b.buffer, b.byteOffset, b.length);
+          this.blocks.set(base, view);
         }
       }
-    }
-    let v = 0n;
-    if (bytes) {
-      for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[off + i]!);
-      return v;
+      if (view) return size === 8 ? view.getBigUint64(off, true) : little(new Uint8Array(view.buffer, view.byteOffset + off, size));
     }
     const b = await this.read(addr, size);
     if (b.length < size) throw new Error(`cannot read ${size} bytes at 0x${addr.toString(16)}`);
-    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
-    return v;
+    return little(b.subarray(0, size));
   }
 
   async tryValue(addr: bigint): Promise<bigint | undefined> {
-    return this.value(addr, 8).catch(() => undefined);
+    return this.cached(addr) ?? this.value(addr, 8).catch(() => undefined);
   }
+}
+
+function little(b: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  return v;
 }
 
 function namedRegs(regs: DwarfRegs): Record<string, bigint> {
@@ -142,8 +151,10 @@ async function applyRule(rule: RegRule, n: number, cfa: bigint, regs: DwarfRegs,
         return undefined;
       case 'same':
         return regs.get(n);
-      case 'offset':
-        return await mem.value(BigInt.asUintN(64, cfa + BigInt(rule.offset)), 8);
+      case 'offset': {
+        const at = BigInt.asUintN(64, cfa + BigInt(rule.offset));
+        return mem.cached(at) ?? (await mem.value(at, 8));
+      }
       case 'valOffset':
         return BigInt.asUintN(64, cfa + BigInt(rule.offset));
       case 'register':
@@ -232,6 +243,10 @@ export async function unwind(
     if (row && (!raRule || raRule.kind === 'undefined')) break;
     const ra = step.caller.get(row ? row.raReg : RIP);
     if (ra === undefined || ra === 0n) break;
+    // CFI is the compiler's word; a frame pointer may be any register holding any stack word.
+    // A return address found through one must at least land in a mapped image, or the "frame"
+    // is stack bytes (ASCII, a saved value) and printing it would be inventing it.
+    if (!row && !moduleAt(ra - 1n)) break;
     step.caller.set(RIP, ra);
     prev = { cfa: step.cfa, signalFrame: row?.signalFrame === true };
     exact = row?.signalFrame === true;
