@@ -328,6 +328,16 @@ describe('the walk', () => {
     expect(frames[1]!.cfa).toBe(0x7108n);
   });
 
+  it('corrupt CFI is a ParseError from the table, and the walk carries on without it', async () => {
+    const good = debugFrame([{ aug: '', init: CFA_RSP8_RA }], [{ cie: 0, begin: 0x1000, size: 0x100, ins: [0x41, 0x0e, 16] }]);
+    const truncated = UnwindTable.fromSections({ debugFrame: { data: good.subarray(0, good.length - 3) } });
+    expect(() => truncated.rowAt(0x1010n)).toThrow(ParseError);
+    const badOp = UnwindTable.fromSections({ debugFrame: { data: debugFrame([{ aug: '', init: CFA_RSP8_RA }], [{ cie: 0, begin: 0x1000, size: 0x100, ins: [0x2d] }]) } });
+    expect(() => badOp.rowAt(0x1000n)).toThrow(/DW_CFA_0x2d/);
+    const frames = await unwind({ rip: 0x1010n, rsp: 0x7000n, rbp: 0x1n }, slots({}), () => ({ bias: 0n, table: badOp, name: 'bad' }));
+    expect(frames).toHaveLength(1);
+  });
+
   it('a table with no sections has no rows', () => {
     expect(UnwindTable.fromSections({}).rowAt(0x1000n)).toBeUndefined();
   });

@@ -106,7 +106,7 @@ function parseCie(sec: CfiSection, h: Header): Cie {
     const len = c.ulebN('augmentation length');
     const augEnd = c.pos + len;
     const bases: PointerBases = { section: sec.addr };
-    for (const ch of augmentation.slice(1)) {
+    letters: for (const ch of augmentation.slice(1)) {
       switch (ch) {
         case 'R':
           fdeEncoding = c.u8('FDE encoding');
@@ -115,7 +115,8 @@ function parseCie(sec: CfiSection, h: Header): Cie {
           lsdaEncoding = c.u8('LSDA encoding');
           break;
         case 'P': {
-          // The personality routine matters to exception handling, not to unwinding: skip it.
+          // The personality routine matters to exception handling, not to unwinding: only its
+          // size is needed, so any base will do for the relative encodings.
           const enc = c.u8('personality encoding');
           c.pointer(enc, { ...bases, data: 0n, text: 0n }, 'personality');
           break;
@@ -127,8 +128,9 @@ function parseCie(sec: CfiSection, h: Header): Cie {
           // AArch64's pointer-authentication key marker; no data.
           break;
         default:
-          // Unknown letters past 'z' are safe to skip: the length says where the data ends.
-          c.pos = augEnd;
+          // An unknown letter's data size is unknown, so the letters after it cannot be read;
+          // the length still says where the data ends, and R (the one that matters) comes first.
+          break letters;
       }
     }
     c.pos = augEnd;

@@ -29,8 +29,15 @@ class Source {
 
   find(pc: bigint): Fde | undefined {
     if (!this.lookup) {
-      const viaHdr = this.hdr && this.hdr.data.length > 0 ? EhFrameHdrLookup.open(this.hdr, this.parser) : undefined;
-      this.lookup = viaHdr ?? new SortedFdeIndex(this.parser);
+      try {
+        const viaHdr = this.hdr && this.hdr.data.length > 0 ? EhFrameHdrLookup.open(this.hdr, this.parser) : undefined;
+        this.lookup = viaHdr ?? new SortedFdeIndex(this.parser);
+      } catch (err) {
+        // A section that cannot be indexed is reported once, then treated as empty: a walk
+        // asks for every frame and should not re-parse a broken section each time.
+        this.lookup = { find: () => undefined };
+        throw err;
+      }
     }
     return this.lookup.find(pc);
   }

@@ -230,13 +230,11 @@ export async function unwind(
       how,
       ...(row?.signalFrame ? { signalFrame: true } : {}),
     };
+    frames.push(frame);
     // The stack grows down, so each caller's CFA is above its callee's; across a signal frame the
     // interrupted code may be on another stack (sigaltstack), so only equality is refused there.
-    if (prev && step && (prev.signalFrame ? step.cfa === prev.cfa : step.cfa <= prev.cfa)) {
-      frames.push(frame);
-      break;
-    }
-    frames.push(frame);
+    // This frame is real (its pc came from the callee's rules); what it would give next is not.
+    if (prev && step && (prev.signalFrame ? step.cfa === prev.cfa : step.cfa <= prev.cfa)) break;
     if (!step || opts.isOuterFrame?.(pc)) break;
     const raRule = row?.regs.get(row.raReg);
     // No rule, or DW_CFA_undefined, for the return address: the outermost frame.
