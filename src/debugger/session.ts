@@ -36,6 +36,8 @@ import { guard } from './guard.js';
 import { spawnStopped, type LaunchOptions } from './launch.js';
 import { Locator, type Where } from './location.js';
 import { couldBeLibrarySymbol, HOOK_SYMBOL, R_DEBUG_SYMBOL, rStateAddress, RT_CONSISTENT } from './solib-events.js';
+import { unwindStack, type StackFrame, type StackOptions } from './stack.js';
+import { moduleUnwindTable } from './unwind/from-module.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
 
 export type { Breakpoint, PendingBreakpoint } from './breakpoints.js';
@@ -133,6 +135,9 @@ export class Session {
   private pending: PendingBreakpoint[] = [];
   /** The dynamic linker's load-event hook, planted while a pending breakpoint waits for a library. */
   private solibHook: { readonly addr: bigint; readonly rDebug: bigint } | undefined;
+  /** The current thread's frames at this stop (unwound on first use) and the selected one. */
+  private stack: { tid: number; frames: StackFrame[]; pastMain: boolean } | undefined;
+  private frameIndex = 0;
   /** A vfork child borrows this process's memory: the breakpoint bytes are out until `vforkdone`. */
   private vforkLifted = false;
   /** How the exit guard releases this target (see Leave); clients set it to match their promise. */
@@ -240,7 +245,53 @@ export class Session {
   async select(tid: number): Promise<void> {
     const tids = await this.fs.threads(this.pid);
     if (!tids.includes(tid)) throw new ProcfsError('ESRCH', `pid ${this.pid} has no thread ${tid}`, this.pid);
+    if (tid !== this._current) this.forgetStack();
     this._current = tid;
+  }
+
+  // ---- frames -------------------------------------------------------------------------------
+
+  /**
+   * The current thread's call stack, innermost first (unwound once per stop; stack.ts). Ends at
+   * `main` unless `pastMain`, as gdb's `backtrace past-main off`.
+   */
+  async frames(opts: StackOptions = {}): Promise<StackFrame[]> {
+    this.assertStopped();
+    const pastMain = opts.pastMain === true;
+    if (this.stack && this.stack.tid === this._current && this.stack.pastMain === pastMain) return this.stack.frames;
+    const regs = await this.regs();
+    const syms = await this.locator.load();
+    const frames = await unwindStack(regs, (a, n) => this.readMem(a, n), syms, moduleUnwindTable, { ...opts, pastMain });
+    this.stack = { tid: this._current, frames, pastMain };
+    if (this.frameIndex >= frames.length) this.frameIndex = 0;
+    return frames;
+  }
+
+  /** The selected frame's number (0 after every stop and thread change). */
+  get selectedFrame(): number {
+    return this.frameIndex;
+  }
+
+  /** Selects frame `n` of the current thread's stack: registers, `x` and `print` then see it. */
+  async selectFrame(n: number): Promise<StackFrame> {
+    const frames = await this.frames(this.stack?.pastMain ? { pastMain: true } : {});
+    if (!Number.isInteger(n) || n < 0 || n >= frames.length) {
+      throw new ProcfsError('EINVAL', `no frame ${n}: the stack has ${frames.length} frame${frames.length === 1 ? '' : 's'} (0-${frames.length - 1})`, this.pid);
+    }
+    this.frameIndex = n;
+    return frames[n]!;
+  }
+
+  /** The registers as the selected frame sees them (frame 0: the thread's own). */
+  async frameRegs(): Promise<Registers> {
+    if (this.frameIndex === 0) return this.regs();
+    const frames = await this.frames(this.stack?.pastMain ? { pastMain: true } : {});
+    return { ...frames[Math.min(this.frameIndex, frames.length - 1)]!.regs };
+  }
+
+  private forgetStack(): void {
+    this.stack = undefined;
+    this.frameIndex = 0;
   }
 
   // ---- execution ----------------------------------------------------------------------------
@@ -986,6 +1037,7 @@ export class Session {
 
   private emit(ev: StopEvent): StopEvent {
     this._last = ev;
+    this.forgetStack();
     if (isGone(ev)) {
       this.bps.clear();
       this.pending = [];
