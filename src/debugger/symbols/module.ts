@@ -52,6 +52,20 @@ function byAddressThenName(a: ElfSymbol, b: ElfSymbol): number {
  */
 export function mergeSymbols(main: readonly ElfSymbol[], debug: readonly ElfSymbol[] | undefined): readonly ElfSymbol[] {
   if (!debug?.length) return main;
+  // Images are cached, so every attach to a libc process merges the same two tables: once is
+  // enough (and keeps the address index built for the merged table).
+  let perMain = merged.get(main);
+  const known = perMain?.get(debug);
+  if (known) return known;
+  const out = mergeUncached(main, debug);
+  if (!perMain) merged.set(main, (perMain = new WeakMap()));
+  perMain.set(debug, out);
+  return out;
+}
+
+const merged = new WeakMap<readonly ElfSymbol[], WeakMap<readonly ElfSymbol[], readonly ElfSymbol[]>>();
+
+function mergeUncached(main: readonly ElfSymbol[], debug: readonly ElfSymbol[]): readonly ElfSymbol[] {
   const seen = new Set(main.map((s) => `${s.value}:${s.name}`));
   const out = [...main, ...debug.filter((s) => s.table === 'symtab' && !seen.has(`${s.value}:${s.name}`))];
   return out.sort(byAddressThenName);
