@@ -17,7 +17,10 @@ export * from './procfs/regs.js';
 export * from './procfs/why.js';
 export { deliverNote, parseNote, type NoteNode, type NoteDelivery } from './procfs/note.js';
 export { LinuxControl, CONTROL_NODES, type ControlNode } from './procfs/sources/linux/control.js';
-export { ProcessSymbols, parseElf, loadElfFile, type SymbolHit, type ElfImage, type ElfSymbol, type LoadedModule } from './debugger/symbols/index.js';
+export {
+  ProcessSymbols, parseElf, loadElfFile, readSection, findSection, findDebugFile,
+  type SymbolHit, type SymbolOptions, type Location, type ElfImage, type ElfSection, type ElfSymbol, type LoadedModule, type DebugLink, type FoundDebugFile,
+} from './debugger/symbols/index.js';
 export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from './debugger/disasm.js';
 export { backtrace, type Backtrace, type Frame } from './debugger/backtrace.js';
 export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener, type SyncRelease } from './debugger/session.js';

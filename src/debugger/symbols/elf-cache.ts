@@ -1,30 +1,50 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { fromSystemError } from '../../procfs/errors.js';
-import { parseElf, type ElfImage } from './elf.js';
+import { parseElf, type ByteReader, type ElfFileIdentity, type ElfImage } from './elf.js';
 
 /**
  * ELF images by (device, inode, mtime, size): every process of a program and every attach share
- * one parse of libc, and a rebuilt binary at the same path is read again.
+ * one parse of libc, and a rebuilt binary at the same path is read again. Debug files go through
+ * the same cache, so libc's 4 MB debug file is parsed once per pdbg process.
  */
 const cache = new Map<string, ElfImage>();
 
-export function loadElfFile(path: string): ElfImage {
-  let fd: number;
+/** The cache key of an identity: two opens of the same unchanged file give the same key. */
+export function identityKey(id: Pick<ElfFileIdentity, 'dev' | 'ino' | 'mtimeNs' | 'size'>): string {
+  return `${id.dev}:${id.ino}:${id.mtimeNs}:${id.size}`;
+}
+
+/** An open file's identity, from fstat. */
+export function fdIdentity(fd: number, path: string): ElfFileIdentity {
+  const st = fstatSync(fd, { bigint: true });
+  return { path, dev: st.dev, ino: st.ino, mtimeNs: st.mtimeNs, size: st.size };
+}
+
+/** A ByteReader over an open descriptor (short at end of file). */
+export function fdReader(fd: number): ByteReader {
+  return (offset, length) => {
+    const buf = Buffer.alloc(length);
+    const n = readSync(fd, buf, 0, length, offset);
+    return n === length ? buf : buf.subarray(0, n);
+  };
+}
+
+export function openOrThrow(path: string): number {
   try {
-    fd = openSync(path, 'r');
+    return openSync(path, 'r');
   } catch (err) {
     throw fromSystemError(err, undefined, path);
   }
+}
+
+export function loadElfFile(path: string): ElfImage {
+  const fd = openOrThrow(path);
   try {
-    const st = fstatSync(fd, { bigint: true });
-    const key = `${st.dev}:${st.ino}:${st.mtimeNs}:${st.size}`;
+    const id = fdIdentity(fd, path);
+    const key = identityKey(id);
     const hit = cache.get(key);
     if (hit) return hit;
-    const image = parseElf((offset, length) => {
-      const buf = Buffer.alloc(length);
-      const n = readSync(fd, buf, 0, length, offset);
-      return n === length ? buf : buf.subarray(0, n);
-    });
+    const image = parseElf(fdReader(fd), id);
     cache.set(key, image);
     return image;
   } finally {

@@ -7,7 +7,11 @@
  * it needs at their offsets, so a 100 MB executable costs a few reads.
  */
 import { ParseError } from '../../procfs/errors.js';
+import { findBuildId, findDebugLink, type DebugLink, type NoteExtent } from './elf-notes.js';
 import { pltSymbols } from './plt.js';
+import { sectionBytes, SHT_NOBITS } from './section-data.js';
+
+export type { DebugLink } from './elf-notes.js';
 
 export type SymbolKind = 'func' | 'object' | 'ifunc';
 export type SymbolBinding = 'local' | 'global' | 'weak';
@@ -34,14 +38,30 @@ export interface ElfSegment {
   readonly exec: boolean;
 }
 
+/** A section header. `size` is the stored size: for SHF_COMPRESSED the header plus zlib stream. */
 export interface ElfSection {
   readonly name: string;
   readonly type: number;
+  /** sh_flags (SHF_ALLOC 0x2, SHF_EXECINSTR 0x4, SHF_COMPRESSED 0x800, …). */
+  readonly flags: number;
   readonly addr: bigint;
   readonly offset: number;
   readonly size: number;
   readonly link: number;
+  readonly addralign: number;
   readonly entsize: number;
+}
+
+/**
+ * Which file an image was parsed from, so that sections can be read later (readSection) by
+ * reopening it and checking it is still the same file.
+ */
+export interface ElfFileIdentity {
+  readonly path: string;
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly mtimeNs: bigint;
+  readonly size: bigint;
 }
 
 export interface ElfImage {
@@ -54,6 +74,12 @@ export interface ElfImage {
   readonly symbols: readonly ElfSymbol[];
   /** Whether .symtab was present (false for stripped files: only exported names are known). */
   readonly hasSymtab: boolean;
+  /** NT_GNU_BUILD_ID as lowercase hex. */
+  readonly buildId?: string;
+  /** `.gnu_debuglink`: where the separate debug file may be and its CRC. */
+  readonly debugLink?: DebugLink;
+  /** The file it was read from (unset for images parsed from a buffer). */
+  readonly file?: ElfFileIdentity;
 }
 
 /** Reads `length` bytes at `offset` of the file (short at end of file). */
@@ -64,6 +90,7 @@ export const SHT_STRTAB = 3;
 export const SHT_RELA = 4;
 export const SHT_DYNSYM = 11;
 const PT_LOAD = 1;
+const PT_NOTE = 4;
 const PF_X = 1;
 const STT_OBJECT = 1;
 const STT_FUNC = 2;
@@ -93,7 +120,7 @@ export function cstring(table: Buffer, off: number): string {
 }
 
 /** Parses an ELF64 LE image through `read`; throws ParseError naming the first thing wrong. */
-export function parseElf(read: ByteReader): ElfImage {
+export function parseElf(read: ByteReader, file?: ElfFileIdentity): ElfImage {
   const eh = need(read(0, 64), 64, 'header');
   if (eh.readUInt32BE(0) !== 0x7f454c46) throw new ParseError('magic', 'not an ELF file');
   if (eh[4] !== 2) throw new ParseError('class', 'not a 64-bit ELF file (pdbg reads ELF64 only)');
@@ -109,11 +136,16 @@ export function parseElf(read: ByteReader): ElfImage {
   const shstrndx = eh.readUInt16LE(62);
 
   const segments: ElfSegment[] = [];
+  const notes: NoteExtent[] = [];
   if (phnum > 0) {
     const ph = need(read(phoff, phnum * phentsize), phnum * phentsize, 'program headers');
     for (let i = 0; i < phnum; i++) {
       const o = i * phentsize;
-      if (ph.readUInt32LE(o) !== PT_LOAD) continue;
+      const ptype = ph.readUInt32LE(o);
+      if (ptype === PT_NOTE) {
+        notes.push({ offset: num(ph.readBigUInt64LE(o + 8), 'p_offset'), size: num(ph.readBigUInt64LE(o + 32), 'p_filesz'), align: num(ph.readBigUInt64LE(o + 48), 'p_align') });
+      }
+      if (ptype !== PT_LOAD) continue;
       segments.push({
         exec: (ph.readUInt32LE(o + 4) & PF_X) !== 0,
         offset: ph.readBigUInt64LE(o + 8),
@@ -134,24 +166,27 @@ export function parseElf(read: ByteReader): ElfImage {
       nameOffs.push(sh.readUInt32LE(o));
       raw.push({
         type: sh.readUInt32LE(o + 4),
+        flags: num(sh.readBigUInt64LE(o + 8), 'sh_flags'),
         addr: sh.readBigUInt64LE(o + 16),
         offset: num(sh.readBigUInt64LE(o + 24), 'sh_offset'),
         size: num(sh.readBigUInt64LE(o + 32), 'sh_size'),
         link: sh.readUInt32LE(o + 40),
+        addralign: num(sh.readBigUInt64LE(o + 48), 'sh_addralign'),
         entsize: num(sh.readBigUInt64LE(o + 56), 'sh_entsize'),
       });
     }
-    const shstr = shstrndx < raw.length ? read(raw[shstrndx]!.offset, raw[shstrndx]!.size) : Buffer.alloc(0);
+    const shstr = shstrndx < raw.length && raw[shstrndx]!.type !== SHT_NOBITS ? read(raw[shstrndx]!.offset, raw[shstrndx]!.size) : Buffer.alloc(0);
     raw.forEach((s, i) => sections.push({ ...s, name: cstring(shstr, nameOffs[i]!) }));
   }
 
   const symbols: ElfSymbol[] = [];
   const tables: Record<string, ElfSymbol[]> = {};
   for (const s of sections) {
+    // A debug file's .dynsym has type NOBITS (header kept, entries not), so it is skipped here.
     if (s.type !== SHT_SYMTAB && s.type !== SHT_DYNSYM) continue;
     const table = s.type === SHT_SYMTAB ? 'symtab' : 'dynsym';
-    const strs = s.link < sections.length ? read(sections[s.link]!.offset, sections[s.link]!.size) : Buffer.alloc(0);
-    const list = readSymbols(read(s.offset, s.size), s.entsize || 24, strs, table);
+    const strs = s.link < sections.length ? sectionBytes(read, sections[s.link]!) : Buffer.alloc(0);
+    const list = readSymbols(sectionBytes(read, s), s.entsize || 24, strs, table);
     tables[table] = list;
     symbols.push(...list);
   }
@@ -165,6 +200,9 @@ export function parseElf(read: ByteReader): ElfImage {
     sections,
     symbols,
     hasSymtab: tables.symtab !== undefined,
+    buildId: findBuildId(sections, notes, read),
+    debugLink: findDebugLink(sections, read),
+    ...(file ? { file } : {}),
   };
 }
 

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fromSystemError, ProcfsError } from '../../procfs/errors.js';
 import type { ProcFs } from '../../procfs/source.js';
+import { DEFAULT_DEBUG_DIRS, findDebugFile } from './debug-file.js';
 import { loadElfFile } from './elf-cache.js';
 import type { ElfImage, ElfSymbol, SymbolKind } from './elf.js';
 import { parseLinuxMaps, type MapEntry } from '../../procfs/map.js';
-import { loadBias, symbolAtLinkAddress, type LoadedModule } from './module.js';
+import { openModuleFile } from './module-file.js';
+import { loadBias, mergeSymbols, symbolAtLinkAddress, type LoadedModule } from './module.js';
 
 /** A symbol placed in a process: where it is and, for address lookups, how far in. */
 export interface SymbolHit {
@@ -28,6 +30,23 @@ export interface SymbolOptions {
   readonly fileRoot?: string;
   /** Loads an ELF file (tests inject; default: the cached file loader). */
   readonly load?: (path: string) => ElfImage;
+  /**
+   * `/proc/PID/map_files` of a live process: opens a mapped file whose path does not lead to
+   * the mapped inode (a chroot, a deleted or replaced file). Needs root.
+   */
+  readonly mapFilesDir?: string;
+  /** Global debug directories searched for separate debug files (default `/usr/lib/debug`). */
+  readonly debugDirs?: readonly string[];
+  /** False skips the separate debug file search (names from the mapped files only). */
+  readonly debugFiles?: boolean;
+}
+
+/** What is at an address: the symbol covering it, if any, and the module mapping it, if any. */
+export interface Location {
+  readonly symbol?: SymbolHit;
+  readonly module?: LoadedModule;
+  /** Bytes from the module's load base (the start of its lowest mapping) to the address. */
+  readonly moduleOffset?: bigint;
 }
 
 /**
@@ -62,14 +81,28 @@ export class ProcessSymbols {
       const path = list[0]!.path!;
       let image: ElfImage;
       try {
-        image = load(opts.fileRoot ? join(opts.fileRoot, path.replace(/ \(deleted\)$/, '')) : path);
+        image = openModuleFile(list, { load, ...(opts.fileRoot ? { fileRoot: opts.fileRoot } : {}), ...(opts.mapFilesDir ? { mapFilesDir: opts.mapFilesDir } : {}) }).image;
       } catch (err) {
         unavailable.push({ path, reason: (err as Error).message });
         continue;
       }
       const bias = loadBias(image, list);
       if (bias === undefined) continue;
-      modules.push({ path, image, bias, ranges: list.map((m) => ({ start: m.start, end: m.end })) });
+      const debug = opts.debugFiles === false
+        ? undefined
+        : findDebugFile(image, path.replace(/ \(deleted\)$/, ''), {
+            roots: opts.fileRoot ? [opts.fileRoot, ''] : [''],
+            debugDirs: opts.debugDirs ?? DEFAULT_DEBUG_DIRS,
+            load,
+          });
+      modules.push({
+        path,
+        image,
+        bias,
+        ranges: list.map((m) => ({ start: m.start, end: m.end })),
+        ...(debug ? { debugFile: debug.path, debugImage: debug.image } : {}),
+        symbols: mergeSymbols(image.symbols, debug?.image.symbols),
+      });
     }
     // The executable is the ET_EXEC, or the first PIE mapped: the kernel maps it before ld.so
     // loads any library, and maps are in address order only by accident of layout.
@@ -86,7 +119,7 @@ export class ProcessSymbols {
    * Symbols of a process read through a source. Only a live source has the files behind the
    * mappings; a snapshot tree answers EOPNOTSUPP (callers show "no symbols" and go on).
    */
-  static async forProcess(procfs: Pick<ProcFs, 'kind' | 'root'>, pid: number, opts: Omit<SymbolOptions, 'fileRoot'> = {}): Promise<ProcessSymbols> {
+  static async forProcess(procfs: Pick<ProcFs, 'kind' | 'root'>, pid: number, opts: Omit<SymbolOptions, 'fileRoot' | 'mapFilesDir'> = {}): Promise<ProcessSymbols> {
     if (procfs.kind !== 'linux') {
       throw new ProcfsError('EOPNOTSUPP', `${pid}: symbols need a live process (this source is a ${procfs.kind})`, pid, 'map');
     }
@@ -96,7 +129,11 @@ export class ProcessSymbols {
     } catch (err) {
       throw fromSystemError(err, pid, 'map');
     }
-    return ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: join(procfs.root, String(pid), 'root') });
+    return ProcessSymbols.fromMapsText(text, {
+      ...opts,
+      fileRoot: join(procfs.root, String(pid), 'root'),
+      mapFilesDir: join(procfs.root, String(pid), 'map_files'),
+    });
   }
 
   /** The module whose mappings contain `addr`. */
@@ -108,8 +145,17 @@ export class ProcessSymbols {
   symbolAt(addr: bigint): SymbolHit | undefined {
     const mod = this.moduleAt(addr);
     if (!mod) return undefined;
-    const sym = symbolAtLinkAddress(mod.image.symbols, addr - mod.bias);
+    const sym = symbolAtLinkAddress(mod.symbols, addr - mod.bias);
     return sym && hit(sym, mod, addr - (sym.value + mod.bias));
+  }
+
+  /** The symbol and the module at an address; each unset when there is none. */
+  locate(addr: bigint): Location {
+    const module = this.moduleAt(addr);
+    if (!module) return {};
+    const symbol = this.symbolAt(addr);
+    const base = module.ranges.reduce((lo, r) => (r.start < lo ? r.start : lo), module.ranges[0]!.start);
+    return { ...(symbol ? { symbol } : {}), module, moduleOffset: addr - base };
   }
 
   /** `main+12`, `puts@plt`, or undefined when no symbol covers the address. */
@@ -117,6 +163,19 @@ export class ProcessSymbols {
     const h = this.symbolAt(addr);
     if (!h) return undefined;
     return h.offset === 0n ? h.name : `${h.name}+${h.offset}`;
+  }
+
+  /**
+   * As describe(), and for an address in a module but in no symbol `?? (libc.so.6+0x1234)`:
+   * the module's base name and the offset from its load base, which `objdump -d` of the file
+   * or addr2line can take further. Undefined outside every module.
+   */
+  describeLong(addr: bigint): string | undefined {
+    const short = this.describe(addr);
+    if (short) return short;
+    const loc = this.locate(addr);
+    if (!loc.module) return undefined;
+    return `?? (${basename(loc.module.path.replace(/ \(deleted\)$/, ''))}+0x${loc.moduleOffset!.toString(16)})`;
   }
 
   /**
@@ -129,7 +188,7 @@ export class ProcessSymbols {
       this.byName = new Map();
       for (const mod of this.modules) {
         const local = new Map<string, ElfSymbol>();
-        for (const s of mod.image.symbols) {
+        for (const s of mod.symbols) {
           const prev = local.get(s.name);
           if (!prev || better(s, prev)) local.set(s.name, s);
         }

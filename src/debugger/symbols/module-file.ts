@@ -1,0 +1,73 @@
+/**
+ * Which file to read for a mapped module. /proc/PID/maps prints paths as the *reader* sees them
+ * (d_path against pdbg's own root), so for a chrooted target `/proc/PID/root` + path can name
+ * nothing, or worse another file; a file deleted after being mapped has no path at all. So each
+ * candidate must be the very inode the maps line names, and when none is,
+ * /proc/PID/map_files/START-END opens the mapped file itself (root only).
+ */
+import { ProcfsError } from '../../procfs/errors.js';
+import type { MapEntry } from '../../procfs/map.js';
+import type { ElfImage } from './elf.js';
+
+/** Where to find a module's file. */
+export interface ModuleFileSource {
+  /** The target's root (`/proc/PID/root`), tried before the path as pdbg sees it. */
+  readonly fileRoot?: string;
+  /** `/proc/PID/map_files` of a live target. */
+  readonly mapFilesDir?: string;
+  readonly load: (path: string) => ElfImage;
+}
+
+/** The image of a mapped file and the path it was read through. */
+export interface ModuleFile {
+  readonly image: ElfImage;
+  readonly openedAs: string;
+}
+
+const DELETED = ' (deleted)';
+
+/** Linux `major:minor` (hex, as maps prints) of an encoded dev_t, as glibc's gnu_dev_major/minor split it. */
+function devString(dev: bigint): string {
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  return `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}`;
+}
+
+function sameFile(image: ElfImage, m: MapEntry): boolean {
+  const f = image.file;
+  // Injected loaders (tests) carry no identity: take them at their word.
+  if (!f) return true;
+  return f.ino === BigInt(m.inode) && (m.dev === '-' || devString(f.dev) === m.dev);
+}
+
+/** Throws the first failure when no candidate gives an image at all. */
+export function openModuleFile(mappings: readonly MapEntry[], src: ModuleFileSource): ModuleFile {
+  const first = mappings[0]!;
+  const path = first.path!.endsWith(DELETED) ? first.path!.slice(0, -DELETED.length) : first.path!;
+  const candidates = [...(src.fileRoot ? [src.fileRoot + path] : []), path];
+  let fallback: ModuleFile | undefined;
+  let firstError: unknown;
+  for (const c of candidates) {
+    try {
+      const image = src.load(c);
+      if (sameFile(image, first)) return { image, openedAs: c };
+      fallback ??= { image, openedAs: c };
+    } catch (err) {
+      firstError ??= err;
+    }
+  }
+  if (src.mapFilesDir) {
+    for (const m of mappings) {
+      const c = `${src.mapFilesDir}/${m.start.toString(16)}-${m.end.toString(16)}`;
+      try {
+        return { image: src.load(c), openedAs: c };
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+  }
+  // An identity mismatch without map_files (not root, or a stacked filesystem that reports
+  // other numbers): the path is still the best guess there is.
+  if (fallback) return fallback;
+  throw firstError instanceof Error ? firstError : new ProcfsError('ENOENT', `${path}: no readable file`);
+}
