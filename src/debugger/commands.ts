@@ -9,6 +9,7 @@
 import { ProcfsError } from '../procfs/errors.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import { DISPLAY_ORDER, regName } from './regfile.js';
+import { frameData, frameLine, frameNumber } from './stack.js';
 import type { Session } from './session.js';
 import { hexdump, parseAssignment, parseHexBytes, parseLength, parseValue } from './values.js';
 
@@ -189,6 +190,49 @@ export const COMMANDS: readonly DebugCommand[] = [
     await s.note(a[0]!);
     return { lines: [`sent ${a[0]} to ${s.pid}`], data: { pid: s.pid, signal: a[0] } };
   }),
+  cmd('backtrace', ['bt', 'where'], 'backtrace [N] [-past-main]', 'the current thread\'s call stack by CFI unwinding (N frames; past main with -past-main)', async (s, a, c) => {
+    const pastMain = a.includes('-past-main');
+    const rest = a.filter((x) => x !== '-past-main');
+    arity(c, rest, 0, 1);
+    const n = rest[0] === undefined ? undefined : parseLength(rest[0], 100_000);
+    const all = await s.frames({ pastMain });
+    const frames = n === undefined ? all : all.slice(0, n);
+    const lines = frames.map((f) => (f.index === s.selectedFrame && s.selectedFrame > 0 ? '* ' : '') + frameLine(f));
+    if (n !== undefined && all.length > n) lines.push(`(more stack frames follow: ${all.length - n} of ${all.length})`);
+    return { lines, data: { tid: s.current, selected: s.selectedFrame, frames: frames.map(frameData) } };
+  }),
+  cmd('frame', ['f'], 'frame [N]', 'select frame N (default: show the selected one); regs, x and print then use its registers', async (s, a, c) => {
+    arity(c, a, 0, 1);
+    const f = a[0] === undefined ? (await s.frames())[s.selectedFrame]! : await s.selectFrame(frameNumber(a[0], await s.frames()));
+    return { lines: [frameLine(f)], data: frameData(f) };
+  }),
+  cmd('up', [], 'up [N]', 'select the frame N (default 1) levels out (the caller)', async (s, a, c) => {
+    arity(c, a, 0, 1);
+    const frames = await s.frames();
+    const to = s.selectedFrame + count(a[0]);
+    if (s.selectedFrame === frames.length - 1) throw new ProcfsError('EINVAL', `initial frame selected; you cannot go up (frame #${s.selectedFrame} is the outermost)`);
+    const f = await s.selectFrame(Math.min(to, frames.length - 1));
+    return { lines: [frameLine(f)], data: frameData(f) };
+  }),
+  cmd('down', [], 'down [N]', 'select the frame N (default 1) levels in (the callee)', async (s, a, c) => {
+    arity(c, a, 0, 1);
+    if (s.selectedFrame === 0) throw new ProcfsError('EINVAL', 'bottom (innermost) frame selected; you cannot go down');
+    const f = await s.selectFrame(Math.max(0, s.selectedFrame - count(a[0])));
+    return { lines: [frameLine(f)], data: frameData(f) };
+  }),
+  cmd('finish', ['fin'], 'finish', 'run until the selected frame returns; show the value returned (rax)', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    const { stop, from, returned } = await s.finish();
+    if (!returned) return stopOutput(s, stop);
+    const rax = await s.reg('rax');
+    const signed = BigInt.asIntN(64, rax);
+    const lines = [
+      `run till exit from ${frameLine(from)}`,
+      `returned to ${s.describe(stop.kind === 'breakpoint' ? stop.pc : 0n)} (thread ${'tid' in stop ? stop.tid : s.current})`,
+      `value returned: rax = 0x${rax.toString(16)} (${signed})`,
+    ];
+    return { lines, data: { ...stopData(s, stop), from: frameData(from), returned: { rax, signed } }, stop };
+  }, true),
   cmd('detach', [], 'detach', 'lift every breakpoint and let the target run on', async (s, a, c) => {
     arity(c, a, 0, 0);
     await s.detach({ leave: 'running' });

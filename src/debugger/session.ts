@@ -367,6 +367,28 @@ export class Session {
     }
   }
 
+  /**
+   * gdb's `finish`: runs until the selected frame returns to its caller (a temporary breakpoint
+   * on the return address that counts only in this thread and at the caller's stack depth, so a
+   * recursive call returning first does not end it). Another stop on the way (a breakpoint, a
+   * signal, the exit) ends it there. Resolves with the stop and the frame it returned from.
+   */
+  async finish(): Promise<{ stop: StopEvent; from: StackFrame; returned: boolean }> {
+    const frames = await this.frames();
+    const from = frames[this.frameIndex]!;
+    const caller = frames[this.frameIndex + 1];
+    if (!caller) throw new ProcfsError('EINVAL', `"finish" not meaningful in the outermost frame (#${this.frameIndex})`, this.pid);
+    const tid = this._current;
+    for (;;) {
+      const stop = await this.runUntil(caller.pc);
+      if (stop.kind !== 'breakpoint' || stop.pc !== caller.pc) return { stop, from, returned: false };
+      // The same address reached by another thread, or by a deeper call of the same function.
+      const deeper = stop.tid !== tid || (from.cfa !== undefined && (await this.reg('rsp', stop.tid)) !== from.cfa);
+      if (!deeper) return { stop, from, returned: true };
+      if (stop.tid !== tid) this._current = tid;
+    }
+  }
+
   /** The pc is in the dynamic linker (the module defining its load hook), not the executable. */
   private async inDynamicLinker(): Promise<boolean> {
     const syms = await this.locator.load();
@@ -621,7 +643,7 @@ export class Session {
     const leave = opts.leave ?? (opts.leaveStopped ? 'stopped' : 'as-is');
     this.closing = true;
     if (this._state === 'exited' || this._state === 'detached') {
-      this.finish();
+      this.unguardNow();
       return;
     }
     if (this.running || this.stepping) await this.interrupt().catch(() => undefined);
@@ -643,7 +665,7 @@ export class Session {
       this._state = 'detached';
       this.emit({ kind: 'detached' });
     }
-    this.finish();
+    this.unguardNow();
   }
 
   /** The exit guard's orderly path: detach as `onRelease` says. */
@@ -668,7 +690,7 @@ export class Session {
       // Dying anyway; nothing better to do with the error.
     }
     if (this._state !== 'exited') this._state = 'detached';
-    this.finish();
+    this.unguardNow();
   }
 
   /** How the exit guard's release leaves the target, for its closing line. */
@@ -683,7 +705,7 @@ export class Session {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private finish(): void {
+  private unguardNow(): void {
     this.unguard?.();
     this.unguard = undefined;
   }
@@ -1041,7 +1063,7 @@ export class Session {
     if (isGone(ev)) {
       this.bps.clear();
       this.pending = [];
-      this.finish();
+      this.unguardNow();
     }
     for (const fn of this.listeners) fn(ev);
     return ev;

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { attachCommand } from './attach.js';
+import { btCommand } from './bt.js';
 import { ctlCommand } from './ctl.js';
 import { detachCommand } from './detach.js';
 import { debugCommand } from './debug.js';
@@ -33,6 +34,7 @@ export const commands: CommandModule<any, any>[] = [
   stepCommand,
   runCommand,
   regsCommand,
+  btCommand,
   memCommand,
   noteCommand,
   notepgCommand,
