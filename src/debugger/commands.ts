@@ -132,7 +132,8 @@ export const COMMANDS: readonly DebugCommand[] = [
     return stopOutput(s, await s.signal(a[0]!));
   }, true),
   cmd('regs', ['registers', 'info-registers', 'ir'], 'regs [REG…]', 'show registers of the current thread', async (s, a) => {
-    const r = await s.regs();
+    // The selected frame's registers (`up` then `regs`: the caller's rip, rsp and saved ones).
+    const r = await s.frameRegs();
     const names = a.length ? a.map(regName) : DISPLAY_ORDER.filter((n) => n in r);
     const lines = names.map((n) => {
       const v = r[n]!;
