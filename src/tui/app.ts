@@ -14,6 +14,7 @@ import { findCommand, helpLines, runCommandLine, splitCommandLine } from '../deb
 import { describeStop, isGone, type StopEvent } from '../debugger/events.js';
 import { onInterrupt } from '../debugger/guard.js';
 import type { Session } from '../debugger/session.js';
+import { frameWhere } from '../debugger/stack.js';
 import { parseLength } from '../debugger/values.js';
 import { layout, type PaneName } from './layout.js';
 import { LineEditor } from './line-editor.js';
@@ -130,6 +131,7 @@ export class TuiApp {
       jail: this.o.jail,
       thread: this.s.current,
       why: describeStop(this.lastStop, v.describe),
+      ...(v.frame > 0 && v.bt?.[v.frame] ? { frame: `#${v.frame} ${frameWhere(v.bt[v.frame]!)}` } : {}),
     }));
     const bps = new Set(this.s.state === 'detached' || this.s.state === 'exited' ? [] : this.s.breakpoints().map((b) => b.addr));
     t.pane('disasm').setLines(formatDisasm({
@@ -141,7 +143,7 @@ export class TuiApp {
     }, l.disasm.height, l.disasm.width));
     const label = `0x${v.memShown.toString(16)}${v.memAddr === undefined ? ' (rsp)' : /^0x/i.test(v.memExpr) ? '' : ` (${v.memExpr})`}`;
     t.pane('memory').setLines(formatMemory(v.memShown, v.memBytes, label, v.memError, l.memory.height, l.memory.width, v.absent));
-    t.pane('backtrace').setLines(formatBacktrace(v.bt, l.backtrace.height, l.backtrace.width, v.symbols?.modules[0]?.path, v.absent));
+    t.pane('backtrace').setLines(formatBacktrace(v.bt, l.backtrace.height, l.backtrace.width, v.symbols?.modules[0]?.path, v.absent, v.frame));
     t.pane('regs').setLines(formatRegisters(v.regs, v.changed, l.regs.height, l.regs.width, v.absent));
     t.pane('log').setLines(this.log.slice(-l.log.height));
     t.pane('cmd').setLines([this.commandLine(l.cmd.width)]);

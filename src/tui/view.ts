@@ -3,9 +3,9 @@
  * disassembly around the pc, a memory dump, a backtrace. A client of the Session only: it never
  * touches ptrace or /proc itself.
  */
-import { backtrace, type Backtrace } from '../debugger/backtrace.js';
 import { disassemble, disassembleAround, type DisasmLine } from '../debugger/disasm.js';
 import type { Registers, Session } from '../debugger/session.js';
+import type { StackFrame } from '../debugger/stack.js';
 import { ProcessSymbols } from '../debugger/symbols/process-symbols.js';
 import { changedRegisters } from './panes/registers.js';
 
@@ -24,7 +24,11 @@ export class DebugView {
   memShown: bigint = 0n;
   memBytes: Uint8Array | undefined;
   memError: string | undefined;
-  bt: Backtrace | undefined;
+  /** The current thread's frames, and which one the panes show (`up`/`down`). */
+  bt: StackFrame[] | undefined;
+  frame = 0;
+  /** The thread's own registers (frame 0): what `changed` compares. */
+  private threadRegs: Registers | undefined;
   symbols: ProcessSymbols | undefined;
   symbolsNote: string | undefined;
   private prev: Registers | undefined;
@@ -59,7 +63,7 @@ export class DebugView {
   /** The target runs: what was shown is stale. */
   running(): void {
     this.absent = 'target running';
-    if (this.regs) this.prev = this.regs;
+    if (this.threadRegs) this.prev = this.threadRegs;
     this.regs = undefined;
     this.bt = undefined;
     this.memBytes = undefined;
@@ -76,22 +80,25 @@ export class DebugView {
       this.disasmNote = this.absent;
       return;
     }
-    const regs = await this.s.regs();
-    this.changed = changedRegisters(regs, this.prev ?? this.regs);
+    const own = await this.s.regs();
+    this.changed = changedRegisters(own, this.prev ?? this.threadRegs);
     this.prev = undefined;
+    this.threadRegs = own;
+    this.bt = await this.s.frames().catch(() => undefined);
+    this.frame = this.s.selectedFrame;
+    // The selected frame's view: its registers, code around its pc, the stack at its rsp.
+    const regs = this.frame === 0 ? own : await this.s.frameRegs();
+    if (this.frame > 0) this.changed = new Set();
     this.regs = regs;
     const pc = regs.rip!;
     if (this.symbols && !this.symbols.moduleAt(pc)) await this.loadSymbols();
     await this.refreshDisasm(pc, rows);
     await this.refreshMemory(memRows * bytesPerRow);
-    const read = (a: bigint, n: number) => this.s.readMem(a, n);
-    const symbolAt = this.symbols ? (a: bigint) => this.symbols!.symbolAt(a) : undefined;
-    this.bt = await backtrace({ rip: pc, rsp: regs.rsp!, rbp: regs.rbp! }, read, symbolAt ? { symbolAt, max: 32 } : { max: 32 }).catch(() => undefined);
   }
 
   /** Records the registers as "before" so the next refresh highlights what a command changed. */
   keepForCompare(): void {
-    if (this.regs) this.prev = this.regs;
+    if (this.threadRegs) this.prev = this.threadRegs;
   }
 
   private async refreshDisasm(pc: bigint, rows: number): Promise<void> {

@@ -12,6 +12,8 @@ export interface StatusInfo {
   readonly thread: number;
   /** Why it stopped: `breakpoint 1 at 0x… <tui_tick>`, `signal segv at …`, `exited with code 3`. */
   readonly why: string;
+  /** The selected frame when it is not the innermost: `#1 main+27`. */
+  readonly frame?: string;
 }
 
 /**
@@ -28,6 +30,6 @@ export function formatStatus(s: StatusInfo): Line[] {
       state,
       { text: `  jail ${displayText(s.jail)}  thread ${s.thread}` },
     ],
-    [{ text: s.state === 'running' ? 'running: i or Ctrl-C interrupts' : displayText(s.why) }],
+    [{ text: s.state === 'running' ? 'running: i or Ctrl-C interrupts' : `${displayText(s.why)}${s.frame ? `  [frame ${displayText(s.frame)}]` : ''}` }],
   ];
 }
