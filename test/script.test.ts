@@ -66,7 +66,7 @@ detach
     expect(o).toMatch(/\(pdbg\) stepi 2\nstepped to 0x[0-9a-f]+ <target_fn\+\d+>/);
     expect(o).toMatch(/\(pdbg\) breakpoints\n +1 keep 0x[0-9a-f]+ <target_fn> hits 1\n/);
     // Second call hits the same breakpoint: rdi = 1.
-    expect(o).toMatch(/\(pdbg\) info registers rdi\nrdi +0x0{15}1\n/);
+    expect(o).toMatch(/\(pdbg\) info registers rdi\nrdi {12}0x1 {17}1\n/);
     expect(o).toMatch(/\(pdbg\) continue\ntemporary breakpoint 2 at 0x[0-9a-f]+ <done_fn> \(thread \d+\)\n/);
     expect(o).toMatch(/\(pdbg\) x done_fn 4\n0x[0-9a-f]+: f3 0f 1e fa|\(pdbg\) x done_fn 4\n0x[0-9a-f]+: 55 48 89 e5/);
     expect(o).toMatch(/\(pdbg\) threads\n\* \d+ +stopped 0x[0-9a-f]+ <done_fn>\n/);

@@ -30,11 +30,14 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { NodeOptions, ProcFs } from '../procfs/source.js';
 import { parseSignal } from '../procfs/signals.js';
 import { parseWhy, type Why } from '../procfs/why.js';
+import { conditionExpr, weighHit } from './bpcond.js';
 import { BreakpointTable, INT3, type Breakpoint } from './breakpoints.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import { guard } from './guard.js';
 import { spawnStopped, type LaunchOptions } from './launch.js';
+import type { EvalContext } from './expr.js';
 import { Locator, type Where } from './location.js';
+import type { ProcessSymbols } from './symbols/index.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
 
 export type { Breakpoint } from './breakpoints.js';
@@ -62,6 +65,10 @@ export type FollowFork = 'parent' | 'child';
 export interface BreakOptions {
   /** Deleted by its first hit (gdb `tbreak`). */
   temporary?: boolean;
+  /** Stops only when this expression (expr.ts) is non-zero (gdb `break LOC if COND`). */
+  condition?: string;
+  /** The engine's own, numbered below zero and not listed (nexti's step over a call). */
+  internal?: boolean;
 }
 
 /**
@@ -404,10 +411,56 @@ export class Session {
     }
     const dup = this.bps.at(Number(addr));
     if (dup) throw new ProcfsError('EEXIST', `breakpoint ${dup.id} is already at ${this.describe(addr)}`, this.pid);
+    if (opts.condition !== undefined) conditionExpr(opts.condition);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
     const original = this.byteBuf[0]!;
     await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
-    return this.bps.add(addr, original, opts.temporary ?? false, typeof where === 'string' ? where : undefined);
+    const bp = this.bps.add(addr, original, opts.temporary ?? false, typeof where === 'string' ? where : undefined, opts.internal ?? false);
+    if (opts.condition !== undefined) bp.condition = opts.condition;
+    return bp;
+  }
+
+  /** gdb `condition N [COND]`: a syntax error is refused now, not at the hit; undefined removes it. */
+  setCondition(id: number, condition: string | undefined): Breakpoint {
+    const bp = this.userBreakpoint(id);
+    if (condition === undefined) delete bp.condition;
+    else {
+      conditionExpr(condition);
+      bp.condition = condition;
+    }
+    return bp;
+  }
+
+  /** gdb `ignore N COUNT`: the next COUNT hits (whose condition holds) pass without stopping. */
+  setIgnore(id: number, count: number): Breakpoint {
+    const bp = this.userBreakpoint(id);
+    bp.ignoreCount = count;
+    return bp;
+  }
+
+  /** gdb `disable`/`enable`: the original byte goes back, or the 0xCC is planted again. */
+  async setEnabled(id: number, enabled: boolean): Promise<Breakpoint> {
+    this.assertStopped();
+    const bp = this.userBreakpoint(id);
+    if (bp.enabled === enabled) return bp;
+    if (!enabled) {
+      const original = this.bps.disable(id)!;
+      await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: bp.addr });
+      return bp;
+    }
+    const other = this.bps.at(Number(bp.addr));
+    if (other) throw new ProcfsError('EEXIST', `breakpoint ${other.id} is already at ${this.describe(bp.addr)}`, this.pid);
+    await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: bp.addr, length: 1 });
+    const original = this.byteBuf[0]!;
+    await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: bp.addr });
+    this.bps.enable(id, original);
+    return bp;
+  }
+
+  private userBreakpoint(id: number): Breakpoint {
+    const bp = this.bps.get(id);
+    if (!bp || bp.internal) throw new ProcfsError('ENOENT', `no breakpoint number ${id}`, this.pid);
+    return bp;
   }
 
   /** Removes breakpoint `id`, writing its original byte back. */
@@ -422,9 +475,9 @@ export class Session {
   async delete(id: number): Promise<void> {
     const bp = this.bps.get(id);
     if (!bp) throw new ProcfsError('ENOENT', `no breakpoint ${id}`, this.pid);
-    const original = this.bps.originalByte(Number(bp.addr))!;
+    const original = bp.enabled ? this.bps.originalByte(Number(bp.addr))! : undefined;
     this.bps.remove(id);
-    if (this._state === 'stopped' || this._state === 'running') {
+    if (original !== undefined && (this._state === 'stopped' || this._state === 'running')) {
       await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: bp.addr });
     }
   }
@@ -443,6 +496,11 @@ export class Session {
   /** `0x401136 <main+4>`, or just `0x401136` where no symbol is known (symbols load lazily). */
   describe(addr: bigint): string {
     return this.locator.describe(addr);
+  }
+
+  /** The process's symbols (loaded on first use), or undefined when there are none to read. */
+  async symbolTable(): Promise<ProcessSymbols | undefined> {
+    return this.locator.load();
   }
 
   /** Loads symbols now (else the first `resolve` of a name does); failures only mean "no names". */
@@ -470,7 +528,7 @@ export class Session {
       for (const { addr, original } of this.bps.planted()) {
         await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
       }
-      for (const bp of this.bps.list()) this.bps.remove(bp.id);
+      for (const bp of this.bps.all()) this.bps.remove(bp.id);
       // A signal the target stopped on and nobody passed yet: queue it again so it is not lost.
       // Not a fault: the faulting instruction runs again on resume and raises it afresh.
       if (this.pendingSignal && !FAULTS.has(this.pendingSignal)) await this.fs.write(this.pid, 'note', this.pendingSignal);
@@ -622,7 +680,12 @@ export class Session {
       slot.valid = true;
       const pc = pcNumber(slot.regs);
       const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
-      if (bp) return this.hit(slot, bp);
+      if (bp) {
+        const v = await weighHit(bp, this.condContext(slot));
+        if (v.stop) return this.hit(slot, bp, v.conditionError);
+        // The step is done, on a breakpoint that does not stop: the next resume steps off it.
+        this.onBreakpoint.add(slot.tid);
+      }
       return STEPPED;
     }
     const w = parseWhy(this.whyBuf.toString('latin1', 0, n));
@@ -756,7 +819,7 @@ export class Session {
         return { kind: 'step', tid: w.tid, pc: await pcOf() };
       case 'exec':
         // A new image: the old breakpoints went with the old address space, and so did its symbols.
-        for (const bp of this.bps.list()) this.bps.remove(bp.id);
+        for (const bp of this.bps.all()) this.bps.remove(bp.id);
         this.onBreakpoint.clear();
         this.locator.invalidate();
         return { kind: 'exec', tid: w.tid, pc: await pcOf() };
@@ -774,7 +837,7 @@ export class Session {
           await this.fs.write(this.pid, 'regs', slot.regs, slot.opts);
           // A trap from a breakpoint deleted since (another thread hit it at the same time): not ours to report.
           if (!bp) return 'resume';
-          return this.hit(slot, bp);
+          return this.hitOrPass(slot, bp);
         }
         return { kind: 'signal', tid: w.tid, signal: 'trap', pc: await pcOf() };
       }
@@ -823,7 +886,7 @@ export class Session {
   }
 
   private async dropAll(why: string): Promise<void> {
-    for (const bp of this.bps.list()) await this.delete(bp.id);
+    for (const bp of this.bps.all()) await this.delete(bp.id);
     this.say(`breakpoints deleted: ${why}`);
   }
 
@@ -842,7 +905,7 @@ export class Session {
     this.vforkLifted = false;
     // A vfork child shares the parent's memory: our bytes left it with the parent's. A forked
     // child has its own copy of them, still planted.
-    if (vfork) for (const bp of this.bps.list()) this.bps.remove(bp.id);
+    if (vfork) for (const bp of this.bps.all()) this.bps.remove(bp.id);
     this.locator = new Locator(this.fs, child);
     await this.locator.load().catch(() => undefined);
     this.say(`following ${vfork ? 'vfork' : 'fork'} child ${child}; detached from parent ${parent}${vfork && planted.length ? ' (breakpoints deleted: the vfork child shares its memory)' : ''}`);
@@ -852,8 +915,33 @@ export class Session {
     return { kind: 'forked', tid: child, parent, pc: this.pcBig(slot) };
   }
 
-  private async hit(slot: Slot, bp: Breakpoint): Promise<StopEvent> {
-    bp.hits++;
+  /**
+   * A trap on a breakpoint during a resume: it stops, or (a false condition, an ignore count)
+   * the thread steps off it, over any further passing breakpoint, and the resume goes on.
+   */
+  private async hitOrPass(slot: Slot, bp: Breakpoint): Promise<StopEvent | 'resume'> {
+    const v = await weighHit(bp, this.condContext(slot));
+    if (v.stop) return this.hit(slot, bp, v.conditionError);
+    let at = Number(bp.addr);
+    for (;;) {
+      const ev = await this.stepOffBreakpoint(slot, at);
+      if (ev !== STEPPED) return ev;
+      at = pcNumber(slot.regs);
+      if (!this.onBreakpoint.has(slot.tid) || !this.bps.has(at)) return 'resume';
+    }
+  }
+
+  /** Registers and memory of the thread that hit, for a breakpoint's condition. */
+  private condContext(slot: Slot): EvalContext {
+    return {
+      reg: async (name) => readReg(await this.loadRegs(slot), name),
+      read: (addr, len) => this.readMem(addr, len),
+      symbol: (name) => this.locator.resolve(name).catch(() => undefined),
+    };
+  }
+
+  private async hit(slot: Slot, bp: Breakpoint, conditionError?: string): Promise<StopEvent> {
+    if (conditionError !== undefined) this.say(conditionError);
     this.onBreakpoint.add(slot.tid);
     if (bp.temporary) await this.delete(bp.id);
     return { kind: 'breakpoint', id: bp.id, temporary: bp.temporary, tid: slot.tid, pc: bp.addr };
@@ -862,7 +950,7 @@ export class Session {
   private emit(ev: StopEvent): StopEvent {
     this._last = ev;
     if (isGone(ev)) {
-      for (const bp of this.bps.list()) this.bps.remove(bp.id);
+      for (const bp of this.bps.all()) this.bps.remove(bp.id);
       this.finish();
     }
     for (const fn of this.listeners) fn(ev);
