@@ -29,11 +29,12 @@
  *            | '(' expr ')'
  *
  * Values carry a small type (an integer of 1/2/4/8 bytes, signed or not, or a pointer) so that
- * deref sizes, comparisons and `print`'s natural format come out as gdb's do. Simplifications,
- * on purpose: integer arithmetic is done in 64 bits (gdb keeps `int` for two `int` operands, so
- * an overflowing `int` sum prints wider here); a result is signed when both operands are (the
- * comparison, `/`, `%` and `>>` follow that); pointer `+`/`-` scales by the target's size like
- * C (`void *` and code pointers by 1).
+ * deref sizes, comparisons and `print`'s natural format come out as gdb's do: literals are
+ * int, unsigned int, long or unsigned long as in C; registers are long (rip a code pointer,
+ * rsp/rbp `void *`, the 32-bit ones int); binary operators follow C's usual arithmetic
+ * conversions (so `-1` is the int 0xffffffff and `$rdi == 5` compares longs; comparison, `/`,
+ * `%` and `>>` are signed when the converted type is); pointer `+`/`-` scales by the target's
+ * size like C (`void *` and code pointers by 1). Simplification: no floating point, no structs.
  * Differs from gdb: with no debug types, a bare symbol is its *address* (gdb gives an object's
  * value), so `x main` and `break main` work; write `*counter:4` for gdb's `counter`.
  */
@@ -106,7 +107,8 @@ for (const x of ['a', 'b', 'c', 'd']) {
 }
 for (const x of ['si', 'di', 'bp', 'sp']) {
   REGS.set(`e${x}`, { of: `r${x}`, size: 4, shift: 0 });
-  REGS.set(x, { of: `r${x}`, size: 2, shift: 0 });
+  // gdb's $sp is the whole stack pointer (its alias wins over the 16-bit register).
+  if (!REGS.has(x)) REGS.set(x, { of: `r${x}`, size: 2, shift: 0 });
   REGS.set(`${x}l`, { of: `r${x}`, size: 1, shift: 0 });
 }
 for (let i = 8; i <= 15; i++) {
@@ -300,9 +302,10 @@ class Parser {
     this.i++;
     switch (t.t) {
       case 'num': {
+        const decimal = !/^0/.test(t.s) || t.s === '0';
         const v = t.s.length > 1 && t.s.startsWith('0') && !/^0x/i.test(t.s) ? BigInt('0o' + t.s.slice(1)) : BigInt(t.s);
         if (v >= 1n << 64n) throw new ProcfsError('EINVAL', `number too large: ${t.s} (64 bits at most)`);
-        return { op: 'num', value: v, type: v >= 1n << 63n ? ULONG : LONG };
+        return { op: 'num', value: v, type: literalType(v, decimal) };
       }
       case 'char': {
         const s = t.s;
@@ -330,6 +333,16 @@ class Parser {
         throw bad(this.text, t.at);
     }
   }
+}
+
+const UINT: ValueType = { kind: 'int', size: 4, signed: false };
+
+/** C's (and gdb's) type of a literal: int, then (hex and octal only) unsigned int, long, unsigned long. */
+function literalType(v: bigint, decimal: boolean): ValueType {
+  if (v < 1n << 31n) return INT;
+  if (!decimal && v < 1n << 32n) return UINT;
+  if (v < 1n << 63n) return LONG;
+  return ULONG;
 }
 
 function baseType(words: string[], text: string): ValueType | 'void' {
@@ -378,8 +391,17 @@ function isSigned(t: ValueType): boolean {
   return t.kind === 'int' && t.signed;
 }
 
-function long(bits: bigint, signed = true): Value {
-  return { bits: bits & M64, type: signed ? LONG : ULONG };
+/**
+ * C's usual arithmetic conversions, as gdb applies them: both operands promoted to at least
+ * int; the wider type wins; of two the same width, unsigned wins. (A pointer operand is handled
+ * apart; here it counts as unsigned long.)
+ */
+function arithmeticType(l: ValueType, r: ValueType): ValueType {
+  const norm = (t: ValueType) => (t.kind === 'ptr' ? ULONG : t.size < 4 ? INT : t);
+  const a = norm(l) as Extract<ValueType, { kind: 'int' }>;
+  const b = norm(r) as Extract<ValueType, { kind: 'int' }>;
+  if (a.size !== b.size) return a.size > b.size ? a : b;
+  return a.signed && b.signed ? a : { kind: 'int', size: a.size, signed: false };
 }
 
 function truthy(v: Value): boolean {
@@ -477,9 +499,13 @@ class Evaluator {
     if (e.o === '&&') return truthy(l) ? { bits: truthy(await this.eval(e.r)) ? 1n : 0n, type: INT } : { bits: 0n, type: INT };
     if (e.o === '||') return truthy(l) ? { bits: 1n, type: INT } : { bits: truthy(await this.eval(e.r)) ? 1n : 0n, type: INT };
     const r = await this.eval(e.r);
-    const signed = isSigned(l.type) && isSigned(r.type);
-    const a = signed ? numeric(l) : BigInt.asUintN(64, numeric(l));
-    const b = signed ? numeric(r) : BigInt.asUintN(64, numeric(r));
+    const t = arithmeticType(l.type, r.type);
+    const signed = t.kind === 'int' && t.signed;
+    const width = t.kind === 'int' ? t.size * 8 : 64;
+    const as = (v: Value) => (signed ? BigInt.asIntN(width, numeric(v)) : BigInt.asUintN(width, numeric(v)));
+    const a = as(l);
+    const b = as(r);
+    const long = (bits: bigint): Value => ({ bits: BigInt.asUintN(width, bits), type: t });
     const bool = (x: boolean): Value => ({ bits: x ? 1n : 0n, type: INT });
     switch (e.o) {
       case '==': return bool(a === b);
@@ -490,38 +516,38 @@ class Evaluator {
       case '>=': return bool(a >= b);
       case '+':
       case '-':
-        return this.additive(e.o, l, r, a, b, signed);
-      case '*': return long(a * b, signed);
+        return this.additive(e.o, l, r, a, b, long);
+      case '*': return long(a * b);
       case '/':
       case '%': {
         if (b === 0n) throw new ProcfsError('EINVAL', 'division by zero');
-        return long(e.o === '/' ? a / b : a % b, signed);
+        return long(e.o === '/' ? a / b : a % b);
       }
-      case '&': return long(a & b, signed);
-      case '|': return long(a | b, signed);
-      case '^': return long(a ^ b, signed);
-      case '<<': return long(b >= 64n || b < 0n ? 0n : a << b, signed);
-      case '>>': return long(b >= 64n || b < 0n ? (a < 0n ? -1n : 0n) : a >> b, signed);
+      case '&': return long(a & b);
+      case '|': return long(a | b);
+      case '^': return long(a ^ b);
+      case '<<': return long(b >= BigInt(width) || b < 0n ? 0n : a << b);
+      case '>>': return long(b >= BigInt(width) || b < 0n ? (a < 0n ? -1n : 0n) : a >> b);
     }
     throw new ProcfsError('EINVAL', `unknown operator '${e.o}'`);
   }
 
-  private additive(o: '+' | '-', l: Value, r: Value, a: bigint, b: bigint, signed: boolean): Value {
+  private additive(o: '+' | '-', l: Value, r: Value, a: bigint, b: bigint, long: (bits: bigint) => Value): Value {
     const lp = l.type.kind === 'ptr';
     const rp = r.type.kind === 'ptr';
     if (lp && rp) {
       if (o === '+') throw new ProcfsError('EINVAL', 'cannot add two pointers');
       const size = BigInt(sizeOf((l.type as { to: ValueType | 'void' | 'code' }).to));
-      return long((BigInt.asIntN(64, l.bits - r.bits)) / size);
+      return { bits: BigInt.asUintN(64, BigInt.asIntN(64, l.bits - r.bits) / size), type: LONG };
     }
     if (lp || rp) {
-      const [p, n] = lp ? [l, b] : [r, a];
+      const [p, n] = lp ? [l, numeric(r)] : [r, numeric(l)];
       if (rp && o === '-') throw new ProcfsError('EINVAL', 'cannot subtract a pointer from a number');
       const scale = BigInt(sizeOf((p.type as { to: ValueType | 'void' | 'code' }).to));
       // A code pointer plus an offset is an address inside code still (`$pc+4`), printed with `<sym+off>`.
       return { bits: (o === '+' ? p.bits + n * scale : p.bits - n * scale) & M64, type: p.type };
     }
-    return long(o === '+' ? a + b : a - b, signed);
+    return long(o === '+' ? a + b : a - b);
   }
 }
 

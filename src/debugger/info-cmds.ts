@@ -23,7 +23,9 @@ function addr16(v: bigint): string {
 export async function infoSymbol(s: Session, text: string): Promise<CommandOutput> {
   if (text.trim() === '') throw new ProcfsError('EINVAL', 'Argument required (address).');
   const addr = await evalAddress(text, sessionContext(s));
-  const syms = await s.symbolTable();
+  let syms = await s.symbolTable();
+  // An address in a library mapped since the symbols were read: read the maps again.
+  if (!syms?.moduleAt(addr)) syms = await s.symbolTable(true);
   const hit = syms?.symbolAt(addr);
   const mod = syms?.moduleAt(addr);
   if (!hit || !mod) return { lines: [`No symbol matches ${text.trim()}.`], data: { addr, symbol: null } };
@@ -34,9 +36,14 @@ export async function infoSymbol(s: Session, text: string): Promise<CommandOutpu
   return { lines: [line], data: { addr, symbol: hit.name, offset: hit.offset, section: sec?.name ?? null, module: mod.path } };
 }
 
-/** `info sharedlibrary`: each library's `.text` range, as gdb's From/To. */
+/**
+ * `info sharedlibrary`: each library's `.text` range, as gdb's From/To. The path is the mapped
+ * file's (gdb shows the loader's name for it, `/lib64/ld-linux-x86-64.so.2` for the resolved
+ * `/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2`).
+ */
 export async function infoSharedLibrary(s: Session): Promise<CommandOutput> {
-  const syms = await s.symbolTable();
+  // Libraries come and go (dlopen): always the maps as they are now.
+  const syms = await s.symbolTable(true);
   const libs = (syms?.modules ?? []).slice(1).map((m) => {
     const text = m.image.sections.find((x) => x.name === '.text');
     const from = text ? text.addr + m.bias : m.ranges[0]!.start;
@@ -58,10 +65,10 @@ export async function infoSharedLibrary(s: Session): Promise<CommandOutput> {
 export async function infoProcMappings(s: Session): Promise<CommandOutput> {
   const text = (await s.fs.read(s.pid, 'map')).toString('utf8');
   const maps = parseMap(text);
-  const lines = [`process ${s.pid}`, 'Mapped address spaces:', '', `${'Start Addr'.padStart(18)} ${'End Addr'.padStart(18)} ${'Size'.padStart(10)} ${'Offset'.padStart(10)}  Perms  objfile`];
+  const lines = [`process ${s.pid}`, 'Mapped address spaces:', '', `  ${'Start Addr'.padStart(18)} ${'End Addr'.padStart(18)} ${'Size'.padStart(10)} ${'Offset'.padStart(10)}  Perms  objfile`];
   for (const m of maps) {
     const perms = `${m.perms.read ? 'r' : '-'}${m.perms.write ? 'w' : '-'}${m.perms.exec ? 'x' : '-'}${m.perms.shared ? 's' : 'p'}`;
-    lines.push(`${hex(m.start).padStart(18)} ${hex(m.end).padStart(18)} ${hex(m.end - m.start).padStart(10)} ${hex(m.offset).padStart(10)}  ${perms}   ${m.path ?? ''}`.trimEnd());
+    lines.push(`  ${hex(m.start).padStart(18)} ${hex(m.end).padStart(18)} ${hex(m.end - m.start).padStart(10)} ${hex(m.offset).padStart(10)}  ${perms}   ${m.path ?? ''}`.trimEnd());
   }
   return { lines, data: maps.map((m) => ({ start: m.start, end: m.end, size: m.end - m.start, offset: m.offset, perms: m.perms, path: m.path })) };
 }
@@ -88,7 +95,8 @@ export async function infoRegisters(s: Session, names: readonly string[]): Promi
     else if (n === 'rsp' || n === 'rbp') nat = hex(v);
     else if (n === 'eflags') nat = eflagsText(v);
     else nat = BigInt.asIntN(64, v).toString();
-    return `${n.padEnd(15)}${hex(v).padEnd(19)}${nat}`;
+    // gdb's columns: the value at 15, the natural form at 35 (at least a space after a long value).
+    return `${n.padEnd(15)}${(hex(v) + ' ').padEnd(20)}${nat}`;
   });
   const data: Record<string, bigint> = {};
   for (const n of list) data[n] = r[n]!;

@@ -398,6 +398,8 @@ export class Session {
   /** Plants an int3 at an address or symbol (`main`, `target_fn+4`, `0x401136`). */
   async break(where: Where, opts: BreakOptions = {}): Promise<Breakpoint> {
     this.assertAlive();
+    // A condition that does not parse is refused before anything is planted.
+    if (opts.condition !== undefined) conditionExpr(opts.condition);
     let addr: bigint;
     try {
       addr = await this.resolve(where);
@@ -411,7 +413,6 @@ export class Session {
     }
     const dup = this.bps.at(Number(addr));
     if (dup) throw new ProcfsError('EEXIST', `breakpoint ${dup.id} is already at ${this.describe(addr)}`, this.pid);
-    if (opts.condition !== undefined) conditionExpr(opts.condition);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
     const original = this.byteBuf[0]!;
     await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
@@ -498,9 +499,12 @@ export class Session {
     return this.locator.describe(addr);
   }
 
-  /** The process's symbols (loaded on first use), or undefined when there are none to read. */
-  async symbolTable(): Promise<ProcessSymbols | undefined> {
-    return this.locator.load();
+  /**
+   * The process's symbols (loaded on first use; `reload`: read the maps again, for libraries
+   * mapped since), or undefined when there are none to read.
+   */
+  async symbolTable(reload = false): Promise<ProcessSymbols | undefined> {
+    return this.locator.load(reload);
   }
 
   /** Loads symbols now (else the first `resolve` of a name does); failures only mean "no names". */
