@@ -121,6 +121,9 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
     await expect(run(s, 'p nosuch')).rejects.toThrow(/^no symbol "nosuch" in current context$/);
     await expect(run(s, 'info proc mappings')).resolves.toEqual(expect.arrayContaining([expect.stringMatching(/r-xp +\S*inspectee$/)]));
     expect(await run(s, 'info symbol 0')).toEqual(['No symbol matches 0.']);
+    // gdb's `break *EXPR`: the address an expression gives.
+    expect(await run(s, 'tbreak *main + 4')).toEqual([expect.stringMatching(/^temporary breakpoint 2 at 0x[0-9a-f]+ <main\+4>$/)]);
+    expect(await run(s, 'info breakpoints')).toEqual([expect.any(String), expect.stringMatching(/^1 +breakpoint +keep y /), expect.any(String), expect.stringMatching(/^2 +breakpoint +del +y +0x0{4}[0-9a-f]{12} <main\+4>$/)]);
   });
 
   it('break f if COND stops once, at the hit gdb stops at, with gdb\'s hit count', async () => {

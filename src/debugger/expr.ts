@@ -129,11 +129,10 @@ export function isRegisterName(name: string): boolean {
   return BARE.has(name);
 }
 
-function regType(name: string, ref: RegRef): ValueType {
+function regType(ref: RegRef): ValueType {
   // gdb's types: $rip and $pc are code pointers, $rsp/$rbp (and $sp/$fp) `void *`, the rest long.
   if (ref.size === 8 && ref.of === 'rip') return CODE_PTR;
   if (ref.size === 8 && (ref.of === 'rsp' || ref.of === 'rbp')) return VOID_PTR;
-  void name;
   return { kind: 'int', size: ref.size, signed: true };
 }
 
@@ -439,7 +438,7 @@ class Evaluator {
           throw new ProcfsError('EINVAL', `unknown register '$${e.name}' (one of ${names.join(' ')})`);
         }
         const full = await this.ctx.reg(ref.of);
-        const t = regType(e.name, ref);
+        const t = regType(ref);
         return { bits: BigInt.asUintN(ref.size * 8, full >> BigInt(ref.shift)), type: t };
       }
       case 'hist': {

@@ -33,12 +33,12 @@ import { parseWhy, type Why } from '../procfs/why.js';
 import { conditionExpr, weighHit } from './bpcond.js';
 import { BreakpointTable, INT3, type Breakpoint } from './breakpoints.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
+import type { EvalContext } from './expr.js';
 import { guard } from './guard.js';
 import { spawnStopped, type LaunchOptions } from './launch.js';
-import type { EvalContext } from './expr.js';
 import { Locator, type Where } from './location.js';
-import type { ProcessSymbols } from './symbols/index.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
+import type { ProcessSymbols } from './symbols/index.js';
 
 export type { Breakpoint } from './breakpoints.js';
 export type { StopEvent } from './events.js';
