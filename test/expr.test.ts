@@ -100,7 +100,7 @@ describe('expressions: parsing and precedence', () => {
   });
   it('fails with one clear line', async () => {
     expect(await err('$rqx')).toMatch(/^unknown register '\$rqx' \(one of rax rbx/);
-    expect(await err('nosuch + 1')).toBe('no symbol "nosuch" in current context');
+    expect(await err('nosuch + 1')).toBe("no symbol 'nosuch' in current context");
     expect(await err('1 / 0')).toBe('division by zero');
     expect(await err('5 % (2 - 2)')).toBe('division by zero');
     expect(await err('*0')).toBe('cannot read memory at 0x0');

@@ -46,7 +46,7 @@ export interface EvalContext {
   reg(name: string): Promise<bigint>;
   /** `len` bytes at `addr`; throws (or returns fewer) for unmapped memory. */
   read(addr: bigint, len: number): Promise<Buffer>;
-  /** A symbol's address, or undefined when there is none by that name. */
+  /** A symbol's address; undefined (or a one-line error of its own) when there is none by that name. */
   symbol(name: string): Promise<bigint | undefined>;
   /** Value history: `$N` (absolute, 1-based) — undefined when there is no such entry. */
   history?(index: number): Value | undefined;
@@ -454,7 +454,7 @@ class Evaluator {
       case 'sym':
       case 'addr': {
         const a = await this.ctx.symbol(e.name);
-        if (a === undefined) throw new ProcfsError('EINVAL', `no symbol "${e.name}" in current context`);
+        if (a === undefined) throw new ProcfsError('ENOENT', `no symbol '${e.name}' in current context`);
         return { bits: a, type: VOID_PTR };
       }
       case 'unary': {

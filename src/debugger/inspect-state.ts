@@ -3,7 +3,6 @@
  * `$$2`), and `x`'s last format, unit size and next address (a bare `x` goes on from there).
  * Kept beside the Session (a WeakMap), not in it: the engine does not need it.
  */
-import { ProcfsError } from '../procfs/errors.js';
 import type { EvalContext, Value } from './expr.js';
 import type { Session } from './session.js';
 
@@ -40,14 +39,8 @@ export function sessionContext(s: Session, reg: (name: string) => Promise<bigint
   return {
     reg,
     read: (addr, len) => s.readMem(addr, len),
-    symbol: async (name) => {
-      try {
-        return await s.resolve(name);
-      } catch (err) {
-        if (err instanceof ProcfsError && (err.code === 'ENOENT' || err.code === 'EINVAL')) return undefined;
-        throw err;
-      }
-    },
+    // The locator's own ENOENT goes through: it says where it looked (`in pid 812's executable or libraries`).
+    symbol: (name) => s.resolve(name),
     history: (i) => st.history[i - 1],
     historyLength: () => st.history.length,
   };
