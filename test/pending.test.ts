@@ -63,7 +63,8 @@ describe.skipIf(!live)('pending breakpoints', () => {
     s.onMessage((m) => said.push(m));
     const b = await runCommandLine(s, 'break plugin_fn');
     expect(b.lines[0]).toMatch(/^breakpoint 2 \(plugin_fn\) pending: no loaded module defines it/);
-    expect((await runCommandLine(s, 'info breakpoints')).lines).toEqual(['  2 keep <PENDING> plugin_fn']);
+    expect((await runCommandLine(s, 'breakpoints')).lines).toEqual(['  2 keep <PENDING> plugin_fn']);
+    expect((await runCommandLine(s, 'info breakpoints')).lines[1]).toMatch(/^2\s+breakpoint\s+keep y\s+<PENDING>\s+plugin_fn$/);
     const hook = hookAddress(s.pid);
     expect(rawMem(s.pid, hook, 1)[0]).toBe(0xcc);
     writeFileSync(trigger, '');

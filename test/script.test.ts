@@ -66,7 +66,7 @@ detach
     expect(o).toMatch(/\(pdbg\) stepi 2\nstepped to 0x[0-9a-f]+ <target_fn\+\d+>/);
     expect(o).toMatch(/\(pdbg\) breakpoints\n +1 keep 0x[0-9a-f]+ <target_fn> hits 1\n/);
     // Second call hits the same breakpoint: rdi = 1.
-    expect(o).toMatch(/\(pdbg\) info registers rdi\nrdi +0x0{15}1\n/);
+    expect(o).toMatch(/\(pdbg\) info registers rdi\nrdi {12}0x1 {17}1\n/);
     expect(o).toMatch(/\(pdbg\) continue\ntemporary breakpoint 2 at 0x[0-9a-f]+ <done_fn> \(thread \d+\)\n/);
     expect(o).toMatch(/\(pdbg\) x done_fn 4\n0x[0-9a-f]+: f3 0f 1e fa|\(pdbg\) x done_fn 4\n0x[0-9a-f]+: 55 48 89 e5/);
     expect(o).toMatch(/\(pdbg\) threads\n\* \d+ +stopped 0x[0-9a-f]+ <done_fn>\n/);
@@ -84,6 +84,54 @@ detach
     expect(steps.map((s: { command: string }) => s.command)).toEqual(['until checkpoint', 'x value 8', 'write value 05', 'x value 1']);
     expect(steps[1].result.bytes).toBe('2a00000000000000');
     expect(steps[3].result.bytes).toBe('05');
+    expect(procState(pid)).toEqual({ state: 'T', tracerPid: 0 });
+  });
+
+  it('runs gdb-style inspection: conditions, x/FMT, print, nexti, disassemble, info (text and --json)', () => {
+    const script = [
+      'break f if $rdi == 5',
+      'continue',
+      'p/x $rdi',
+      'p $ + 1',
+      'x/s greeting',
+      'x/2gx $rsp',
+      'x/3i $pc',
+      'info breakpoints',
+      'nexti 2',
+      'disassemble',
+      'info symbol $pc',
+      'info registers rdi',
+    ].join('\n') + '\n';
+    const text = pdbg(['script', String(start('inspectee', ['10']).pid), '-'], { input: script });
+    expect(text.stderr).toBe('');
+    expect(text.status).toBe(0);
+    const o = text.stdout;
+    expect(o).toMatch(/\(pdbg\) continue\nbreakpoint 1 at 0x[0-9a-f]+ <f> \(thread \d+\)\n/);
+    expect(o).toContain('(pdbg) p/x $rdi\n$1 = 0x5\n(pdbg) p $ + 1\n$2 = 6\n');
+    expect(o).toMatch(/\(pdbg\) x\/s greeting\n0x[0-9a-f]+ <greeting>:\t"hello, \\"world\\"\\n\\tend"\n/);
+    expect(o).toMatch(/\(pdbg\) x\/2gx \$rsp\n0x[0-9a-f]+:\t0x[0-9a-f]{16}\t0x[0-9a-f]{16}\n/);
+    expect(o).toMatch(/\(pdbg\) x\/3i \$pc\n=> 0x[0-9a-f]+ <f>:\t\S.*\n {3}0x[0-9a-f]+ <f\+\d+>:\t.*\n {3}0x/);
+    expect(o).toContain('\tstop only if $rdi == 5\n\tbreakpoint already hit 1 time\n');
+    expect(o).toMatch(/\(pdbg\) nexti 2\nstepped to 0x[0-9a-f]+ <f\+\d+>/);
+    expect(o).toMatch(/Dump of assembler code for function f:\n(.*\n)*=> 0x0{4}[0-9a-f]{12} <\+\d+>:\t(.*\n)*End of assembler dump\.\n/);
+    expect(o).toMatch(/\(pdbg\) info symbol \$pc\nf \+ \d+ in section \.text of \/\S+\/inspectee\n/);
+    expect(o).toMatch(/\(pdbg\) info registers rdi\nrdi {12}0x5 {17}5\n/);
+
+    const { pid } = start('inspectee', ['10']);
+    const r = pdbg(['script', String(pid), '-', '--json'], { input: script });
+    expect(r.status).toBe(0);
+    const steps = JSON.parse(r.stdout) as { command: string; result: Record<string, unknown> & { [k: string]: any } }[];
+    expect(steps.map((s) => s.command)).toEqual(script.trim().split('\n'));
+    expect(steps[0]!.result).toMatchObject({ id: 1, condition: '$rdi == 5' });
+    expect(steps[2]!.result).toMatchObject({ history: 1, value: '0x5', text: '0x5' });
+    expect(steps[4]!.result.strings).toEqual([{ addr: expect.stringMatching(/^0x/), text: 'hello, "world"\n\tend' }]);
+    expect(steps[5]!.result).toMatchObject({ format: 'x', size: 'g', count: 2 });
+    expect(steps[5]!.result.units).toHaveLength(2);
+    expect(steps[6]!.result.instructions).toHaveLength(3);
+    expect(steps[7]!.result[0]).toMatchObject({ id: 1, hits: 1, condition: '$rdi == 5', enabled: true, ignoreCount: 0 });
+    expect(steps[8]!.result).toMatchObject({ kind: 'step' });
+    expect(steps[9]!.result.instructions.filter((i: { current: boolean }) => i.current)).toHaveLength(1);
+    expect(steps[10]!.result).toMatchObject({ symbol: 'f', section: '.text' });
     expect(procState(pid)).toEqual({ state: 'T', tracerPid: 0 });
   });
 

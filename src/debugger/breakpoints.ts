@@ -17,7 +17,16 @@ export interface Breakpoint {
   readonly temporary: boolean;
   /** What the user typed, when it was a symbol (`main`, `target_fn+4`). */
   readonly spec?: string;
+  /** Hits that stopped or were ignored (gdb's count: a hit whose condition is false is not one). */
   hits: number;
+  /** gdb's `condition N COND`: the hit stops only when it is non-zero (the text as typed). */
+  condition?: string;
+  /** gdb's `ignore N COUNT`: so many more hits pass without stopping. */
+  ignoreCount: number;
+  /** A disabled breakpoint keeps its number but has no byte planted. */
+  enabled: boolean;
+  /** The engine's own (nexti's step-over): a negative id, never listed, no condition. */
+  readonly internal: boolean;
 }
 
 /**
@@ -29,6 +38,8 @@ export interface PendingBreakpoint {
   readonly id: number;
   readonly spec: string;
   readonly temporary: boolean;
+  /** Its `if COND`, kept for when it is planted. */
+  readonly condition?: string;
 }
 
 interface Entry extends Breakpoint {
@@ -47,7 +58,7 @@ export interface AddOptions {
 
 export class BreakpointTable {
   private nextId = 1;
-  private nextInternal = 1;
+  private nextInternal = -1;
   private readonly byAddr = new Map<number, Entry>();
   private readonly byId = new Map<number, Entry>();
   /** Every address that ever held a breakpoint: a late trap from one is still ours. */
@@ -82,15 +93,12 @@ export class BreakpointTable {
     return this.nextId++;
   }
 
-  /** Whether the breakpoint at `addr` is the engine's own. */
-  isInternal(addr: number): boolean {
-    return this.byAddr.get(addr)?.internal === true;
-  }
-
   add(addr: bigint, original: number, temporary: boolean, opts: AddOptions = {}): Breakpoint {
     // Internal entries take negative numbers: they never collide with, or use up, user numbers.
-    const id = opts.id ?? (opts.internal ? -this.nextInternal++ : this.nextId++);
-    const e: Entry = { id, addr, temporary, hits: 0, original, internal: opts.internal === true, ...(opts.spec === undefined ? {} : { spec: opts.spec }) };
+    const internal = opts.internal === true;
+    const id = opts.id ?? (internal ? this.nextInternal-- : this.nextId++);
+    const base = { id, addr, temporary, hits: 0, original, ignoreCount: 0, enabled: true, internal };
+    const e: Entry = opts.spec === undefined ? base : { ...base, spec: opts.spec };
     this.byAddr.set(Number(addr), e);
     this.byId.set(e.id, e);
     this.everPlanted.add(Number(addr));
@@ -101,19 +109,45 @@ export class BreakpointTable {
     const e = this.byId.get(id);
     if (!e) return undefined;
     this.byId.delete(id);
-    this.byAddr.delete(Number(e.addr));
+    if (this.byAddr.get(Number(e.addr)) === e) this.byAddr.delete(Number(e.addr));
     return e;
   }
 
-  /** Forgets every breakpoint, internal ones too (exec: the address space they were in is gone). */
+  /** Forgets every breakpoint, internal and disabled ones too (exec: their address space is gone). */
   clear(): void {
     this.byAddr.clear();
     this.byId.clear();
   }
 
-  /** The user's breakpoints, by number (internal ones are not listed). */
+  /**
+   * Takes a breakpoint out of the planted set (its byte is the caller's to write back) and
+   * returns that byte; it keeps its number. Undefined when it was not planted.
+   */
+  disable(id: number): number | undefined {
+    const e = this.byId.get(id);
+    if (!e || !e.enabled) return undefined;
+    e.enabled = false;
+    this.byAddr.delete(Number(e.addr));
+    return e.original;
+  }
+
+  /** Back into the planted set with `original` (read afresh: the code may have changed meanwhile). */
+  enable(id: number, original: number): void {
+    const e = this.byId.get(id);
+    if (!e || e.enabled) return;
+    e.enabled = true;
+    e.original = original;
+    this.byAddr.set(Number(e.addr), e);
+  }
+
+  /** Every breakpoint, internal ones included, by id. */
+  all(): Breakpoint[] {
+    return [...this.byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** The user's breakpoints (not the engine's internal ones), by number. */
   list(): Breakpoint[] {
-    return [...this.byId.values()].filter((e) => !e.internal).sort((a, b) => a.id - b.id);
+    return this.all().filter((b) => !b.internal);
   }
 
   /** `{addr, original}` of every planted byte: what a release must write back. */

@@ -7,7 +7,15 @@
  * ProcfsError for bad input (unknown register, unmapped address, bad hex…) and never prints.
  */
 import { ProcfsError } from '../procfs/errors.js';
+import { parseBreakArgs, parseBreakNumbers } from './break-args.js';
+import { disassembleCommand } from './disassemble-cmd.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
+import { examine } from './examine.js';
+import { evalAddress } from './expr.js';
+import { infoBreakpoints, infoProcMappings, infoRegisters, infoSharedLibrary, infoSymbol, infoThreads } from './info-cmds.js';
+import { sessionContext } from './inspect-state.js';
+import { nexti } from './nexti.js';
+import { printCommand } from './print-cmd.js';
 import { DISPLAY_ORDER, regName } from './regfile.js';
 import { frameData, frameLine, frameNumber } from './stack.js';
 import type { Session } from './session.js';
@@ -69,17 +77,41 @@ function cmd(
 }
 
 async function breakCmd(s: Session, args: readonly string[], self: { name: string; usage: string }, temporary: boolean): Promise<CommandOutput> {
-  arity(self, args, 1, 1);
-  const bp = await s.break(args[0]!, { temporary, pending: true });
+  const { location, condition } = parseBreakArgs(args.join(' '), self.usage);
+  // gdb's `*EXPR`: the address an expression gives (`break *$pc+4`); else a symbol or address.
+  const where = location.startsWith('*') ? await evalAddress(location.slice(1), sessionContext(s)) : location;
+  const bp = await s.break(where, { temporary, pending: true, ...(condition === undefined ? {} : { condition }) });
   const kind = `${temporary ? 'temporary ' : ''}breakpoint ${bp.id}`;
   if (!('addr' in bp)) {
     // gdb's `set breakpoint pending on`, said so a typo does not pass unnoticed.
     return {
       lines: [`${kind} (${bp.spec}) pending: no loaded module defines it; planted when a library that does is loaded`],
-      data: { id: bp.id, pending: true, spec: bp.spec, temporary },
+      data: { id: bp.id, pending: true, spec: bp.spec, temporary, condition: condition ?? null },
     };
   }
-  return { lines: [`${kind} at ${s.describe(bp.addr)}`], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary } };
+  return { lines: [`${kind} at ${s.describe(bp.addr)}`], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary, condition: condition ?? null } };
+}
+
+/** `x/FMT ADDR`, a bare `x` going on, or the old `x ADDR [LEN]` hexdump. */
+async function examineCmd(s: Session, a: readonly string[]): Promise<CommandOutput> {
+  if (a.length === 0 || a[0]!.startsWith('/')) {
+    const r = await examine(s, a[0], a.slice(1).join(' '));
+    return { lines: r.lines.map((l) => l.text), data: r };
+  }
+  // pdbg's own form: one address word and a plain length (gdb spells that x/LENxb).
+  if (a.length > 2 || (a.length === 2 && !/^(0x[0-9a-f]+|\d+)$/i.test(a[1]!))) {
+    const r = await examine(s, undefined, a.join(' '));
+    return { lines: r.lines.map((l) => l.text), data: r };
+  }
+  const addr = await evalAddress(a[0]!, sessionContext(s));
+  const bytes = await s.readMem(addr, a[1] === undefined ? 16 : parseLength(a[1]));
+  return { lines: hexdump(addr, bytes), data: { addr, where: s.describe(addr), bytes: bytes.toString('hex') } };
+}
+
+async function setEnabled(s: Session, a: readonly string[], enabled: boolean): Promise<CommandOutput> {
+  const ids = a.length ? parseBreakNumbers(a) : s.breakpoints().map((b) => b.id);
+  for (const id of ids) await s.setEnabled(id, enabled);
+  return { lines: [], data: { [enabled ? 'enabled' : 'disabled']: ids } };
 }
 
 function followFork(s: Session, mode: string | undefined): CommandOutput {
@@ -91,16 +123,37 @@ function followFork(s: Session, mode: string | undefined): CommandOutput {
 }
 
 export const COMMANDS: readonly DebugCommand[] = [
-  cmd('break', ['b'], 'break SYM|SYM+OFF|ADDR', 'plant a breakpoint (int3)', (s, a, c) => breakCmd(s, a, c, false)),
-  cmd('tbreak', ['tb'], 'tbreak SYM|ADDR', 'plant a breakpoint deleted by its first hit', (s, a, c) => breakCmd(s, a, c, true)),
-  cmd('delete', ['d'], 'delete N', 'remove breakpoint N (its original byte goes back)', async (s, a, c) => {
-    arity(c, a, 1, 1);
-    const id = Number(a[0]);
-    if (!Number.isInteger(id)) throw new ProcfsError('EINVAL', `not a breakpoint number: '${a[0]}'`);
-    await s.delete(id);
-    return { lines: [`deleted breakpoint ${id}`], data: { deleted: id } };
+  cmd('break', ['b', 'br'], 'break SYM|SYM+OFF|ADDR|*EXPR [if COND]', 'plant a breakpoint (int3); COND is an expression tested at each hit', (s, a, c) => breakCmd(s, a, c, false)),
+  cmd('tbreak', ['tb'], 'tbreak SYM|ADDR|*EXPR [if COND]', 'plant a breakpoint deleted by its first hit', (s, a, c) => breakCmd(s, a, c, true)),
+  cmd('condition', ['cond'], 'condition N [COND]', 'stop at breakpoint N only when COND is non-zero (no COND: always)', async (s, a, c) => {
+    if (a.length < 1) throw new ProcfsError('EINVAL', `usage: ${c.usage}`);
+    const [id] = parseBreakNumbers(a.slice(0, 1));
+    const cond = a.slice(1).join(' ').trim();
+    const bp = s.setCondition(id!, cond === '' ? undefined : cond);
+    return { lines: [cond === '' ? `Breakpoint ${bp.id} now unconditional.` : ''].filter(Boolean), data: { id: bp.id, condition: bp.condition ?? null } };
   }),
-  cmd('breakpoints', ['info-breakpoints', 'ib'], 'breakpoints', 'list breakpoints', async (s, a, c) => {
+  cmd('ignore', [], 'ignore N COUNT', 'let the next COUNT hits of breakpoint N pass', async (s, a, c) => {
+    arity(c, a, 2, 2);
+    const [id] = parseBreakNumbers(a.slice(0, 1));
+    if (!/^\d+$/.test(a[1]!)) throw new ProcfsError('EINVAL', `not a count: '${a[1]}'`);
+    const n = Number(a[1]);
+    const bp = s.setIgnore(id!, n);
+    const line = n === 0 ? `Will stop next time breakpoint ${bp.id} is reached.` : n === 1 ? `Will ignore next crossing of breakpoint ${bp.id}.` : `Will ignore next ${n} crossings of breakpoint ${bp.id}.`;
+    return { lines: [line], data: { id: bp.id, ignoreCount: n } };
+  }),
+  cmd('enable', [], 'enable [N…]', 'plant breakpoints N… again (all without N)', (s, a) => setEnabled(s, a, true)),
+  cmd('disable', ['disa'], 'disable [N…]', 'keep breakpoints N… but take their bytes out (all without N)', (s, a) => setEnabled(s, a, false)),
+  cmd('delete', ['d'], 'delete N…', 'remove breakpoints (their original bytes go back)', async (s, a, c) => {
+    if (a.length < 1) throw new ProcfsError('EINVAL', `usage: ${c.usage}`);
+    const ids = parseBreakNumbers(a);
+    for (const id of ids) await s.delete(id);
+    return { lines: ids.map((id) => `deleted breakpoint ${id}`), data: ids.length === 1 ? { deleted: ids[0] } : { deleted: ids } };
+  }),
+  cmd('info-breakpoints', ['info-b', 'info-break', 'ib'], 'info breakpoints', 'gdb\'s breakpoint table: conditions, hit counts, ignore counts', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    return infoBreakpoints(s);
+  }),
+  cmd('breakpoints', [], 'breakpoints', 'list breakpoints', async (s, a, c) => {
     arity(c, a, 0, 0);
     const list = s.breakpoints();
     const waiting = s.pendingBreakpoints();
@@ -119,6 +172,10 @@ export const COMMANDS: readonly DebugCommand[] = [
     arity(c, a, 0, 1);
     return stopOutput(s, await s.stepN(count(a[0])));
   }),
+  cmd('nexti', ['ni'], 'nexti [N]', 'step N instructions, running each call to its return', async (s, a, c) => {
+    arity(c, a, 0, 1);
+    return stopOutput(s, await nexti(s, count(a[0])));
+  }, true),
   cmd('continue', ['c', 'cont', 'run'], 'continue', 'resume every thread until a breakpoint, a signal or the exit', async (s, a, c) => {
     arity(c, a, 0, 0);
     return stopOutput(s, await s.cont());
@@ -131,7 +188,8 @@ export const COMMANDS: readonly DebugCommand[] = [
     arity(c, a, 1, 1);
     return stopOutput(s, await s.signal(a[0]!));
   }, true),
-  cmd('regs', ['registers', 'info-registers', 'ir'], 'regs [REG…]', 'show registers of the current thread', async (s, a) => {
+  cmd('info-registers', ['info-reg', 'info-r', 'ir'], 'info registers [REG…]', 'registers in gdb\'s three columns: name, hex, natural', (s, a) => infoRegisters(s, a)),
+  cmd('regs', ['registers'], 'regs [REG…]', 'show registers of the selected frame (the current thread\'s own at frame 0)', async (s, a) => {
     // The selected frame's registers (`up` then `regs`: the caller's rip, rsp and saved ones).
     const r = await s.frameRegs();
     const names = a.length ? a.map(regName) : DISPLAY_ORDER.filter((n) => n in r);
@@ -157,11 +215,20 @@ export const COMMANDS: readonly DebugCommand[] = [
     const now = await s.reg(name);
     return { lines: [`${name} = ${hex(now)}`], data: { tid: s.current, reg: name, value: now } };
   }),
-  cmd('x', ['mem', 'examine'], 'x SYM|ADDR [LEN]', 'dump LEN bytes of memory (default 16)', async (s, a, c) => {
-    arity(c, a, 1, 2);
-    const addr = await s.resolve(a[0]!);
-    const bytes = await s.readMem(addr, a[1] === undefined ? 16 : parseLength(a[1]));
-    return { lines: hexdump(addr, bytes), data: { addr, where: s.describe(addr), bytes: bytes.toString('hex') } };
+  cmd('x', ['mem', 'examine'], 'x/NFU EXPR | x EXPR [LEN]', 'examine memory: N units of size U (b h w g) in format F (x d u o t c a z s i); or a hexdump of LEN bytes (default 16)', (s, a) => examineCmd(s, a)),
+  cmd('print', ['p', 'inspect'], 'print[/F] EXPR', 'evaluate an expression: $N = value (F: x d u o t c a z s; $, $$, $N recall values)', async (s, a) => {
+    const fmt = a[0]?.startsWith('/') ? a[0] : undefined;
+    return printCommand(s, fmt, a.slice(fmt ? 1 : 0).join(' '));
+  }),
+  cmd('disassemble', ['disas'], 'disassemble [SYM|ADDR|START,END|START,+LEN]', 'disassemble a function (the pc\'s by default) or a range, => at the pc', (s, a) => disassembleCommand(s, a.join(' '))),
+  cmd('info-symbol', ['info-sym'], 'info symbol EXPR', 'the symbol an address is in: NAME + OFF in section SEC of FILE', (s, a) => infoSymbol(s, a.join(' '))),
+  cmd('info-sharedlibrary', ['info-shared', 'info-dll'], 'info sharedlibrary', 'loaded libraries with their .text ranges', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    return infoSharedLibrary(s);
+  }),
+  cmd('info-proc', [], 'info proc mappings', 'the address space, from the map node', async (s, a, c) => {
+    if (a.length !== 1 || !'mappings'.startsWith(a[0]!)) throw new ProcfsError('EINVAL', `usage: ${c.usage}`);
+    return infoProcMappings(s);
   }),
   cmd('write', ['w'], 'write SYM|ADDR HEX', 'write bytes to memory (text too)', async (s, a) => {
     if (a.length < 2) throw new ProcfsError('EINVAL', 'usage: write SYM|ADDR HEX');
@@ -173,7 +240,11 @@ export const COMMANDS: readonly DebugCommand[] = [
     const shown = [...bytes.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ') + (bytes.length > 16 ? ` … (+${bytes.length - 16})` : '');
     return { lines: [`wrote ${bytes.length} byte${bytes.length === 1 ? '' : 's'} at ${s.describe(addr)}: ${shown}`], data: { addr, bytes: bytes.toString('hex') } };
   }),
-  cmd('threads', ['info-threads', 'it'], 'threads', 'list threads (* = current) with their state', async (s, a, c) => {
+  cmd('info-threads', ['info-th', 'it'], 'info threads', 'threads in gdb\'s Id / Target Id / Frame table', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    return infoThreads(s);
+  }),
+  cmd('threads', [], 'threads', 'list threads (* = current) with their state', async (s, a, c) => {
     arity(c, a, 0, 0);
     const list = await s.threads();
     const lines = list.map((t) => `${t.current ? '*' : ' '} ${String(t.tid).padEnd(7)} ${t.state}${t.where ? ' ' + t.where : ''}`);
@@ -253,10 +324,24 @@ export function commandNames(): string[] {
   return [...byName.keys()].sort();
 }
 
-/** `info registers` → `info-registers`: gdb's two-word forms map onto table names. */
+/** gdb's `info` subcommands by the shortest prefix it takes for each (`info b`, `info reg`, `info sym`). */
+const INFO_PREFIXES: readonly [string, string][] = [
+  ['b', 'breakpoints'], ['r', 'registers'], ['th', 'threads'], ['sy', 'symbol'], ['sh', 'sharedlibrary'], ['dll', 'dll'], ['proc', 'proc'],
+];
+
+/**
+ * `info registers` → `info-registers`: gdb's two-word forms map onto table names, abbreviated
+ * as gdb allows; `x/8xb $sp` → `x /8xb $sp`: a format glued to the command is its first word.
+ */
 export function splitCommandLine(line: string): string[] {
   const words = line.trim().split(/\s+/).filter(Boolean);
-  if (words[0] === 'info' && words[1]) return [`info-${words[1]}`, ...words.slice(2)];
+  if (words[0] === 'info' && words[1]) {
+    const w = words[1].toLowerCase();
+    const full = INFO_PREFIXES.find(([p, name]) => w.length >= p.length && name.startsWith(w))?.[1] ?? w;
+    return [`info-${full}`, ...words.slice(2)];
+  }
+  const glued = words[0] ? /^([A-Za-z][\w-]*)(\/\S*)$/.exec(words[0]) : null;
+  if (glued) return [glued[1]!, glued[2]!, ...words.slice(1)];
   return words;
 }
 

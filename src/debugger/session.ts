@@ -30,8 +30,10 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { NodeOptions, ProcFs } from '../procfs/source.js';
 import { parseSignal } from '../procfs/signals.js';
 import { parseWhy, type Why } from '../procfs/why.js';
+import { conditionExpr, weighHit } from './bpcond.js';
 import { BreakpointTable, INT3, type AddOptions, type Breakpoint, type PendingBreakpoint } from './breakpoints.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
+import type { EvalContext } from './expr.js';
 import { guard } from './guard.js';
 import { spawnStopped, type LaunchOptions } from './launch.js';
 import { Locator, type Where } from './location.js';
@@ -39,6 +41,7 @@ import { couldBeLibrarySymbol, HOOK_SYMBOL, R_DEBUG_SYMBOL, rStateAddress, RT_CO
 import { unwindStack, type StackFrame, type StackOptions } from './stack.js';
 import { moduleUnwindTable } from './unwind/from-module.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
+import type { ProcessSymbols } from './symbols/index.js';
 
 export type { Breakpoint, PendingBreakpoint } from './breakpoints.js';
 export type { StopEvent } from './events.js';
@@ -70,6 +73,10 @@ export interface BreakOptions {
   pending?: boolean;
   /** Deleted by its first hit (gdb `tbreak`). */
   temporary?: boolean;
+  /** Stops only when this expression (expr.ts) is non-zero (gdb `break LOC if COND`). */
+  condition?: string;
+  /** The engine's own, numbered below zero and not listed (nexti's step over a call). */
+  internal?: boolean;
 }
 
 /**
@@ -289,6 +296,15 @@ export class Session {
     return { ...frames[Math.min(this.frameIndex, frames.length - 1)]!.regs };
   }
 
+  /** One register as the selected frame sees it (any spelling `reg` takes: `eax`, `$pc`…). */
+  async frameReg(name: string): Promise<bigint> {
+    if (this.frameIndex === 0) return this.reg(name);
+    const r = await this.frameRegs();
+    const raw = Buffer.from(await this.loadRegs(this.slot(this._current)));
+    for (const [n, v] of Object.entries(r)) writeReg(raw, n, v);
+    return readReg(raw, name);
+  }
+
   private forgetStack(): void {
     this.stack = undefined;
     this.frameIndex = 0;
@@ -496,23 +512,31 @@ export class Session {
   async break(where: Where, opts: BreakOptions): Promise<Breakpoint | PendingBreakpoint>;
   async break(where: Where, opts: BreakOptions = {}): Promise<Breakpoint | PendingBreakpoint> {
     this.assertAlive();
+    // A condition that does not parse is refused before anything is planted.
+    if (opts.condition !== undefined) conditionExpr(opts.condition);
     let addr: bigint;
     try {
       addr = await this.resolve(where);
     } catch (err) {
       if (!opts.pending || typeof where !== 'string' || !isUnknownName(err) || !couldBeLibrarySymbol(where)) throw err;
-      return this.addPending(where, opts.temporary ?? false, err as ProcfsError);
+      return this.addPending(where, opts.temporary ?? false, err as ProcfsError, opts.condition);
     }
-    return this.plant(addr, opts.temporary ?? false, { ...(typeof where === 'string' ? { spec: where } : {}) });
+    return this.plant(addr, opts.temporary ?? false, {
+      ...(typeof where === 'string' ? { spec: where } : {}),
+      ...(opts.internal ? { internal: true } : {}),
+      ...(opts.condition !== undefined ? { condition: opts.condition } : {}),
+    });
   }
 
-  private async plant(addr: bigint, temporary: boolean, opts: AddOptions): Promise<Breakpoint> {
+  private async plant(addr: bigint, temporary: boolean, opts: AddOptions & { readonly condition?: string }): Promise<Breakpoint> {
     const dup = this.bps.at(Number(addr));
     if (dup) throw new ProcfsError('EEXIST', `breakpoint ${dup.id} is already at ${this.describe(addr)}`, this.pid);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
     const original = this.byteBuf[0]!;
     await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
-    return this.bps.add(addr, original, temporary, opts);
+    const bp = this.bps.add(addr, original, temporary, opts);
+    if (opts.condition !== undefined) bp.condition = opts.condition;
+    return bp;
   }
 
   /** Breakpoints waiting for a library that defines their name. */
@@ -520,11 +544,11 @@ export class Session {
     return [...this.pending];
   }
 
-  private async addPending(spec: string, temporary: boolean, why: ProcfsError): Promise<PendingBreakpoint> {
+  private async addPending(spec: string, temporary: boolean, why: ProcfsError, condition?: string): Promise<PendingBreakpoint> {
     if (!(await this.ensureSolibHook())) {
       throw new ProcfsError('ENOENT', `${why.message} (and no dynamic linker to load a library that defines it later)`, this.pid);
     }
-    const p: PendingBreakpoint = { id: this.bps.reserveId(), spec, temporary };
+    const p: PendingBreakpoint = { id: this.bps.reserveId(), spec, temporary, ...(condition !== undefined ? { condition } : {}) };
     this.pending.push(p);
     return p;
   }
@@ -556,9 +580,9 @@ export class Session {
     const { addr } = this.solibHook;
     this.solibHook = undefined;
     const at = Number(addr);
-    if (!this.bps.isInternal(at)) return;
+    const entry = this.bps.at(at);
+    if (!entry?.internal) return;
     const original = this.bps.originalByte(at)!;
-    const entry = this.bps.at(at)!;
     this.bps.remove(entry.id);
     if (this._state === 'stopped') await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
   }
@@ -587,11 +611,54 @@ export class Session {
         this.say(`breakpoint ${p.id} (${p.spec}) is at ${this.describe(addr)}, where breakpoint ${this.bps.at(Number(addr))!.id} already is: dropped`);
         continue;
       }
-      const bp = await this.plant(addr, p.temporary, { spec: p.spec, id: p.id });
+      const bp = await this.plant(addr, p.temporary, { spec: p.spec, id: p.id, ...(p.condition !== undefined ? { condition: p.condition } : {}) });
       this.say(`breakpoint ${bp.id} (${p.spec}) planted at ${this.describe(addr)}: its library is loaded`);
     }
     await this.dropSolibHookIfIdle();
     return 'resume';
+  }
+
+  /** gdb `condition N [COND]`: a syntax error is refused now, not at the hit; undefined removes it. */
+  setCondition(id: number, condition: string | undefined): Breakpoint {
+    const bp = this.userBreakpoint(id);
+    if (condition === undefined) delete bp.condition;
+    else {
+      conditionExpr(condition);
+      bp.condition = condition;
+    }
+    return bp;
+  }
+
+  /** gdb `ignore N COUNT`: the next COUNT hits (whose condition holds) pass without stopping. */
+  setIgnore(id: number, count: number): Breakpoint {
+    const bp = this.userBreakpoint(id);
+    bp.ignoreCount = count;
+    return bp;
+  }
+
+  /** gdb `disable`/`enable`: the original byte goes back, or the 0xCC is planted again. */
+  async setEnabled(id: number, enabled: boolean): Promise<Breakpoint> {
+    this.assertStopped();
+    const bp = this.userBreakpoint(id);
+    if (bp.enabled === enabled) return bp;
+    if (!enabled) {
+      const original = this.bps.disable(id)!;
+      await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: bp.addr });
+      return bp;
+    }
+    const other = this.bps.at(Number(bp.addr));
+    if (other) throw new ProcfsError('EEXIST', `breakpoint ${other.id} is already at ${this.describe(bp.addr)}`, this.pid);
+    await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: bp.addr, length: 1 });
+    const original = this.byteBuf[0]!;
+    await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: bp.addr });
+    this.bps.enable(id, original);
+    return bp;
+  }
+
+  private userBreakpoint(id: number): Breakpoint {
+    const bp = this.bps.get(id);
+    if (!bp || bp.internal) throw new ProcfsError('ENOENT', `no breakpoint number ${id}`, this.pid);
+    return bp;
   }
 
   /** Removes breakpoint `id`, writing its original byte back. */
@@ -604,9 +671,9 @@ export class Session {
     }
     const bp = this.bps.get(id);
     if (!bp) throw new ProcfsError('ENOENT', `no breakpoint ${id}`, this.pid);
-    const original = this.bps.originalByte(Number(bp.addr))!;
+    const original = bp.enabled ? this.bps.originalByte(Number(bp.addr))! : undefined;
     this.bps.remove(id);
-    if (this._state === 'stopped' || this._state === 'running') {
+    if (original !== undefined && (this._state === 'stopped' || this._state === 'running')) {
       await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: bp.addr });
     }
   }
@@ -625,6 +692,14 @@ export class Session {
   /** `0x401136 <main+4>`, or just `0x401136` where no symbol is known (symbols load lazily). */
   describe(addr: bigint): string {
     return this.locator.describe(addr);
+  }
+
+  /**
+   * The process's symbols (loaded on first use; `reload`: read the maps again, for libraries
+   * mapped since), or undefined when there are none to read.
+   */
+  async symbolTable(reload = false): Promise<ProcessSymbols | undefined> {
+    return this.locator.load(reload);
   }
 
   /** Loads symbols now (else the first `resolve` of a name does); failures only mean "no names". */
@@ -806,7 +881,12 @@ export class Session {
       slot.valid = true;
       const pc = pcNumber(slot.regs);
       const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
-      if (bp) return this.hit(slot, bp);
+      if (bp) {
+        const v = await weighHit(bp, this.condContext(slot));
+        if (v.stop) return this.hit(slot, bp, v.conditionError);
+        // The step is done, on a breakpoint that does not stop: the next resume steps off it.
+        this.onBreakpoint.add(slot.tid);
+      }
       return STEPPED;
     }
     const w = parseWhy(this.whyBuf.toString('latin1', 0, n));
@@ -968,8 +1048,8 @@ export class Session {
           await this.fs.write(this.pid, 'regs', slot.regs, slot.opts);
           // A trap from a breakpoint deleted since (another thread hit it at the same time): not ours to report.
           if (!bp) return 'resume';
-          if (this.bps.isInternal(at)) return this.libraryEvent(slot);
-          return this.hit(slot, bp);
+          if (this.solibHook && Number(this.solibHook.addr) === at) return this.libraryEvent(slot);
+          return this.hitOrPass(slot, bp);
         }
         return { kind: 'signal', tid: w.tid, signal: 'trap', pc: await pcOf() };
       }
@@ -1018,7 +1098,7 @@ export class Session {
   }
 
   private async dropAll(why: string): Promise<void> {
-    for (const bp of this.bps.list()) await this.delete(bp.id);
+    for (const bp of this.bps.all()) await this.delete(bp.id);
     this.say(`breakpoints deleted: ${why}`);
   }
 
@@ -1050,8 +1130,33 @@ export class Session {
     return { kind: 'forked', tid: child, parent, pc: this.pcBig(slot) };
   }
 
-  private async hit(slot: Slot, bp: Breakpoint): Promise<StopEvent> {
-    bp.hits++;
+  /**
+   * A trap on a breakpoint during a resume: it stops, or (a false condition, an ignore count)
+   * the thread steps off it, over any further passing breakpoint, and the resume goes on.
+   */
+  private async hitOrPass(slot: Slot, bp: Breakpoint): Promise<StopEvent | 'resume'> {
+    const v = await weighHit(bp, this.condContext(slot));
+    if (v.stop) return this.hit(slot, bp, v.conditionError);
+    let at = Number(bp.addr);
+    for (;;) {
+      const ev = await this.stepOffBreakpoint(slot, at);
+      if (ev !== STEPPED) return ev;
+      at = pcNumber(slot.regs);
+      if (!this.onBreakpoint.has(slot.tid) || !this.bps.has(at)) return 'resume';
+    }
+  }
+
+  /** Registers and memory of the thread that hit, for a breakpoint's condition. */
+  private condContext(slot: Slot): EvalContext {
+    return {
+      reg: async (name) => readReg(await this.loadRegs(slot), name),
+      read: (addr, len) => this.readMem(addr, len),
+      symbol: (name) => this.locator.resolve(name).catch(() => undefined),
+    };
+  }
+
+  private async hit(slot: Slot, bp: Breakpoint, conditionError?: string): Promise<StopEvent> {
+    if (conditionError !== undefined) this.say(conditionError);
     this.onBreakpoint.add(slot.tid);
     if (bp.temporary) await this.delete(bp.id);
     return { kind: 'breakpoint', id: bp.id, temporary: bp.temporary, tid: slot.tid, pc: bp.addr };

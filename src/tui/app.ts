@@ -12,6 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { ProcfsError } from '../procfs/errors.js';
 import { findCommand, helpLines, runCommandLine, splitCommandLine } from '../debugger/commands.js';
 import { describeStop, isGone, type StopEvent } from '../debugger/events.js';
+import { evalAddress } from '../debugger/expr.js';
+import { sessionContext } from '../debugger/inspect-state.js';
 import { onInterrupt } from '../debugger/guard.js';
 import type { Session } from '../debugger/session.js';
 import { frameWhere } from '../debugger/stack.js';
@@ -271,6 +273,8 @@ export class TuiApp {
       case 'x':
       case 'mem':
       case 'examine':
+        // gdb's x/FMT prints its units; the old form points the memory pane.
+        if (args[0]?.startsWith('/')) break;
         return this.examine(args);
     }
     if (this.s.state !== 'stopped') throw new ProcfsError('ESRCH', `the target is ${this.s.state}`);
@@ -309,8 +313,8 @@ export class TuiApp {
       this.view.memAddr = undefined;
       this.view.memExpr = 'rsp';
     } else {
-      const reg = /^\$(\w+)$/.exec(a);
-      const addr = reg ? await this.s.reg(reg[1]!) : await this.s.resolve(a);
+      // An expression: `rsi`, `$pc`, `main+4`, `*$rsp` (expr.ts).
+      const addr = await evalAddress(a, sessionContext(this.s));
       this.view.memAddr = addr;
       this.view.memExpr = a;
     }
