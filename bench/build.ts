@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import { cacheDir, cSourceDir } from './paths.js';
 
 /** The C programs of bench/c/, and how each is compiled. */
-export type CProgram = 'step' | 'breakpoint' | 'memread' | 'hot';
+export type CProgram = 'step' | 'breakpoint' | 'memread' | 'hot' | 'deep';
 
 /**
  * Baselines at -O2, as the issue asks. The target at -O0 with symbols and frame pointers: its
- * loops must stay loops and `hot_fn` a function gdb can `break` on by name.
+ * loops must stay loops and `hot_fn` a function gdb can `break` on by name. The backtrace target
+ * at -O2 without frame pointers and with asynchronous unwind tables: only its CFI says where a
+ * caller's frame is.
  */
 function flagsFor(name: CProgram): string[] {
-  return name === 'hot' ? ['-O0', '-g', '-fno-omit-frame-pointer'] : ['-O2'];
+  if (name === 'hot') return ['-O0', '-g', '-fno-omit-frame-pointer'];
+  if (name === 'deep') return ['-O2', '-fomit-frame-pointer', '-fasynchronous-unwind-tables'];
+  return ['-O2'];
 }
 
 /** Compiles bench/c/NAME.c into .cache/bench/NAME when missing or older than its sources. */
@@ -33,5 +37,6 @@ export function buildAllC(): Record<CProgram, string> {
     breakpoint: buildC('breakpoint'),
     memread: buildC('memread'),
     hot: buildC('hot'),
+    deep: buildC('deep'),
   };
 }

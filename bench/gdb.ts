@@ -51,3 +51,39 @@ export const gdbBreakContinue = (fn: string, n: number): GdbScript => ({
   timed: 'continue',
   ops: n + 1,
 });
+
+const FRAMES_MARK = 'PDBG_BENCH_FRAMES';
+const FLUSH = "gdb.execute('maintenance flush register-cache', to_string=True)";
+const BT = "gdb.execute('bt', to_string=True)";
+
+/**
+ * A warm `bt`, `k` times, each after `maintenance flush register-cache` (the old `flushregs`:
+ * it also drops gdb's frame cache, so every `bt` unwinds again; symbols and the unwind tables
+ * stay loaded). `warm` untimed ones first, then one whose frames are counted; gdb's Python times
+ * each timed `bt` on its own (perf_counter_ns) and prints the median, as the pdbg side reports.
+ */
+export function gdbBacktraceCommands(k: number, warm: number): string[] {
+  return [
+    'python import time',
+    `python for _ in range(${warm}): ${FLUSH}; ${BT}`,
+    `python ${FLUSH}; print("${FRAMES_MARK}", sum(1 for l in ${BT}.splitlines() if l.startswith('#')))`,
+    'python pdbg_ts = []',
+    `python for _ in range(${k}): pdbg_t0 = time.perf_counter_ns(); ${FLUSH}; ${BT}; pdbg_ts.append(time.perf_counter_ns() - pdbg_t0)`,
+    `python pdbg_ts.sort(); print("${MARK}", pdbg_ts[len(pdbg_ts) // 2])`,
+  ];
+}
+
+/** The frame count the backtrace script prints. */
+export function parseGdbFrames(stdout: string): number {
+  const m = new RegExp(`^${FRAMES_MARK} (\\d+)$`, 'm').exec(stdout);
+  if (!m) throw new Error(`gdb: no frame count line: ${JSON.stringify(stdout.slice(-200))}`);
+  return Number(m[1]);
+}
+
+/** gdb's median time of one flushed `bt` of PID, in ms, and how many frames it printed. */
+export function gdbBacktrace(pid: number, k: number, warm: number): { ms: number; frames: number } {
+  const args = ['-batch', '-nx', '-p', String(pid)];
+  for (const cmd of gdbBacktraceCommands(k, warm)) args.push('-ex', cmd);
+  const out = timeOk('gdb', args, { timeoutMs: 300_000 }).stdout;
+  return { ms: parseGdbNs(out) / 1e6, frames: parseGdbFrames(out) };
+}

@@ -11,6 +11,7 @@ import { installCleanup, killAllStarted } from './procs.js';
 import type { RowResult } from './result.js';
 import { oneLine } from './rounds.js';
 import type { BenchContext, Row, RowId } from './row.js';
+import { backtraceRow } from './rows/backtrace.js';
 import { breakpointRow } from './rows/breakpoint.js';
 import { listingRow } from './rows/listing.js';
 import { memRow } from './rows/mem.js';
@@ -24,6 +25,7 @@ import { toJsonText } from './json.js';
 const ROWS: Record<RowId, Row> = {
   step: stepRow,
   breakpoint: breakpointRow,
+  backtrace: backtraceRow,
   mem: memRow,
   listing: listingRow,
   snapshot: snapshotRow,

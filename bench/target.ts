@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildC } from './build.js';
 import { startTracked } from './procs.js';
 
@@ -38,10 +40,52 @@ export async function withHot<T>(mode: HotMode, fn: (t: HotTarget) => Promise<T>
   }
 }
 
+/** A running bench/c/deep.c, blocked in clock_nanosleep DEPTH calls below main. */
+export interface DeepTarget {
+  pid: number;
+}
+
+const SYS_CLOCK_NANOSLEEP = 230;
+
+/**
+ * Runs `fn` against a fresh bench/c/deep.c (started as withHot starts hot, as a grandchild) once
+ * it is blocked in clock_nanosleep (/proc/PID/syscall), so a stop has the whole deep stack and
+ * not a frame of printf; always ends it.
+ */
+export async function withDeep<T>(depth: number, fn: (t: DeepTarget) => Promise<T>): Promise<T> {
+  const bin = buildC('deep');
+  const sh = startTracked('sh', ['-c', '"$0" "$1" & wait', bin, String(depth)], { detached: true });
+  try {
+    const line = await firstLine(sh.stdout!, 10_000);
+    const [m, pidText] = line.trim().split(' ');
+    const pid = Number(pidText);
+    if (m !== 'deep' || !Number.isInteger(pid) || pid <= 0) throw new Error(`deep: unexpected first line ${JSON.stringify(line)}`);
+    for (let i = 0; ; i++) {
+      let nr = '';
+      try {
+        nr = readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ')[0]!;
+      } catch {
+        /* not readable yet */
+      }
+      if (nr === String(SYS_CLOCK_NANOSLEEP)) break;
+      if (i >= 500) throw new Error(`deep ${pid}: not blocked in clock_nanosleep after 5 s (syscall ${JSON.stringify(nr)})`);
+      await sleep(10);
+    }
+    return await fn({ pid });
+  } finally {
+    try {
+      process.kill(-sh.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    if (sh.exitCode === null && sh.signalCode === null) await new Promise((res) => sh.once('exit', res));
+  }
+}
+
 function firstLine(stream: NodeJS.ReadableStream, ms: number): Promise<string> {
   return new Promise((res, rej) => {
     let buf = '';
-    const timer = setTimeout(() => rej(new Error(`hot target: no output in ${ms} ms`)), ms);
+    const timer = setTimeout(() => rej(new Error(`target: no output in ${ms} ms`)), ms);
     stream.setEncoding('utf8');
     stream.on('data', (d: string) => {
       buf += d;
@@ -53,7 +97,7 @@ function firstLine(stream: NodeJS.ReadableStream, ms: number): Promise<string> {
     });
     stream.on('end', () => {
       clearTimeout(timer);
-      rej(new Error(`hot target: exited before it was ready`));
+      rej(new Error(`target: exited before it was ready`));
     });
   });
 }

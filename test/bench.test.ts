@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../bench/args.js';
 import { parseCResult } from '../bench/c-result.js';
-import { gdbBreakContinue, gdbStepi, parseGdbNs } from '../bench/gdb.js';
+import { gdbBacktraceCommands, gdbBreakContinue, gdbStepi, parseGdbFrames, parseGdbNs } from '../bench/gdb.js';
 import { boundGoal, fasterGoal, ratioGoal } from '../bench/goals.js';
 import { toJsonText } from '../bench/json.js';
 import type { Side } from '../bench/result.js';
@@ -140,7 +140,7 @@ describe('table', () => {
 describe('bench arguments', () => {
   it('defaults, --quick, --only lists in table order, --rounds', () => {
     expect(parseBenchArgs([])).toMatchObject({ json: false, quick: false, rounds: 5 });
-    expect(parseBenchArgs([]).only).toHaveLength(7);
+    expect(parseBenchArgs([]).only).toHaveLength(8);
     expect(parseBenchArgs(['--quick'])).toMatchObject({ quick: true, rounds: 2 });
     expect(parseBenchArgs(['--only', 'mem,step', '--only', 'tui']).only).toEqual(['step', 'mem', 'tui']);
     expect(parseBenchArgs(['--rounds', '3', '--json'])).toMatchObject({ rounds: 3, json: true });
@@ -172,6 +172,16 @@ describe('gdb timing line', () => {
   it('scripts: stepi N is N ops; ignore N + continue is N+1 hits', () => {
     expect(gdbStepi(20_000)).toEqual({ setup: [], timed: 'stepi 20000', ops: 20_000 });
     expect(gdbBreakContinue('hot_fn', 5000)).toEqual({ setup: ['break hot_fn', 'ignore 1 5000'], timed: 'continue', ops: 5001 });
+  });
+  it('backtrace script: flushes before every bt, counts the frames, prints the median of the timed ones', () => {
+    const cmds = gdbBacktraceCommands(200, 5);
+    expect(cmds.every((c) => c.startsWith('python '))).toBe(true);
+    expect(cmds.some((c) => c.includes('range(5)'))).toBe(true);
+    const timed = cmds.find((c) => c.includes('range(200)'))!;
+    expect(timed.indexOf('maintenance flush register-cache')).toBeLessThan(timed.indexOf("'bt'"));
+    expect(cmds.at(-1)).toContain('PDBG_BENCH_NS');
+    expect(parseGdbFrames('#0 x\nPDBG_BENCH_FRAMES 31\nPDBG_BENCH_NS 812345\n')).toBe(31);
+    expect(() => parseGdbFrames('PDBG_BENCH_NS 1\n')).toThrow(/no frame count/);
   });
 });
 
