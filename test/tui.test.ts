@@ -236,8 +236,23 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     screen = await pane.waitFor(/breakpoint 1 at 0x[0-9a-f]+ <tui_tick> \(thread/);
     expect(screenReg(screen, 'rip')?.value).toBe(tick);
     expect(screen).toMatch(new RegExp(`^b=> 0x${tick.toString(16)} <\\+0>`, 'm'));
-    expect(screen).toMatch(/^#0 0x[0-9a-f]+ tui_tick\b.*\n#1 0x[0-9a-f]+ main\+\d+/m);
+    expect(screen).toMatch(/^>#0 0x[0-9a-f]+ tui_tick\b.*\n #1 0x[0-9a-f]+ main\+\d+/m);
     expect(syms.describe(tick)).toBe('tui_tick');
+
+    // up: the panes follow the caller's frame (its pc, its rsp), the status names it; down comes back.
+    const frame1 = BigInt(/^ #1 (0x[0-9a-f]+) main\+\d+/m.exec(screen)![1]!);
+    pane.keys(':');
+    pane.keys('up', true);
+    pane.keys('Enter');
+    screen = await pane.waitFor(/\[frame #1 main\+\d+\]/);
+    expect(screen).toMatch(/^>#1 0x[0-9a-f]+ main\+\d+/m);
+    expect(screenReg(screen, 'rip')?.value).toBe(frame1);
+    expect(screen).toMatch(new RegExp(`=> 0x${frame1.toString(16)} <\\+\\d+>`));
+    expect(screen).toMatch(/^disassembly\s+main\b/m);
+    pane.keys(':');
+    pane.keys('down', true);
+    pane.keys('Enter');
+    screen = await pane.waitFor((text) => !/\[frame #/.test(text) && /^ #1 /m.test(text) && screenReg(text, 'rip')?.value === tick);
 
     pane.keys('q');
     await pane.waitFor(() => !pane.alive());
@@ -478,6 +493,13 @@ describe.skipIf(!tmuxOk || !liveOk('pdbg debug'))('pdbg debug -- CMD', () => {
     let screen = await pane.waitFor(/exec: stopped at 0x[0-9a-f]+/);
     const pid = Number(/pid (\d+)/.exec(screen)![1]);
     try {
+      // The first instruction is the dynamic linker's _start, decoded from its real start: no
+      // `(bad)` from a wrong function start, no `_dl_catch_error+9968` from a sizeless lookup.
+      screen = await pane.waitFor(/^>#0 /m);
+      expect(screen).toMatch(/exec: stopped at 0x[0-9a-f]+ <_start> \(thread/);
+      expect(screen).toMatch(/^disassembly\s+_start\b/m);
+      expect(screen).not.toContain('(bad)');
+      expect(screen).not.toContain('_dl_catch_error');
       pane.keys('b');
       pane.keys('tui_tick', true);
       pane.keys('Enter');

@@ -92,6 +92,8 @@ export const SHT_DYNSYM = 11;
 const PT_LOAD = 1;
 const PT_NOTE = 4;
 const PF_X = 1;
+const STT_NOTYPE = 0;
+const SHF_EXECINSTR = 0x4;
 const STT_OBJECT = 1;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
@@ -181,12 +183,14 @@ export function parseElf(read: ByteReader, file?: ElfFileIdentity): ElfImage {
 
   const symbols: ElfSymbol[] = [];
   const tables: Record<string, ElfSymbol[]> = {};
+  // Untyped labels in code (ld.so's `_start`, hand-written assembly entries) are names gdb shows.
+  const isCode = (shndx: number): boolean => shndx < sections.length && (sections[shndx]!.flags & SHF_EXECINSTR) !== 0;
   for (const s of sections) {
     // A debug file's .dynsym has type NOBITS (header kept, entries not), so it is skipped here.
     if (s.type !== SHT_SYMTAB && s.type !== SHT_DYNSYM) continue;
     const table = s.type === SHT_SYMTAB ? 'symtab' : 'dynsym';
     const strs = s.link < sections.length ? sectionBytes(read, sections[s.link]!) : Buffer.alloc(0);
-    const list = readSymbols(sectionBytes(read, s), s.entsize || 24, strs, table);
+    const list = readSymbols(sectionBytes(read, s), s.entsize || 24, strs, table, isCode);
     tables[table] = list;
     symbols.push(...list);
   }
@@ -215,6 +219,7 @@ export function readSymbolEntries(
   entsize: number,
   strs: Buffer,
   table: ElfSymbol['table'],
+  isCode: (shndx: number) => boolean = () => false,
 ): (ElfSymbol | { readonly name: string; readonly undefined: true })[] {
   const out: (ElfSymbol | { name: string; undefined: true })[] = [];
   for (let o = 0; o + 24 <= data.length; o += entsize) {
@@ -223,7 +228,8 @@ export function readSymbolEntries(
     const bind = info >> 4;
     const shndx = data.readUInt16LE(o + 6);
     const name = plainName(cstring(strs, data.readUInt32LE(o)));
-    if (shndx === SHN_UNDEF || (type !== STT_FUNC && type !== STT_OBJECT && type !== STT_GNU_IFUNC) || !name) {
+    const label = type === STT_NOTYPE && isCode(shndx);
+    if (shndx === SHN_UNDEF || (type !== STT_FUNC && type !== STT_OBJECT && type !== STT_GNU_IFUNC && !label) || !name) {
       out.push({ name, undefined: true });
       continue;
     }
@@ -231,7 +237,7 @@ export function readSymbolEntries(
       name,
       value: data.readBigUInt64LE(o + 8),
       size: Number(data.readBigUInt64LE(o + 16)),
-      kind: type === STT_FUNC ? 'func' : type === STT_OBJECT ? 'object' : 'ifunc',
+      kind: type === STT_FUNC || label ? 'func' : type === STT_OBJECT ? 'object' : 'ifunc',
       binding: bind === 0 ? 'local' : bind === 2 ? 'weak' : 'global',
       table,
     });
@@ -239,8 +245,8 @@ export function readSymbolEntries(
   return out;
 }
 
-function readSymbols(data: Buffer, entsize: number, strs: Buffer, table: ElfSymbol['table']): ElfSymbol[] {
-  return readSymbolEntries(data, entsize, strs, table).filter((s): s is ElfSymbol => !('undefined' in s));
+function readSymbols(data: Buffer, entsize: number, strs: Buffer, table: ElfSymbol['table'], isCode: (shndx: number) => boolean): ElfSymbol[] {
+  return readSymbolEntries(data, entsize, strs, table, isCode).filter((s): s is ElfSymbol => !('undefined' in s));
 }
 
 /** `write@@GLIBC_2.2.5` and `memcpy@GLIBC_2.2.5` name `write` and `memcpy`. */
