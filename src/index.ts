@@ -22,9 +22,9 @@ export {
   type SymbolHit, type SymbolOptions, type Location, type ElfImage, type ElfSection, type ElfSymbol, type LoadedModule, type DebugLink, type FoundDebugFile,
 } from './debugger/symbols/index.js';
 export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from './debugger/disasm.js';
-export { backtrace, type Backtrace, type Frame } from './debugger/backtrace.js';
 export { unwindStack, frameLine, frameWhere, type StackFrame, type StackOptions, type TableOf } from './debugger/stack.js';
 export { moduleUnwindTable } from './debugger/unwind/from-module.js';
+export { unwind, UnwindTable, unwindTableFromFile, type UnwoundFrame, type UnwindModule } from './debugger/unwind/index.js';
 export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener, type SyncRelease } from './debugger/session.js';
 export { describeStop, isGone, type StopEvent, type StopKind } from './debugger/events.js';
 export type { Breakpoint } from './debugger/breakpoints.js';
