@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs what pdbg's tests and benchmark need from Debian, only when it is missing:
-# gcc (test targets and C baselines), gdb (the oracle), tmux (TUI tests), util-linux (unshare),
-# procps (ps, the listing oracle), iproute2 (addresses inside test jails).
+# gcc (test targets and C baselines), gdb (the oracle), libc6-dbg (libc's separate debug file:
+# full symbol names, and what gdb compares with), python3 (a real program the tests debug),
+# tmux (TUI tests), util-linux (unshare), procps (ps, the listing oracle), iproute2 (addresses
+# inside test jails).
 set -euo pipefail
 need=()
 command -v gcc     >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v gdb     >/dev/null 2>&1 || need+=(gdb)
+command -v objcopy >/dev/null 2>&1 || need+=(binutils)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+dpkg-query -W -f='${Status}' libc6-dbg 2>/dev/null | grep -q 'install ok installed' || need+=(libc6-dbg)
 command -v tmux    >/dev/null 2>&1 || need+=(tmux)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v ps      >/dev/null 2>&1 || need+=(procps)

@@ -27,12 +27,15 @@ export function parseScript(text: string): ScriptLine[] {
 }
 
 /**
- * Runs every line in order; `onStep` sees each result as it happens (the CLI prints there, so a
- * long `continue` shows what came before it). Errors become ProcfsError `script line N: …`.
+ * Runs every line in order; `onStart` sees each line before it runs and `onStep` its result as
+ * it happens (the CLI prints there, so what the engine says meanwhile — a pending breakpoint
+ * planted during a `continue` — comes between the command and its result). Errors become
+ * ProcfsError `script line N: …`.
  */
-export async function runScript(s: Session, text: string, onStep?: (step: ScriptStep) => void): Promise<ScriptStep[]> {
+export async function runScript(s: Session, text: string, onStep?: (step: ScriptStep) => void, onStart?: (line: ScriptLine) => void): Promise<ScriptStep[]> {
   const steps: ScriptStep[] = [];
   for (const l of parseScript(text)) {
+    onStart?.(l);
     let output: CommandOutput;
     try {
       output = await runCommandLine(s, l.text);

@@ -44,9 +44,9 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
     await withOneShot(argv['proc-root'], pid, async (s) => {
       await s.loadSymbols();
       const steps = await runScript(s, text, (step) => {
-        if (argv.json) return;
-        printLine(`(pdbg) ${step.text}`);
-        if (step.output.lines.length) printLine(step.output.lines.join('\n'));
+        if (!argv.json && step.output.lines.length) printLine(step.output.lines.join('\n'));
+      }, (line) => {
+        if (!argv.json) printLine(`(pdbg) ${line.text}`);
       });
       if (argv.json) printJson(steps.map((st) => ({ line: st.line, command: st.text, output: st.output.lines, result: st.output.data })));
     }, notices);
