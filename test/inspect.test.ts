@@ -9,6 +9,7 @@ import { runCommandLine } from '../src/debugger/commands.js';
 import { Session } from '../src/debugger/session.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll, rawMem } from './helpers/targets.js';
+import { killPids, releaseSessions } from './helpers/cleanup.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-inspect-'));
 let fs: ProcFs;
@@ -49,20 +50,8 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
     fs = await openProcFs();
   });
   afterEach(async () => {
-    for (const s of open.splice(0)) {
-      try {
-        await s.detach();
-      } catch {
-        s.releaseSync();
-      }
-    }
-    for (const pid of pids.splice(0)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    await releaseSessions(open);
+    killPids(pids);
     killAll();
   });
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { pdbg } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState, rawMem } from './helpers/targets.js';
+import { killPids, releaseSessions } from './helpers/cleanup.js';
 
 const live = liveOk('pending breakpoints');
 let dir: string;
@@ -26,14 +27,8 @@ beforeAll(() => {
   fs = new LinuxProcFs();
 });
 afterEach(async () => {
-  for (const s of sessions.splice(0)) if (!s.released) await s.detach().catch(() => s.releaseSync());
-  for (const pid of pids.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  await releaseSessions(sessions);
+  killPids(pids);
 });
 afterAll(async () => {
   await fs?.close();

@@ -142,7 +142,8 @@ detach
     const r = pdbg(['script', String(pid), file]);
     expect(isCleanError(r)).toBe(true);
     expect(r.stderr).toMatch(/^pdbg: script line 3 \(set rqx=1\): unknown register 'rqx'/);
-    expect(r.stdout).toMatch(/^\(pdbg\) break target_fn\nbreakpoint 1 at (0x[0-9a-f]+) <target_fn>\n$/);
+    // The failing line is echoed, like every line, before its error (gdb's transcript order).
+    expect(r.stdout).toMatch(/^\(pdbg\) break target_fn\nbreakpoint 1 at (0x[0-9a-f]+) <target_fn>\n\(pdbg\) set rqx=1\n$/);
     const addr = BigInt(/at (0x[0-9a-f]+)/.exec(r.stdout)![1]!);
     expect(rawMem(pid, addr, 1)[0]).not.toBe(0xcc);
     expect(procState(pid)).toEqual({ state: 'T', tracerPid: 0 });

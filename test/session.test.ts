@@ -9,6 +9,7 @@ import { spawnStopped } from '../src/debugger/launch.js';
 import { Session } from '../src/debugger/session.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll, procState, rawMem } from './helpers/targets.js';
+import { killPids, releaseSessions } from './helpers/cleanup.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-session-'));
 let fs: ProcFs;
@@ -67,20 +68,8 @@ describe.skipIf(!liveOk('session'))('Session over the live source', () => {
     fs = await openProcFs();
   });
   afterEach(async () => {
-    for (const s of open.splice(0)) {
-      try {
-        await s.detach();
-      } catch {
-        s.releaseSync();
-      }
-    }
-    for (const pid of launched.splice(0)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
+    await releaseSessions(open);
+    killPids(launched);
     killAll();
   });
   afterAll(async () => {

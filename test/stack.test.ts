@@ -15,6 +15,7 @@ import { gdbFrames, gdbSymbolStarts } from './helpers/gdb.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState } from './helpers/targets.js';
 import { startTracee, type Tracee } from './helpers/tracee.js';
+import { killPids, releaseSessions } from './helpers/cleanup.js';
 
 const live = liveOk('stack and finish against gdb');
 const tracees: Tracee[] = [];
@@ -23,15 +24,9 @@ const sessions: Session[] = [];
 let fs: LinuxProcFs | undefined;
 
 afterEach(async () => {
-  for (const s of sessions.splice(0)) if (!s.released) await s.detach().catch(() => s.releaseSync());
+  await releaseSessions(sessions);
   for (const t of tracees.splice(0)) t.kill();
-  for (const pid of loose.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  killPids(loose);
 });
 afterAll(async () => {
   await fs?.close();

@@ -134,13 +134,10 @@ describe('build ID, debuglink and CRC-32', () => {
     expect(image.buildId).toBe(id);
     expect(image.debugLink?.file).toBe(`${id.slice(2)}.debug`);
     const dbg = `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
-    const t0 = performance.now();
     const sum = fileCrc32(dbg).crc;
-    const ms = performance.now() - t0;
     expect(sum).toBe(image.debugLink!.crc);
     const py = Number(sh('python3', ['-c', `import zlib,sys;print(zlib.crc32(open(sys.argv[1],'rb').read()))`, dbg]).trim());
     expect(sum).toBe(py);
-    process.stderr.write(`libc debug file CRC-32: ${ms.toFixed(1)} ms\n`);
   });
 
   it('refuses debuglink names that climb out of the module directory', () => {
@@ -269,22 +266,14 @@ describe.skipIf(!liveOk('symbols-debug live'))('real processes', () => {
     }
     expect(pc).not.toBe(0n);
     clearElfCache();
-    let t0 = performance.now();
-    await ProcessSymbols.forProcess(LINUX, c.pid!, { debugFiles: false });
-    const plainMs = performance.now() - t0;
+    const plain = await ProcessSymbols.forProcess(LINUX, c.pid!, { debugFiles: false });
     clearElfCache();
-    t0 = performance.now();
     const syms = await ProcessSymbols.forProcess(LINUX, c.pid!);
-    const ms = performance.now() - t0;
-    t0 = performance.now();
-    await ProcessSymbols.forProcess(LINUX, c.pid!);
-    const warmMs = performance.now() - t0;
     const libc = syms.modules.find((m) => /\/libc\.so\.6$/.test(m.path))!;
     expect(libc.debugFile).toMatch(/\/usr\/lib\/debug\/\.build-id\/[0-9a-f]{2}\/[0-9a-f]+\.debug$/);
-    process.stderr.write(
-      `symbols of sleep, cold: ${plainMs.toFixed(0)} ms without debug files, ${ms.toFixed(0)} ms with libc's ` +
-        `(${libc.image.symbols.length} → ${libc.symbols.length} libc symbols); warm: ${warmMs.toFixed(1)} ms\n`,
-    );
+    // The debug file's .symtab joins .dynsym: many more names than the stripped file alone.
+    const plainLibc = plain.modules.find((m) => /\/libc\.so\.6$/.test(m.path))!;
+    expect(libc.symbols.length).toBeGreaterThan(2 * plainLibc.symbols.length);
     const addrs = [pc, ...['write', 'malloc', 'printf', 'nanosleep', 'memcpy', 'strlen'].map((n) => syms.lookup(n).address + 3n)];
     // PLT stubs, named by the GOT slot they jump through (.plt stubs are not in relocation
     // order in libc; .plt.got ones jump through GLOB_DAT slots).

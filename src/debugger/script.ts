@@ -35,6 +35,8 @@ export function parseScript(text: string): ScriptLine[] {
 export async function runScript(s: Session, text: string, onStep?: (step: ScriptStep) => void, onStart?: (line: ScriptLine) => void): Promise<ScriptStep[]> {
   const steps: ScriptStep[] = [];
   for (const l of parseScript(text)) {
+    // Released meanwhile (Ctrl-C during a `continue`): the script ends there, no later line runs.
+    if (s.released) break;
     onStart?.(l);
     let output: CommandOutput;
     try {
