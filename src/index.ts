@@ -32,5 +32,5 @@ export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopDat
 export { runScript, parseScript, type ScriptStep } from './debugger/script.js';
 export { withTarget } from './debugger/oneshot.js';
 export { guard, onInterrupt, type Releasable } from './debugger/guard.js';
-export { spawnStopped, type LaunchOptions, type StdioTarget } from './debugger/launch.js';
+export type { SpawnOptions as LaunchOptions, StdioTarget, FileRef, FileIdentity, SpawnOptions } from './procfs/source.js';
 export { parseWhere, type Where } from './debugger/location.js';

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProcfsError } from '../src/procfs/errors.js';
 import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
-import { spawnStopped } from '../src/debugger/launch.js';
+import { spawnStopped } from '../src/procfs/sources/linux/spawn.js';
 import { Session } from '../src/debugger/session.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll, procState, rawMem } from './helpers/targets.js';

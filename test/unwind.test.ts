@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadMemory } from '../src/debugger/disasm.js';
-import { spawnStopped } from '../src/debugger/launch.js';
+import { spawnStopped } from '../src/procfs/sources/linux/spawn.js';
 import { Session } from '../src/debugger/session.js';
 import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
 import type { CfaRow } from '../src/debugger/unwind/cfa-program.js';

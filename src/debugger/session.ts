@@ -27,7 +27,7 @@
  * reused buffer and matched as bytes, the pc read as a number. `stepN(n)` is the tight loop.
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { NodeOptions, ProcFs } from '../procfs/source.js';
+import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
 import { parseSignal } from '../procfs/signals.js';
 import { parseWhy, type Why } from '../procfs/why.js';
 import { conditionExpr, weighHit } from './bpcond.js';
@@ -35,7 +35,6 @@ import { BreakpointTable, INT3, type AddOptions, type Breakpoint, type PendingBr
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import type { EvalContext } from './expr.js';
 import { guard } from './guard.js';
-import { spawnStopped, type LaunchOptions } from './launch.js';
 import { Locator, type Where } from './location.js';
 import { couldBeLibrarySymbol, HOOK_SYMBOL, R_DEBUG_SYMBOL, rStateAddress, RT_CONSISTENT } from './solib-events.js';
 import { unwindStack, type StackFrame, type StackOptions } from './stack.js';
@@ -45,7 +44,7 @@ import type { ProcessSymbols } from './symbols/index.js';
 
 export type { Breakpoint, PendingBreakpoint } from './breakpoints.js';
 export type { StopEvent } from './events.js';
-export type { LaunchOptions, StdioTarget } from './launch.js';
+export type { SpawnOptions as LaunchOptions, StdioTarget } from '../procfs/source.js';
 export type { Registers } from './regfile.js';
 
 /** Where the session's target stands. */
@@ -192,15 +191,15 @@ export class Session {
   /**
    * Starts `argv` stopped at the first instruction of its image (spec §3's protocol: the child
    * stops itself with SIGSTOP before exec, we attach, let it exec, and stop on the exec event).
-   * The target is not pdbg's child (see launch.ts), so Node never reaps it behind the tracer.
+   * The source starts it (`ProcFs.spawn`): on Linux it is not pdbg's child, so Node never reaps it behind the tracer.
    */
-  static async launch(fs: ProcFs, argv: readonly string[], opts: LaunchOptions = {}): Promise<Session> {
-    const pid = await spawnStopped(argv, opts);
+  static async launch(fs: ProcFs, argv: readonly string[], opts: SpawnOptions = {}): Promise<Session> {
+    const pid = await fs.spawn(argv, opts);
     let s: Session;
     try {
       s = await Session.attach(fs, pid);
     } catch (err) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      await fs.write(pid, 'note', 'kill').catch(() => undefined);
       throw err;
     }
     // The stopper shell may still be before its own SIGSTOP: resume, dropping that signal, until

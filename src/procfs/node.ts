@@ -15,10 +15,11 @@ export type NodeName =
   | 'note'     // w: a signal name, delivered to the process (note.ts)
   | 'notepg'   // w: a signal name, delivered to its process group
   | 'why'      // r, pdbg: why the traced target last stopped (why.ts)
-  | 'jail';    // r, pdbg: `JID HOSTNAME` of the process's jail (jail.ts)
+  | 'jail'     // r, pdbg: `JID HOSTNAME` of the process's jail (jail.ts)
+  | 'maps';    // r, pdbg Linux: /proc/PID/maps as Linux writes it (offsets and inodes, for symbols)
 
 export const NODE_NAMES: readonly NodeName[] = [
-  'status', 'cmdline', 'file', 'map', 'etype', 'ctl', 'mem', 'regs', 'fpregs', 'note', 'notepg', 'why', 'jail',
+  'status', 'cmdline', 'file', 'map', 'etype', 'ctl', 'mem', 'regs', 'fpregs', 'note', 'notepg', 'why', 'jail', 'maps',
 ];
 
 export function isNodeName(s: string): s is NodeName {

@@ -11,6 +11,39 @@ export interface NodeOptions {
   length?: number;
 }
 
+/** Which file: a path as the target sees it, or as its machine does. */
+export interface FileRef {
+  /**
+   * `target` (default): resolved through the target's root, so a jailed process's own libc is
+   * read; `host`: the machine's own root (debug files installed on the host).
+   */
+  readonly root?: 'target' | 'host';
+  /**
+   * A mapping of the file (from the `maps` node), so a backend can open the very file mapped
+   * where the path no longer leads to it (a chroot whose maps show host paths, a deleted file).
+   */
+  readonly mapping?: { readonly start: bigint; readonly end: bigint; readonly inode: number };
+}
+
+/** A file's identity: a cache key (same file, same bytes) and its size. */
+export interface FileIdentity {
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly size: number;
+  readonly mtimeNs: bigint;
+}
+
+/** Where one of a started program's standard fds goes: the source's own, /dev/null, or a file path (on the source's side). */
+export type StdioTarget = 'inherit' | 'ignore' | string;
+
+export interface SpawnOptions {
+  readonly stdin?: StdioTarget;
+  readonly stdout?: StdioTarget;
+  readonly stderr?: StdioTarget;
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
  * What serves the process directories: the one interface everything above `src/procfs/`
  * reads and controls processes through. Backends: live Linux (`/proc` + ptrace) and a plain
@@ -39,6 +72,20 @@ export interface ProcFs {
   readInto(pid: number, node: NodeName, into: Uint8Array, opts?: NodeOptions): Promise<number>;
   /** Writes a node; resolves when the write's effect is done (for `ctl wait`: the target stopped). */
   write(pid: number, node: NodeName, data: string | Uint8Array, opts?: NodeOptions): Promise<number>;
+  /**
+   * `length` bytes at `offset` (default: the whole file) of a file as the target sees it (see
+   * FileRef). ENOENT, EACCES as the file gives them; EOPNOTSUPP where the source has no files (a
+   * tree). Never a file of the machine the caller runs on unless that is the source's machine.
+   */
+  readFile(pid: number, path: string, opts?: FileRef & { offset?: number; length?: number }): Promise<Buffer>;
+  /** The identity and size of such a file (for caching parsed images across processes). */
+  statFile(pid: number, path: string, ref?: FileRef): Promise<FileIdentity>;
+  /**
+   * Starts `argv` stopped before its exec (spec §3: it stops itself with SIGSTOP; `ctl attach`
+   * then `run` takes it to the exec stop) and resolves with its pid; it is not the caller's child.
+   * EOPNOTSUPP where the source cannot start programs.
+   */
+  spawn(argv: readonly string[], opts?: SpawnOptions): Promise<number>;
   /** Releases what the source holds (traced targets are detached, fds closed). */
   close(): Promise<void>;
 }

@@ -36,14 +36,11 @@ export const debugCommand: CommandModule<object, DebugArgs> = {
     const { openBlessedTerminal, runTui } = await import('../../tui/index.js');
     const fs = await openProcFs(argv['proc-root']);
     try {
-      // One open file for both streams, so their writes interleave instead of overwriting.
+      // Created here safely (a private 0700 directory, or the named file without following a
+      // link); the source opens it once for both streams, so their writes interleave.
       const { fd, path: output } = argv.output ? openNamedOutput(argv.output) : openPrivateOutput();
-      let session;
-      try {
-        session = await Session.launch(fs, cmd, { stdin: 'ignore', stdout: fd, stderr: fd });
-      } finally {
-        closeSync(fd);
-      }
+      closeSync(fd);
+      const session = await Session.launch(fs, cmd, { stdin: 'ignore', stdout: output, stderr: output });
       await runTui(session, {
         terminal: openBlessedTerminal(),
         command: cmd[0]!.replace(/.*\//, ''),

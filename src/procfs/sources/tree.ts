@@ -9,7 +9,7 @@ import { displayText } from '../escape.js';
 import { parseJailNode, type JailDetailSource } from '../jail.js';
 import { splitCmdline, type EntryErrorHandler, type ListWants, type ProcessDescriber, type ProcessInfo } from '../listing.js';
 import type { NodeName } from '../node.js';
-import type { NodeOptions, ProcFs } from '../source.js';
+import type { FileIdentity, NodeOptions, ProcFs } from '../source.js';
 import { parseStatusBytes } from '../status.js';
 
 /** What `pdbg snapshot` records about each jail beside the process directories. */
@@ -38,6 +38,7 @@ const NODE_CAP: Readonly<Record<NodeName, number>> = {
   file: 64 << 10,
   etype: 64 << 10,
   jail: 64 << 10,
+  maps: 16 << 20,
   why: 64 << 10,
   regs: 64 << 10,
   fpregs: 64 << 10,
@@ -250,6 +251,18 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
 
   async write(pid: number, node: NodeName, _data: string | Uint8Array, _opts?: NodeOptions): Promise<number> {
     throw new ProcfsError('EROFS', `${pid}/${node}: ${this.root} is a read-only tree (snapshot), not a live process`, pid, node);
+  }
+
+  async readFile(pid: number, path: string): Promise<Buffer> {
+    throw new ProcfsError('EOPNOTSUPP', `${pid}: ${path}: a tree (snapshot) holds the process directories, not the files they map`, pid);
+  }
+
+  async statFile(pid: number, path: string): Promise<FileIdentity> {
+    throw new ProcfsError('EOPNOTSUPP', `${pid}: ${path}: a tree (snapshot) holds the process directories, not the files they map`, pid);
+  }
+
+  async spawn(argv: readonly string[]): Promise<number> {
+    throw new ProcfsError('EOPNOTSUPP', `cannot start ${argv[0] ?? 'a program'}: ${this.root} is a tree (snapshot), not a live system`);
   }
 
   async close(): Promise<void> {}

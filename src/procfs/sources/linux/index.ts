@@ -9,9 +9,10 @@ import { formatJailNode, type JailDetailSource } from '../../jail.js';
 import { splitCmdline, type ListWants, type ProcessDescriber, type ProcessInfo } from '../../listing.js';
 import { mapNodeFromLinux } from '../../map.js';
 import type { NodeName } from '../../node.js';
-import type { NodeOptions, ProcFs } from '../../source.js';
+import type { FileIdentity, FileRef, NodeOptions, ProcFs, SpawnOptions } from '../../source.js';
 import { formatStatus } from '../../status.js';
 import type { ControlNode, LinuxControl } from './control.js';
+import { hostPathOf, readHostFile, statHostFile } from './files.js';
 import { jailAddresses } from './netns.js';
 import { ProcReader } from './read.js';
 import { bootTime, linuxStatus } from './synth-status.js';
@@ -90,6 +91,8 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
         return this.copy(`${dir}/cmdline`, pid, node);
       case 'map':
         return this.map(this.copy(`${dir}/maps`, pid, node));
+      case 'maps':
+        return this.copy(`${dir}/maps`, pid, node);
       case 'file':
         try {
           return Buffer.from(readlinkSync(`${dir}/exe`));
@@ -120,6 +123,27 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
     if (this.loaded && CONTROL.has(node)) return this.loaded.write(pid, node as ControlNode, data, opts);
     if (CONTROL.has(node)) return (await this.controller()).write(pid, node as ControlNode, data, opts);
     throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: read-only node`, pid, node);
+  }
+
+  async readFile(pid: number, path: string, opts: FileRef & { offset?: number; length?: number } = {}): Promise<Buffer> {
+    return readHostFile(await hostPathOf(this.root, pid, path, opts), pid, opts.offset ?? 0, opts.length);
+  }
+
+  async statFile(pid: number, path: string, ref: FileRef = {}): Promise<FileIdentity> {
+    return statHostFile(await hostPathOf(this.root, pid, path, ref), pid);
+  }
+
+  /**
+   * The host path behind a target's file: this source's files are the caller's machine's, so
+   * the ELF reader opens them in place (a 100 MB executable costs a few reads, not a copy).
+   */
+  hostPath(pid: number, path: string, ref: FileRef = {}): Promise<string> {
+    return hostPathOf(this.root, pid, path, ref);
+  }
+
+  async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<number> {
+    const { spawnStopped } = await import('./spawn.js');
+    return spawnStopped(argv, opts);
   }
 
   async close(): Promise<void> {

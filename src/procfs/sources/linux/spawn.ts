@@ -11,27 +11,23 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { ProcfsError } from '../procfs/errors.js';
+import { ProcfsError } from '../../errors.js';
+import type { SpawnOptions, StdioTarget } from '../../source.js';
 
-/** Where one of the target's standard fds goes: pdbg's own, /dev/null, an open fd, or a file path. */
-export type StdioTarget = 'inherit' | 'ignore' | number | string;
-
-export interface LaunchOptions {
-  stdin?: StdioTarget;
-  stdout?: StdioTarget;
-  stderr?: StdioTarget;
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-}
 
 const STOPPER = 'echo $$ >&3; exec 3>&-; kill -STOP $$; exec "$0" "$@"';
 
 /** Spawns `argv` through the stopper; resolves with its pid once it is on its way to SIGSTOP. */
-export async function spawnStopped(argv: readonly string[], opts: LaunchOptions = {}): Promise<number> {
+export async function spawnStopped(argv: readonly string[], opts: SpawnOptions = {}): Promise<number> {
   if (argv.length === 0) throw new ProcfsError('EINVAL', 'nothing to start: give a command');
   const opened: number[] = [];
+  // stdout and stderr to the same file share one open file, so their writes interleave.
+  const byPath = new Map<string, number>();
   const fd = (t: StdioTarget | undefined, write: boolean): 'inherit' | 'ignore' | number => {
-    if (t === undefined || t === 'inherit' || t === 'ignore' || typeof t === 'number') return t ?? 'inherit';
+    if (t === undefined || t === 'inherit' || t === 'ignore') return t ?? 'inherit';
+    const key = `${write ? 'w' : 'r'}:${t}`;
+    const had = byPath.get(key);
+    if (had !== undefined) return had;
     let n: number;
     try {
       n = openSync(t, write ? 'w' : 'r');
@@ -39,13 +35,14 @@ export async function spawnStopped(argv: readonly string[], opts: LaunchOptions 
       throw new ProcfsError((err as NodeJS.ErrnoException).code ?? 'EIO', `cannot open ${t}: ${(err as Error).message}`);
     }
     opened.push(n);
+    byPath.set(key, n);
     return n;
   };
   try {
     const child = spawn('setsid', ['-f', '/bin/sh', '-c', STOPPER, ...argv], {
       stdio: [fd(opts.stdin, false), fd(opts.stdout, true), fd(opts.stderr, true), 'pipe'],
       cwd: opts.cwd,
-      env: opts.env ?? process.env,
+      env: opts.env ? { ...opts.env } : process.env,
     });
     const pipe = child.stdio[3] as NodeJS.ReadableStream;
     let text = '';
