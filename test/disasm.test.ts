@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { openSync, readFileSync, readSync, closeSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { disassemble, disassembleAround, type ReadMemory } from '../src/debugger/disasm.js';
 import { loadElfFile } from '../src/debugger/symbols/elf-cache.js';
 import { symbolAtLinkAddress } from '../src/debugger/symbols/module.js';
@@ -88,7 +89,7 @@ describe.skipIf(!liveOk('disasm vs gdb'))('disassembly of a live process against
   it('x/8i around main+N in a running PIE: same addresses and symbols as gdb', async () => {
     const t = startTarget('symtarget');
     await t.waitFor(/ready/);
-    const syms = await ProcessSymbols.forProcess({ kind: 'linux', root: '/proc' }, t.pid);
+    const syms = await ProcessSymbols.forProcess(new LinuxProcFs(), t.pid);
     const main = syms.lookup('main');
     const fd = openSync(`/proc/${t.pid}/mem`, 'r');
     try {

@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { crc32 } from '../src/debugger/symbols/crc32.js';
 import { fileCrc32, findDebugFile, safeLinkName } from '../src/debugger/symbols/debug-file.js';
 import { clearElfCache, loadElfFile } from '../src/debugger/symbols/elf-cache.js';
@@ -13,7 +14,7 @@ import { findSection, readSection } from '../src/debugger/symbols/sections.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, repoRoot } from './helpers/targets.js';
 
-const LINUX = { kind: 'linux', root: '/proc' } as const;
+const LINUX = new LinuxProcFs();
 let work: string;
 const children = new Set<ChildProcess>();
 

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
+import { TreeProcFs } from '../src/procfs/sources/tree.js';
 import { ParseError, ProcfsError } from '../src/procfs/errors.js';
 import { bufferReader, parseElf, plainName } from '../src/debugger/symbols/elf.js';
 import { loadElfFile } from '../src/debugger/symbols/elf-cache.js';
@@ -125,8 +127,10 @@ describe('placing files by maps', () => {
     expect(syms.unavailable[0]?.path).toBe('/nonexistent/libgone.so');
   });
 
-  it('refuses a snapshot source with EOPNOTSUPP', async () => {
-    await expect(ProcessSymbols.forProcess({ kind: 'tree', root: '/tmp' }, 1)).rejects.toMatchObject({ code: 'EOPNOTSUPP' });
+  it('a snapshot source has no maps node: a clear ENOENT, no local file read', async () => {
+    const tree = await TreeProcFs.open(join(repoRoot, 'fixtures/proc-snapshots/linux'));
+    const pid = (await tree.pids())[0]!;
+    await expect(ProcessSymbols.forProcess(tree, pid)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 
@@ -143,7 +147,7 @@ describe.skipIf(!liveOk('symbols vs gdb'))('symbols of a live process against gd
   it('main, a static function, a global and libc write resolve where gdb says', async () => {
     const t = startTarget('symtarget');
     await t.waitFor(/ready/);
-    const syms = await ProcessSymbols.forProcess({ kind: 'linux', root: '/proc' }, t.pid);
+    const syms = await ProcessSymbols.forProcess(new LinuxProcFs(), t.pid);
     const names = ['main', 'sym_static_helper', 'sym_counter', 'write'];
     const mine = names.map((n) => syms.lookup(n).address);
     const out = gdbAsk(t.pid, [
@@ -168,7 +172,7 @@ describe.skipIf(!liveOk('symbols vs gdb'))('symbols of a live process against gd
     buildTarget('symtarget_nopie', ['-no-pie']);
     const t = startTarget('symtarget_nopie');
     await t.waitFor(/ready/);
-    const syms = await ProcessSymbols.forProcess({ kind: 'linux', root: '/proc' }, t.pid);
+    const syms = await ProcessSymbols.forProcess(new LinuxProcFs(), t.pid);
     expect(syms.modules[0]!.bias).toBe(0n);
     const out = gdbAsk(t.pid, ['info address main']);
     expect(syms.lookup('main').address).toBe(BigInt(/(0x[0-9a-f]+)/.exec(out.split('Symbol "main"')[1]!)![1]!));

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
 import { layout, type PaneName } from '../src/tui/layout.js';
 import { LineEditor } from '../src/tui/line-editor.js';
@@ -186,7 +187,7 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     const t = startTarget('tuitarget');
     target = t;
     await t.waitFor(/ready/);
-    const syms = await ProcessSymbols.forProcess({ kind: 'linux', root: '/proc' }, t.pid);
+    const syms = await ProcessSymbols.forProcess(new LinuxProcFs(), t.pid);
     return { t, syms, counter: syms.lookup('tui_ticks').address, tick: syms.lookup('tui_tick').address };
   }
 

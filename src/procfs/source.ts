@@ -45,6 +45,20 @@ export interface SpawnOptions {
 }
 
 /**
+ * A source whose files are the caller's machine's (live Linux): the ELF reader opens a target's
+ * files in place instead of copying them through readFile.
+ */
+export interface HostFiles {
+  /** `/proc/PID/root` (the target's view of the filesystem) and `/proc/PID/map_files`, as host paths. */
+  dirs(pid: number): { readonly fileRoot: string; readonly mapFilesDir: string };
+}
+
+/** What a source can do beyond the ProcFs operations; every member is optional. */
+export interface SourceCapabilities {
+  readonly hostFiles?: HostFiles;
+}
+
+/**
  * What serves the process directories: the one interface everything above `src/procfs/`
  * reads and controls processes through. Backends: live Linux (`/proc` + ptrace) and a plain
  * directory tree (a pdbg snapshot or a real BSD `/proc`). A backend that cannot do a thing
@@ -86,6 +100,8 @@ export interface ProcFs {
    * EOPNOTSUPP where the source cannot start programs.
    */
   spawn(argv: readonly string[], opts?: SpawnOptions): Promise<number>;
+  /** Optional abilities (see SourceCapabilities); absent members are simply not there. */
+  readonly capabilities?: SourceCapabilities;
   /** Releases what the source holds (traced targets are detached, fds closed). */
   close(): Promise<void>;
 }

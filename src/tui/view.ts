@@ -6,7 +6,7 @@
 import { disassemble, disassembleAround, type DisasmLine } from '../debugger/disasm.js';
 import type { Registers, Session } from '../debugger/session.js';
 import type { StackFrame } from '../debugger/stack.js';
-import { ProcessSymbols } from '../debugger/symbols/process-symbols.js';
+import type { ProcessSymbols } from '../debugger/symbols/process-symbols.js';
 import { changedRegisters } from './panes/registers.js';
 
 /** The biggest function decoded whole (and cached) for the disassembly pane. */
@@ -39,13 +39,9 @@ export class DebugView {
 
   /** Reloads symbols (after attach, exec, or when the pc is in a file not yet known). */
   async loadSymbols(): Promise<void> {
-    try {
-      this.symbols = await ProcessSymbols.forProcess(this.s.fs, this.s.pid);
-      this.symbolsNote = undefined;
-    } catch (err) {
-      this.symbols = undefined;
-      this.symbolsNote = `no symbols: ${(err as Error).message}`;
-    }
+    // The session's own table: one load per stop for the engine and the panes alike.
+    this.symbols = await this.s.symbolTable(true);
+    this.symbolsNote = this.symbols ? undefined : 'no symbols for this target';
     this.fnCache.clear();
   }
 

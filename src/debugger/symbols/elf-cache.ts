@@ -52,6 +52,15 @@ export function loadElfFile(path: string): ElfImage {
   }
 }
 
+/** An image cached under `key` (images fetched through a source use their own keys). */
+export function cachedImage(key: string): ElfImage | undefined {
+  return cache.get(key);
+}
+
+export function rememberImage(key: string, image: ElfImage): void {
+  cache.set(key, image);
+}
+
 /** Forgets every cached image (tests). */
 export function clearElfCache(): void {
   cache.clear();

@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { fromSystemError, ProcfsError } from '../../procfs/errors.js';
+import { basename } from 'node:path';
+import { ProcfsError } from '../../procfs/errors.js';
 import type { ProcFs } from '../../procfs/source.js';
-import { DEFAULT_DEBUG_DIRS, findDebugFile } from './debug-file.js';
+import { DEFAULT_DEBUG_DIRS, findDebugFile, type FoundDebugFile } from './debug-file.js';
 import { loadElfFile } from './elf-cache.js';
 import type { ElfImage, ElfSymbol, SymbolKind } from './elf.js';
 import { parseLinuxMaps, type MapEntry } from '../../procfs/map.js';
 import { openModuleFile } from './module-file.js';
+import { findDebugFileVia, loadModuleVia } from './via-source.js';
 import { loadBias, mergeSymbols, symbolAtLinkAddress, type LoadedModule } from './module.js';
 
 /** A symbol placed in a process: where it is and, for address lookups, how far in. */
@@ -67,17 +67,9 @@ export class ProcessSymbols {
 
   static fromMappings(mappings: readonly MapEntry[], opts: SymbolOptions = {}): ProcessSymbols {
     const load = opts.load ?? loadElfFile;
-    const byFile = new Map<string, MapEntry[]>();
-    for (const m of mappings) {
-      if (!m.path?.startsWith('/') || m.inode === 0) continue;
-      const key = `${m.inode}:${m.path}`;
-      const list = byFile.get(key) ?? [];
-      list.push(m);
-      byFile.set(key, list);
-    }
     const modules: LoadedModule[] = [];
     const unavailable: { path: string; reason: string }[] = [];
-    for (const list of byFile.values()) {
+    for (const list of byFile(mappings)) {
       const path = list[0]!.path!;
       let image: ElfImage;
       try {
@@ -95,15 +87,36 @@ export class ProcessSymbols {
             debugDirs: opts.debugDirs ?? DEFAULT_DEBUG_DIRS,
             load,
           });
-      modules.push({
-        path,
-        image,
-        bias,
-        ranges: list.map((m) => ({ start: m.start, end: m.end })),
-        ...(debug ? { debugFile: debug.path, debugImage: debug.image } : {}),
-        symbols: mergeSymbols(image.symbols, debug?.image.symbols),
-      });
+      modules.push(placed(path, list, image, bias, debug));
     }
+    return ProcessSymbols.ordered(modules, unavailable);
+  }
+
+  /**
+   * The same through a source whose files are not this machine's (a remote hop): every file is
+   * fetched with `readFile` and parsed here; no local file is opened (via-source.ts).
+   */
+  static async fromMappingsVia(fs: ProcFs, pid: number, mappings: readonly MapEntry[], opts: Pick<SymbolOptions, 'debugDirs' | 'debugFiles'> = {}): Promise<ProcessSymbols> {
+    const modules: LoadedModule[] = [];
+    const unavailable: { path: string; reason: string }[] = [];
+    for (const list of byFile(mappings)) {
+      const path = list[0]!.path!;
+      let image: ElfImage;
+      try {
+        image = await loadModuleVia(fs, pid, list);
+      } catch (err) {
+        unavailable.push({ path, reason: (err as Error).message });
+        continue;
+      }
+      const bias = loadBias(image, list);
+      if (bias === undefined) continue;
+      const debug = opts.debugFiles === false ? undefined : await findDebugFileVia(fs, pid, image, path.replace(/ \(deleted\)$/, ''), opts.debugDirs ?? DEFAULT_DEBUG_DIRS);
+      modules.push(placed(path, list, image, bias, debug));
+    }
+    return ProcessSymbols.ordered(modules, unavailable);
+  }
+
+  private static ordered(modules: LoadedModule[], unavailable: { path: string; reason: string }[]): ProcessSymbols {
     // The executable is the ET_EXEC, or the first PIE mapped: the kernel maps it before ld.so
     // loads any library, and maps are in address order only by accident of layout.
     const exeIndex = Math.max(0, modules.findIndex((m) => m.image.type === 'exec'));
@@ -116,24 +129,16 @@ export class ProcessSymbols {
   }
 
   /**
-   * Symbols of a process read through a source. Only a live source has the files behind the
-   * mappings; a snapshot tree answers EOPNOTSUPP (callers show "no symbols" and go on).
+   * Symbols of a process read through a source: its `maps` node, then each mapped file as the
+   * target sees it. A source whose files are this machine's (live Linux) has them opened in
+   * place; any other (a remote hop) serves them with readFile. A tree has neither: its error
+   * (EOPNOTSUPP, ENOENT) goes to the caller, who shows "no symbols" and goes on.
    */
-  static async forProcess(procfs: Pick<ProcFs, 'kind' | 'root'>, pid: number, opts: Omit<SymbolOptions, 'fileRoot' | 'mapFilesDir'> = {}): Promise<ProcessSymbols> {
-    if (procfs.kind !== 'linux') {
-      throw new ProcfsError('EOPNOTSUPP', `${pid}: symbols need a live process (this source is a ${procfs.kind})`, pid, 'map');
-    }
-    let text: string;
-    try {
-      text = readFileSync(join(procfs.root, String(pid), 'maps'), 'utf8');
-    } catch (err) {
-      throw fromSystemError(err, pid, 'map');
-    }
-    return ProcessSymbols.fromMapsText(text, {
-      ...opts,
-      fileRoot: join(procfs.root, String(pid), 'root'),
-      mapFilesDir: join(procfs.root, String(pid), 'map_files'),
-    });
+  static async forProcess(procfs: ProcFs, pid: number, opts: Omit<SymbolOptions, 'fileRoot' | 'mapFilesDir'> = {}): Promise<ProcessSymbols> {
+    const text = (await procfs.read(pid, 'maps')).toString('utf8');
+    const local = procfs.capabilities?.hostFiles?.dirs(pid);
+    if (local) return ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: local.fileRoot, mapFilesDir: local.mapFilesDir });
+    return ProcessSymbols.fromMappingsVia(procfs, pid, parseLinuxMaps(text), opts);
   }
 
   /** The module whose mappings contain `addr`. */
@@ -204,6 +209,30 @@ export class ProcessSymbols {
     if (!h) throw new ProcfsError('ENOENT', `no symbol '${name}' in the executable or its libraries`);
     return h;
   }
+}
+
+/** Mappings grouped by file (inode and path), in maps order. */
+function byFile(mappings: readonly MapEntry[]): MapEntry[][] {
+  const groups = new Map<string, MapEntry[]>();
+  for (const m of mappings) {
+    if (!m.path?.startsWith('/') || m.inode === 0) continue;
+    const key = `${m.inode}:${m.path}`;
+    const list = groups.get(key) ?? [];
+    list.push(m);
+    groups.set(key, list);
+  }
+  return [...groups.values()];
+}
+
+function placed(path: string, list: readonly MapEntry[], image: ElfImage, bias: bigint, debug: FoundDebugFile | undefined): LoadedModule {
+  return {
+    path,
+    image,
+    bias,
+    ranges: list.map((m) => ({ start: m.start, end: m.end })),
+    ...(debug ? { debugFile: debug.path, debugImage: debug.image } : {}),
+    symbols: mergeSymbols(image.symbols, debug?.image.symbols),
+  };
 }
 
 function better(a: ElfSymbol, b: ElfSymbol): boolean {

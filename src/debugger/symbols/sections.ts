@@ -12,10 +12,26 @@
 import { closeSync } from 'node:fs';
 import { ProcfsError } from '../../procfs/errors.js';
 import { fdIdentity, fdReader, identityKey, openOrThrow } from './elf-cache.js';
-import type { ByteReader, ElfImage, ElfSection } from './elf.js';
+import { bufferReader, type ByteReader, type ElfImage, type ElfSection } from './elf.js';
 import { sectionBytes } from './section-data.js';
 
 const cache = new WeakMap<ElfImage, Map<string, Buffer | undefined>>();
+
+/**
+ * The bytes of images parsed from a buffer (a file fetched through a remote source): their
+ * sections are read from these, never by opening a local path.
+ */
+const buffers = new WeakMap<ElfImage, Buffer>();
+
+/** Keeps a fetched file's bytes with its image, for readSection. */
+export function attachBytes(image: ElfImage, bytes: Buffer): void {
+  buffers.set(image, bytes);
+}
+
+/** The bytes an image was parsed from, when it was parsed from a buffer. */
+export function bytesOf(image: ElfImage): Buffer | undefined {
+  return buffers.get(image);
+}
 
 /** The section header named `name` (the first, as readelf shows), if any. */
 export function findSection(image: ElfImage, name: string): ElfSection | undefined {
@@ -34,7 +50,9 @@ export function readSection(image: ElfImage, name: string, read?: ByteReader): B
   const s = findSection(image, name);
   let data: Buffer | undefined;
   if (s) {
+    const own = buffers.get(image);
     if (read) data = sectionBytes(read, s);
+    else if (own) data = sectionBytes(bufferReader(own), s);
     else data = withFile(image, (r) => sectionBytes(r, s));
     if (data.length === 0 && s.size !== 0) data = undefined;
   }

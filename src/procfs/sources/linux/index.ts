@@ -9,7 +9,7 @@ import { formatJailNode, type JailDetailSource } from '../../jail.js';
 import { splitCmdline, type ListWants, type ProcessDescriber, type ProcessInfo } from '../../listing.js';
 import { mapNodeFromLinux } from '../../map.js';
 import type { NodeName } from '../../node.js';
-import type { FileIdentity, FileRef, NodeOptions, ProcFs, SpawnOptions } from '../../source.js';
+import type { FileIdentity, FileRef, NodeOptions, ProcFs, SourceCapabilities, SpawnOptions } from '../../source.js';
 import { formatStatus } from '../../status.js';
 import type { ControlNode, LinuxControl } from './control.js';
 import { hostPathOf, readHostFile, statHostFile } from './files.js';
@@ -42,6 +42,10 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
   private control: Promise<LinuxControl> | undefined;
   /** The same, once loaded: the exit guard needs it synchronously, hot loops (step, mem dumps) without an await. */
   private loaded: LinuxControl | undefined;
+
+  readonly capabilities: SourceCapabilities = {
+    hostFiles: { dirs: (pid: number) => ({ fileRoot: `${this.root}/${pid}/root`, mapFilesDir: `${this.root}/${pid}/map_files` }) },
+  };
 
   constructor(readonly root = '/proc') {
     this.uts = new UtsResolver(root);
