@@ -18,10 +18,61 @@ export type NodeName =
   | 'jail'     // r, pdbg: `JID HOSTNAME` of the process's jail (jail.ts)
   | 'maps';    // r, pdbg Linux: /proc/PID/maps as Linux writes it (offsets and inodes, for symbols)
 
-export const NODE_NAMES: readonly NodeName[] = [
-  'status', 'cmdline', 'file', 'map', 'etype', 'ctl', 'mem', 'regs', 'fpregs', 'note', 'notepg', 'why', 'jail', 'maps',
+/** Who may do what with a node (the FUSE mount's file modes come from here). */
+export type NodeMode = 'r' | 'w' | 'rw';
+
+/** One row of the node table: everything a source, a snapshot or a mount needs to know of a node. */
+export interface NodeSpec {
+  readonly name: NodeName;
+  readonly mode: NodeMode;
+  /** `thread`: also under `task/TID/` with a thread's own content (registers, status). */
+  readonly scope: 'process' | 'thread';
+  /** BSD's `file` is a symbolic link; the rest are regular files. */
+  readonly type: 'file' | 'link';
+  /** Served by the tracer (ptrace) on Linux, not synthesized from /proc text. */
+  readonly control: boolean;
+  /** Copied into a snapshot (the nodes a listing or a post-mortem reads). */
+  readonly snapshot: boolean;
+  /**
+   * The most bytes one whole read returns, by what a kernel can write there: status holds up to
+   * 65,536 supplementary groups (~720 KB); cmdline argv plus environment (6 MiB on Linux); map
+   * and maps vm.max_map_count (65,530) lines of ~256 bytes. A `mem` read is bounded by its caller.
+   */
+  readonly cap: number;
+  /** Owner-or-root only (BSD p_candebug): the target's memory, registers and control. */
+  readonly privileged: boolean;
+}
+
+const K = 1 << 10;
+const M = 1 << 20;
+
+/** The procfs of one process, in FreeBSD's order, then pdbg's extensions. */
+export const NODE_TABLE: readonly NodeSpec[] = [
+  { name: 'status', mode: 'r', scope: 'thread', type: 'file', control: false, snapshot: true, cap: 1 * M, privileged: false },
+  { name: 'cmdline', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 8 * M, privileged: false },
+  { name: 'file', mode: 'r', scope: 'process', type: 'link', control: false, snapshot: true, cap: 64 * K, privileged: false },
+  { name: 'map', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 16 * M, privileged: false },
+  { name: 'etype', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 64 * K, privileged: false },
+  { name: 'ctl', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
+  { name: 'mem', mode: 'rw', scope: 'process', type: 'file', control: true, snapshot: false, cap: 16 * M, privileged: true },
+  { name: 'regs', mode: 'rw', scope: 'thread', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
+  { name: 'fpregs', mode: 'rw', scope: 'thread', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
+  { name: 'note', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
+  { name: 'notepg', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
+  { name: 'why', mode: 'r', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
+  { name: 'jail', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 64 * K, privileged: false },
+  { name: 'maps', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: false, cap: 16 * M, privileged: false },
 ];
 
+const BY_NAME = new Map<string, NodeSpec>(NODE_TABLE.map((n) => [n.name, n]));
+
+/** The row of a node. */
+export function nodeSpec(name: NodeName): NodeSpec {
+  return BY_NAME.get(name)!;
+}
+
+export const NODE_NAMES: readonly NodeName[] = NODE_TABLE.map((n) => n.name);
+
 export function isNodeName(s: string): s is NodeName {
-  return (NODE_NAMES as readonly string[]).includes(s);
+  return BY_NAME.has(s);
 }

@@ -8,7 +8,7 @@ import { fromSystemError, ParseError, ProcfsError } from '../errors.js';
 import { displayText } from '../escape.js';
 import { parseJailNode, type JailDetailSource } from '../jail.js';
 import { splitCmdline, type EntryErrorHandler, type ListWants, type ProcessDescriber, type ProcessInfo } from '../listing.js';
-import type { NodeName } from '../node.js';
+import { NODE_TABLE, type NodeName } from '../node.js';
 import type { FileIdentity, NodeOptions, ProcFs } from '../source.js';
 import { parseStatusBytes } from '../status.js';
 
@@ -22,30 +22,8 @@ export interface RecordedJail {
   path: string | null;
 }
 
-/**
- * The most pdbg reads of a whole node, by what a kernel can write there. status: Linux allows
- * 65,536 supplementary groups (NGROUPS_MAX), up to 11 bytes each in the credential list, so a
- * snapshot of a live process can hold a ~720 KB line (FreeBSD's 1,024 groups make ~11 KB).
- * cmdline: Linux caps argv plus environment at 6 MiB (3/4 of _STK_LIM, fs/exec.c). map: the
- * default vm.max_map_count, 65,530 mappings, at 256 bytes a line. The rest hold a line of a few
- * words or a register set. A read with an explicit length (`mem`) is bounded by its caller.
- */
-const NODE_CAP: Readonly<Record<NodeName, number>> = {
-  status: 1 << 20,
-  cmdline: 8 << 20,
-  map: 16 << 20,
-  mem: 16 << 20,
-  file: 64 << 10,
-  etype: 64 << 10,
-  jail: 64 << 10,
-  maps: 16 << 20,
-  why: 64 << 10,
-  regs: 64 << 10,
-  fpregs: 64 << 10,
-  ctl: 64 << 10,
-  note: 64 << 10,
-  notepg: 64 << 10,
-};
+/** The most pdbg reads of a whole node: the node table's caps (node.ts). */
+const NODE_CAP: Readonly<Record<NodeName, number>> = Object.fromEntries(NODE_TABLE.map((n) => [n.name, n.cap])) as Record<NodeName, number>;
 
 /** jails.json: a few hundred bytes per jail; 16 MiB is tens of thousands of jails. */
 const JAILS_FILE_CAP = 16 << 20;

@@ -2,7 +2,7 @@ import { ptrace as P } from '../../../../native/index.js';
 import { parseCtl } from '../../ctl.js';
 import { ProcfsError } from '../../errors.js';
 import { closeMem, openMem, readMem, writeMem } from '../../mem.js';
-import type { NodeName } from '../../node.js';
+import { NODE_TABLE, type NodeName } from '../../node.js';
 import { deliverNote } from '../../note.js';
 import { FPREGS_SIZE, LINUX_X86_64 } from '../../regs.js';
 import type { NodeOptions } from '../../source.js';
@@ -12,7 +12,7 @@ import { Tracer } from './tracer.js';
 /** The nodes the live source hands to its tracer: everything that needs ptrace or signals. */
 export type ControlNode = Extract<NodeName, 'ctl' | 'mem' | 'regs' | 'fpregs' | 'note' | 'notepg' | 'why'>;
 
-export const CONTROL_NODES: readonly ControlNode[] = ['ctl', 'mem', 'regs', 'fpregs', 'note', 'notepg', 'why'];
+export const CONTROL_NODES: readonly ControlNode[] = NODE_TABLE.filter((n) => n.control).map((n) => n.name as ControlNode);
 
 /**
  * The live Linux source's ctl/mem/regs/fpregs/note/notepg/why nodes over ptrace.

@@ -8,7 +8,7 @@ import { fromSystemError, ProcfsError } from '../../errors.js';
 import { formatJailNode, type JailDetailSource } from '../../jail.js';
 import { splitCmdline, type ListWants, type ProcessDescriber, type ProcessInfo } from '../../listing.js';
 import { mapNodeFromLinux } from '../../map.js';
-import type { NodeName } from '../../node.js';
+import { NODE_TABLE, type NodeName } from '../../node.js';
 import type { FileIdentity, FileRef, NodeOptions, ProcFs, SourceCapabilities, SpawnOptions } from '../../source.js';
 import { formatStatus } from '../../status.js';
 import type { ControlNode, LinuxControl } from './control.js';
@@ -23,7 +23,7 @@ function binaryName(name: string | null): string | null {
   return name === null ? null : Buffer.from(name, 'utf8').toString('latin1');
 }
 
-const CONTROL: ReadonlySet<NodeName> = new Set<NodeName>(['ctl', 'mem', 'regs', 'fpregs', 'note', 'notepg', 'why']);
+const CONTROL: ReadonlySet<NodeName> = new Set<NodeName>(NODE_TABLE.filter((n) => n.control).map((n) => n.name));
 
 function numericEntries(dir: string): number[] {
   const out: number[] = [];
