@@ -36,7 +36,8 @@ import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import type { EvalContext } from './expr.js';
 import { guard } from './guard.js';
 import { Locator, type Where } from './location.js';
-import { couldBeLibrarySymbol, HOOK_SYMBOL, R_DEBUG_SYMBOL, rStateAddress, RT_CONSISTENT } from './solib-events.js';
+import { PendingBreakpoints } from './pending.js';
+import { couldBeLibrarySymbol, HOOK_SYMBOL } from './solib-events.js';
 import { unwindStack, type StackFrame, type StackOptions } from './stack.js';
 import { moduleUnwindTable } from './unwind/from-module.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
@@ -137,10 +138,26 @@ export class Session {
   private readonly messageListeners = new Set<MessageListener>();
   /** Forked children held at their first stop, not yet cleaned: the exit guard restores them too. */
   private readonly heldChildren = new Set<number>();
-  /** Breakpoints on names no loaded module defines yet, in creation order. */
-  private pending: PendingBreakpoint[] = [];
-  /** The dynamic linker's load-event hook, planted while a pending breakpoint waits for a library. */
-  private solibHook: { readonly addr: bigint; readonly rDebug: bigint } | undefined;
+  /** Breakpoints on names no loaded module defines yet, and the dynamic linker's hook they wait on. */
+  private readonly pending = new PendingBreakpoints({
+    pid: () => this.pid,
+    table: this.bps,
+    resolve: (where) => this.resolve(where),
+    reloadSymbols: async () => {
+      await this.locator.load(true);
+    },
+    readByte: async (addr) => {
+      await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
+      return this.byteBuf[0]!;
+    },
+    writeByte: async (addr, value) => {
+      await this.fs.write(this.pid, 'mem', Uint8Array.of(value), { offset: addr });
+    },
+    plant: (addr, temporary, opts) => this.plant(addr, temporary, opts),
+    describe: (addr) => this.describe(addr),
+    say: (text) => this.say(text),
+    stopped: () => this._state === 'stopped',
+  });
   /** The current thread's frames at this stop (unwound on first use) and the selected one. */
   private stack: { tid: number; frames: StackFrame[]; pastMain: boolean } | undefined;
   private frameIndex = 0;
@@ -378,7 +395,7 @@ export class Session {
     try {
       return await this.cont();
     } finally {
-      if (temp && this._state === 'stopped' && (this.bps.get(temp.id) || this.pending.some((p) => p.id === temp!.id))) await this.delete(temp.id);
+      if (temp && this._state === 'stopped' && (this.bps.get(temp.id) || this.pending.has(temp.id))) await this.delete(temp.id);
     }
   }
 
@@ -518,7 +535,7 @@ export class Session {
       addr = await this.resolve(where);
     } catch (err) {
       if (!opts.pending || typeof where !== 'string' || !isUnknownName(err) || !couldBeLibrarySymbol(where)) throw err;
-      return this.addPending(where, opts.temporary ?? false, err as ProcfsError, opts.condition);
+      return this.pending.add(where, opts.temporary ?? false, err as ProcfsError, opts.condition);
     }
     return this.plant(addr, opts.temporary ?? false, {
       ...(typeof where === 'string' ? { spec: where } : {}),
@@ -540,81 +557,7 @@ export class Session {
 
   /** Breakpoints waiting for a library that defines their name. */
   pendingBreakpoints(): PendingBreakpoint[] {
-    return [...this.pending];
-  }
-
-  private async addPending(spec: string, temporary: boolean, why: ProcfsError, condition?: string): Promise<PendingBreakpoint> {
-    if (!(await this.ensureSolibHook())) {
-      throw new ProcfsError('ENOENT', `${why.message} (and no dynamic linker to load a library that defines it later)`, this.pid);
-    }
-    const p: PendingBreakpoint = { id: this.bps.reserveId(), spec, temporary, ...(condition !== undefined ? { condition } : {}) };
-    this.pending.push(p);
-    return p;
-  }
-
-  /** Plants the dynamic linker's hook once; false when there is none (a static program without it). */
-  private async ensureSolibHook(): Promise<boolean> {
-    if (this.solibHook) return true;
-    let addr: bigint;
-    let rDebug: bigint;
-    try {
-      addr = await this.resolve(HOOK_SYMBOL);
-      rDebug = await this.resolve(R_DEBUG_SYMBOL);
-    } catch {
-      return false;
-    }
-    if (!this.bps.has(Number(addr))) {
-      await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
-      const original = this.byteBuf[0]!;
-      await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
-      this.bps.add(addr, original, false, { internal: true });
-    }
-    this.solibHook = { addr, rDebug };
-    return true;
-  }
-
-  /** Lifts the hook once nothing waits for a library: one stop fewer per dlopen. */
-  private async dropSolibHookIfIdle(): Promise<void> {
-    if (!this.solibHook || this.pending.length > 0) return;
-    const { addr } = this.solibHook;
-    this.solibHook = undefined;
-    const at = Number(addr);
-    const entry = this.bps.at(at);
-    if (!entry?.internal) return;
-    const original = this.bps.originalByte(at)!;
-    this.bps.remove(entry.id);
-    if (this._state === 'stopped') await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
-  }
-
-  /**
-   * The dynamic linker's hook hit: when the list of objects is stable again, read the new
-   * libraries' symbols and plant every pending breakpoint whose name they define. The thread
-   * goes on at once (it stepped off the hook on resume); nothing is reported.
-   */
-  private async libraryEvent(slot: Slot): Promise<'resume'> {
-    this.onBreakpoint.add(slot.tid);
-    const hook = this.solibHook;
-    if (!hook) return 'resume';
-    await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: rStateAddress(hook.rDebug), length: 1 });
-    if (this.byteBuf[0] !== RT_CONSISTENT) return 'resume';
-    await this.locator.load(true);
-    for (const p of [...this.pending]) {
-      let addr: bigint;
-      try {
-        addr = await this.resolve(p.spec);
-      } catch {
-        continue;
-      }
-      this.pending = this.pending.filter((q) => q !== p);
-      if (this.bps.has(Number(addr))) {
-        this.say(`breakpoint ${p.id} (${p.spec}) is at ${this.describe(addr)}, where breakpoint ${this.bps.at(Number(addr))!.id} already is: dropped`);
-        continue;
-      }
-      const bp = await this.plant(addr, p.temporary, { spec: p.spec, id: p.id, ...(p.condition !== undefined ? { condition: p.condition } : {}) });
-      this.say(`breakpoint ${bp.id} (${p.spec}) planted at ${this.describe(addr)}: its library is loaded`);
-    }
-    await this.dropSolibHookIfIdle();
-    return 'resume';
+    return this.pending.list();
   }
 
   /** gdb `condition N [COND]`: a syntax error is refused now, not at the hit; undefined removes it. */
@@ -662,12 +605,7 @@ export class Session {
 
   /** Removes breakpoint `id`, writing its original byte back. */
   async delete(id: number): Promise<void> {
-    const waiting = this.pending.find((p) => p.id === id);
-    if (waiting) {
-      this.pending = this.pending.filter((p) => p !== waiting);
-      await this.dropSolibHookIfIdle();
-      return;
-    }
+    if (await this.pending.remove(id)) return;
     const bp = this.bps.get(id);
     if (!bp) throw new ProcfsError('ENOENT', `no breakpoint ${id}`, this.pid);
     const original = bp.enabled ? this.bps.originalByte(Number(bp.addr))! : undefined;
@@ -727,8 +665,7 @@ export class Session {
         await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
       }
       this.bps.clear();
-      this.pending = [];
-      this.solibHook = undefined;
+      this.pending.forget();
       // A signal the target stopped on and nobody passed yet: queue it again so it is not lost.
       // Not a fault: the faulting instruction runs again on resume and raises it afresh.
       if (this.pendingSignal && !FAULTS.has(this.pendingSignal)) await this.fs.write(this.pid, 'note', this.pendingSignal);
@@ -1030,8 +967,7 @@ export class Session {
         this.bps.clear();
         this.onBreakpoint.clear();
         this.locator.invalidate();
-        this.solibHook = undefined;
-        if (this.pending.length > 0 && !(await this.ensureSolibHook())) this.say(`pending breakpoints wait in vain: the new image has no dynamic linker`);
+        await this.pending.afterExec();
         return { kind: 'exec', tid: w.tid, pc: await pcOf() };
       case 'signal':
         if (w.signal === 'stop' && this.interrupting) return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
@@ -1047,7 +983,11 @@ export class Session {
           await this.fs.write(this.pid, 'regs', slot.regs, slot.opts);
           // A trap from a breakpoint deleted since (another thread hit it at the same time): not ours to report.
           if (!bp) return 'resume';
-          if (this.solibHook && Number(this.solibHook.addr) === at) return this.libraryEvent(slot);
+          if (this.pending.isHook(at)) {
+            this.onBreakpoint.add(slot.tid);
+            await this.pending.onHook();
+            return 'resume';
+          }
           return this.hitOrPass(slot, bp);
         }
         return { kind: 'signal', tid: w.tid, signal: 'trap', pc: await pcOf() };
@@ -1118,7 +1058,7 @@ export class Session {
     // child has its own copy of them, still planted.
     if (vfork) {
       this.bps.clear();
-      this.solibHook = undefined;
+      this.pending.hookLost();
     }
     this.locator = new Locator(this.fs, child);
     await this.locator.load().catch(() => undefined);
@@ -1166,7 +1106,7 @@ export class Session {
     this.forgetStack();
     if (isGone(ev)) {
       this.bps.clear();
-      this.pending = [];
+      this.pending.forget();
       this.unguardNow();
     }
     for (const fn of this.listeners) fn(ev);
