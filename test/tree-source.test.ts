@@ -25,9 +25,9 @@ describe('choosing a source from --proc-root', () => {
   afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
   it('is live for no root and for /proc, a tree for a directory of PID/status', async () => {
-    expect((await openProcFs()).kind).toBe('linux');
-    expect((await openProcFs('/proc')).kind).toBe('linux');
-    if (existsSync(freebsd)) expect((await openProcFs(freebsd)).kind).toBe('tree');
+    expect(await openProcFs()).toBeInstanceOf(LinuxProcFs);
+    expect(await openProcFs('/proc')).toBeInstanceOf(LinuxProcFs);
+    if (existsSync(freebsd)) expect(await openProcFs(freebsd)).toBeInstanceOf(TreeProcFs);
   });
 
   it('refuses a directory that is not a proc tree, or no directory at all, in one line', async () => {

@@ -1,34 +1,11 @@
 /**
- * Jails on Linux (spec §7): a process's jail is its UTS namespace, the jid that namespace's
- * inode (0 for the host, as FreeBSD numbers the host), its name the namespace's hostname. The
- * pdbg node `jail` carries `JID HOSTNAME\n` so that a snapshot keeps jail ids.
+ * Jails as `jls` lists them: every jail that has a process (the node format is jail-node.ts).
  */
-import { ParseError } from './errors.js';
 import { listProcesses, type EntryErrorHandler } from './listing.js';
 import type { ProcFs } from './source.js';
 import { jailText } from './status.js';
 
-/** What the `jail` node says. */
-export interface JailRef {
-  /** 0 = the host; the namespace inode; null = unknown (`-` in the node). */
-  jid: number | null;
-  /** null = the host (`-`); `?` or `?INODE` when the namespace could not be entered. */
-  hostname: string | null;
-}
-
-export function formatJailNode(j: JailRef): string {
-  return `${j.jid ?? '-'} ${j.hostname ?? '-'}\n`;
-}
-
-export function parseJailNode(text: string): JailRef {
-  const line = text.trimEnd();
-  const sp = line.indexOf(' ');
-  if (sp < 0) throw new ParseError('jid', `jail node: expected "JID HOSTNAME", got ${JSON.stringify(line)}`);
-  const id = line.slice(0, sp);
-  const name = line.slice(sp + 1);
-  if (id !== '-' && !/^\d+$/.test(id)) throw new ParseError('jid', `jail node: bad jid ${JSON.stringify(id)}`);
-  return { jid: id === '-' ? null : Number(id), hostname: name === '-' ? null : name };
-}
+export { formatJailNode, parseJailNode, type JailRef } from './jail-node.js';
 
 /** One jail as `jls` shows it. */
 export interface JailInfo {
@@ -41,18 +18,6 @@ export interface JailInfo {
   path: string | null;
   /** Every process of the jail, ascending. */
   pids: number[];
-}
-
-/**
- * What a source can add about a jail beyond its processes' nodes: the live source reads
- * /proc/PID/net and /proc/PID/root; a snapshot reads what `pdbg snapshot` recorded.
- */
-export interface JailDetailSource {
-  jailDetails(jid: number | null, hostname: string, firstPid: number): { ips: string[]; path: string | null };
-}
-
-function hasJailDetails(fs: ProcFs): fs is ProcFs & JailDetailSource {
-  return typeof (fs as Partial<JailDetailSource>).jailDetails === 'function';
 }
 
 /**
@@ -73,9 +38,10 @@ export async function listJails(fs: ProcFs, opts: { onError?: EntryErrorHandler 
     j.pids.push(p.pid);
   }
   const jails = [...byKey.values()];
+  const details = fs.capabilities.jailDetails;
   for (const j of jails) {
-    if (!hasJailDetails(fs)) continue;
-    const d = fs.jailDetails(j.jid, j.hostname, j.pids[0]!);
+    if (!details) continue;
+    const d = details.jailDetails(j.jid, j.hostname, j.pids[0]!);
     j.ips = d.ips;
     j.path = d.path;
   }

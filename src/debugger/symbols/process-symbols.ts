@@ -119,7 +119,9 @@ export class ProcessSymbols {
    * Symbols of a process read through a source. Only a live source has the files behind the
    * mappings; a snapshot tree answers EOPNOTSUPP (callers show "no symbols" and go on).
    */
-  static async forProcess(procfs: Pick<ProcFs, 'kind' | 'root'>, pid: number, opts: Omit<SymbolOptions, 'fileRoot' | 'mapFilesDir'> = {}): Promise<ProcessSymbols> {
+  static async forProcess(source: ProcFs | { readonly kind: string; readonly root: string }, pid: number, opts: Omit<SymbolOptions, 'fileRoot' | 'mapFilesDir'> = {}): Promise<ProcessSymbols> {
+    // integrator: seam rewrite (kind/root are no longer ProcFs members; the classes keep them)
+    const procfs = source as { readonly kind: string; readonly root: string };
     if (procfs.kind !== 'linux') {
       throw new ProcfsError('EOPNOTSUPP', `${pid}: symbols need a live process (this source is a ${procfs.kind})`, pid, 'map');
     }
