@@ -15,7 +15,8 @@ export { snapshot, type SnapshotResult } from './procfs/snapshot.js';
 export * from './procfs/ctl.js';
 export * from './procfs/regs.js';
 export * from './procfs/why.js';
-export { deliverNote, parseNote, type NoteNode, type NoteDelivery } from './procfs/note.js';
+export { parseNote, type NoteNode, type NoteDelivery } from './procfs/note.js';
+export { deliverNote } from './procfs/sources/linux/note.js';
 export { LinuxControl, CONTROL_NODES, type ControlNode } from './procfs/sources/linux/control.js';
 export {
   ProcessSymbols, parseElf, loadElfFile, readSection, findSection, findDebugFile,

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { ptrace as P, signal as S, wait as W } from '../../../../native/index.js';
+import { P, S, W } from './native.js';
 import { ctlPrecondition, type CtlWord, type TraceState } from '../../ctl.js';
 import { ProcfsError } from '../../errors.js';
-import { closeMem, openMem, readMem } from '../../mem.js';
+import { closeMem, openMem, readMem } from './mem.js';
 import { signalName } from '../../signals.js';
 import type { StopReason, Why } from '../../why.js';
 
