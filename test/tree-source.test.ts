@@ -2,8 +2,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listProcesses } from '../src/procfs/listing.js';
-import { snapshot } from '../src/procfs/snapshot.js';
+import { listProcesses } from '../src/inventory/listing.js';
+import { snapshot } from '../src/inventory/snapshot.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
 import { TreeProcFs } from '../src/procfs/sources/tree.js';

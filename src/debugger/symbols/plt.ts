@@ -8,7 +8,8 @@
  * that does not decode falls back to "relocation i is stub i". Stubs in .plt.got jump through
  * GLOB_DAT slots of .rela.dyn (a function both called and address-taken), and are named alike.
  */
-import { readSymbolEntries, SHT_DYNSYM, type ByteReader, type ElfSection, type ElfSymbol } from './elf.js';
+import { readSymbolEntries, SHT_DYNSYM } from './elf-symbols.js';
+import type { ByteReader, ElfSection, ElfSymbol } from './elf-types.js';
 import { sectionBytes, SHT_NOBITS } from './section-data.js';
 
 const R_X86_64_GLOB_DAT = 6;

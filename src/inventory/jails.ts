@@ -1,11 +1,14 @@
 /**
  * Jails as `jls` lists them: every jail that has a process (the node format is jail-node.ts).
  */
-import { listProcesses, type EntryErrorHandler } from './listing.js';
-import type { ProcFs } from './source.js';
-import { jailText } from './status.js';
+import type { EntryErrorHandler } from '../procfs/process-info.js';
+import type { ProcFs } from '../procfs/source.js';
+import { jailText } from '../procfs/status.js';
+import { listProcesses } from './listing.js';
 
-export { formatJailNode, parseJailNode, type JailRef } from './jail-node.js';
+// The node format and the -J matcher, where library users have always imported them.
+export { formatJailNode, parseJailNode, type JailRef } from '../procfs/jail-node.js';
+export { jailMatcher, matcherNeedsJid } from './jail-match.js';
 
 /** One jail as `jls` shows it. */
 export interface JailInfo {
@@ -46,21 +49,4 @@ export async function listJails(fs: ProcFs, opts: { onError?: EntryErrorHandler 
     j.path = d.path;
   }
   return jails.sort((a, b) => (a.jid ?? Infinity) - (b.jid ?? Infinity) || a.hostname.localeCompare(b.hostname));
-}
-
-/** A `-J` list entry: `0` (the host), a jid, or a hostname; comma lists select any of them. */
-export function jailMatcher(spec: string): (jid: number | null, hostname: string | null) => boolean {
-  const ids = new Set<number>();
-  const names = new Set<string>();
-  for (const t of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (/^\d+$/.test(t)) ids.add(Number(t));
-    else names.add(t);
-  }
-  return (jid, hostname) =>
-    (jid !== null && ids.has(jid)) || (hostname === null ? ids.has(0) : names.has(hostname));
-}
-
-/** Whether a `-J` spec needs jail ids (any number but 0); hostnames come with the status line. */
-export function matcherNeedsJid(spec: string): boolean {
-  return spec.split(',').some((t) => /^\d+$/.test(t.trim()) && Number(t) !== 0);
 }

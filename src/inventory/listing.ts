@@ -2,13 +2,13 @@
  * Process listings: `ProcessInfo` objects for `pdbg ps`, the TUI and library users. Only what
  * the chosen fields need is read (cmdline only for `args`, the jail node only for `jid`).
  */
-import { ParseError, ProcfsError } from './errors.js';
-import { splitCmdline } from './cmdline.js';
-import { jailMatcher, matcherNeedsJid } from './jail.js';
-import { parseJailNode } from './jail-node.js';
-import type { EntryErrorHandler, ListWants, ProcessInfo } from './process-info.js';
-import type { ProcFs } from './source.js';
-import { jailText, parseStatusBytes, type ProcStatus } from './status.js';
+import { splitCmdline } from '../procfs/cmdline.js';
+import { ParseError, ProcfsError } from '../procfs/errors.js';
+import { parseJailNode } from '../procfs/jail-node.js';
+import type { EntryErrorHandler, ListWants, ProcessInfo } from '../procfs/process-info.js';
+import type { ProcFs } from '../procfs/source.js';
+import { jailText, parseStatusBytes, type ProcStatus } from '../procfs/status.js';
+import { jailMatcher, matcherNeedsJid } from './jail-match.js';
 
 /** ps keywords pdbg knows (FreeBSD names where FreeBSD has them, bin/ps/keyword.c). */
 export const PS_FIELDS = [
@@ -22,8 +22,8 @@ export function isPsField(s: string): s is PsField {
 }
 
 // The listing's types, where library users have always imported them.
-export type { EntryErrorHandler, ListWants, ProcessInfo } from './process-info.js';
-export { splitCmdline } from './cmdline.js';
+export type { EntryErrorHandler, ListWants, ProcessInfo } from '../procfs/process-info.js';
+export { splitCmdline } from '../procfs/cmdline.js';
 
 export interface ListOptions {
   /** ps keywords the caller will show; default: every field but `args`. */
