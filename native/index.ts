@@ -4,3 +4,4 @@ export * as wait from './wait.js';
 export * as signal from './signal.js';
 export * as sys from './syscalls.js';
 export { errnoError, lastErrno } from './libc.js';
+export { errnoName, NativeError } from './errors.js';

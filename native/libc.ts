@@ -6,7 +6,7 @@
  * ~5 µs a call against koffi's ~0.3 µs; a single step is ~25 µs of kernel time.
  */
 import koffi from 'koffi';
-import { errnoName, ProcfsError } from '../src/procfs/errors.js';
+import { errnoName, NativeError } from './errors.js';
 
 export const libc = koffi.load('libc.so.6');
 export { koffi };
@@ -16,8 +16,8 @@ export function lastErrno(): number {
   return koffi.errno();
 }
 
-/** A ProcfsError for the errno of a failed libc call. */
-export function errnoError(what: string, errno = lastErrno(), pid?: number, node?: string): ProcfsError {
+/** A NativeError for the errno of a failed libc call. */
+export function errnoError(what: string, errno = lastErrno(), pid?: number, node?: string): NativeError {
   const code = errnoName(errno);
-  return new ProcfsError(code, `${what}: ${code}`, pid, node);
+  return new NativeError(code, `${what}: ${code}`, errno, pid, node);
 }

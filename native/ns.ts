@@ -3,9 +3,9 @@
  * back. setns changes only the calling thread, so this runs on the main JS thread and always
  * returns to the namespace it started in (a saved fd to /proc/thread-self/ns/uts).
  */
-import { closeSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ProcfsError, fromSystemError } from '../src/procfs/errors.js';
+import { NativeError } from './errors.js';
 import { errnoError, libc } from './libc.js';
 
 const CLONE_NEWUTS = 0x04000000;
@@ -14,29 +14,20 @@ const setns = libc.func('int setns(int fd, int nstype)') as (fd: number, nstype:
 let homeFd = -1;
 
 /**
- * The hostname of the UTS namespace at `nsPath` (`/proc/PID/ns/uts`). Throws a ProcfsError
- * (EPERM without CAP_SYS_ADMIN, ESRCH when the process is gone).
+ * The hostname of the UTS namespace open at `fd` (`nsPath`, `/proc/PID/ns/uts`, names it in
+ * errors). Throws a NativeError when it cannot be entered (EPERM without CAP_SYS_ADMIN). The
+ * caller opens and closes `fd`, so that it maps the open's failure (the process gone) itself.
  */
-export function utsHostname(nsPath: string, pid?: number): string {
+export function utsHostname(fd: number, nsPath: string, pid?: number): string {
   if (homeFd < 0) homeFd = openSync('/proc/thread-self/ns/uts', 'r');
-  let fd: number;
+  if (setns(fd, CLONE_NEWUTS) !== 0) throw errnoError(`setns ${nsPath}`, undefined, pid, 'jail');
   try {
-    fd = openSync(nsPath, 'r');
-  } catch (err) {
-    throw fromSystemError(err, pid, 'jail');
-  }
-  try {
-    if (setns(fd, CLONE_NEWUTS) !== 0) throw errnoError(`setns ${nsPath}`, undefined, pid, 'jail');
-    try {
-      return hostname();
-    } finally {
-      // Staying in the jail's namespace would make every later hostname wrong: no way on.
-      if (setns(homeFd, CLONE_NEWUTS) !== 0) {
-        const e = errnoError('setns back to the host UTS namespace');
-        throw new ProcfsError(e.code, `${e.message}; cannot continue`);
-      }
-    }
+    return hostname();
   } finally {
-    closeSync(fd);
+    // Staying in the jail's namespace would make every later hostname wrong: no way on.
+    if (setns(homeFd, CLONE_NEWUTS) !== 0) {
+      const e = errnoError('setns back to the host UTS namespace');
+      throw new NativeError(e.code, `${e.message}; cannot continue`, e.errno);
+    }
   }
 }

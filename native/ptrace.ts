@@ -77,7 +77,7 @@ function fail(req: number, tid: number): never {
   throw errnoError(`${REQUEST_NAMES[req] ?? `ptrace ${req}`} ${tid}`, lastErrno(), tid);
 }
 
-/** A request with integer arguments; throws a ProcfsError carrying the errno on failure. */
+/** A request with integer arguments; throws a NativeError carrying the errno on failure. */
 export function ptrace(req: number, tid: number, addr = 0, data = 0): number {
   const r = ptraceInt(req, tid, addr, data);
   if (r === -1) fail(req, tid);

@@ -1,4 +1,4 @@
-/** kill(2), tgkill(2), killpg(3), getpgid(2): signals by number, errno → ProcfsError. */
+/** kill(2), tgkill(2), killpg(3), getpgid(2): signals by number, errno → NativeError. */
 import { errnoError, libc } from './libc.js';
 
 const killFn = libc.func('int kill(int pid, int sig)') as (pid: number, sig: number) => number;

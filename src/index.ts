@@ -9,13 +9,14 @@ export * from './procfs/map.js';
 export { openProcFs } from './procfs/sources/open.js';
 export { LinuxProcFs } from './procfs/sources/linux/index.js';
 export { TreeProcFs } from './procfs/sources/tree.js';
-export { listProcesses, readStatus, PS_FIELDS, type ProcessInfo, type PsField, type ListOptions } from './procfs/listing.js';
-export { listJails, parseJailNode, formatJailNode, type JailInfo, type JailRef } from './procfs/jail.js';
-export { snapshot, type SnapshotResult } from './procfs/snapshot.js';
+export { listProcesses, readStatus, PS_FIELDS, type ProcessInfo, type PsField, type ListOptions } from './inventory/listing.js';
+export { listJails, parseJailNode, formatJailNode, type JailInfo, type JailRef } from './inventory/jails.js';
+export { snapshot, type SnapshotResult } from './inventory/snapshot.js';
 export * from './procfs/ctl.js';
 export * from './procfs/regs.js';
 export * from './procfs/why.js';
-export { deliverNote, parseNote, type NoteNode, type NoteDelivery } from './procfs/note.js';
+export { parseNote, type NoteNode, type NoteDelivery } from './procfs/note.js';
+export { deliverNote } from './procfs/sources/linux/note.js';
 export { LinuxControl, CONTROL_NODES, type ControlNode } from './procfs/sources/linux/control.js';
 export {
   ProcessSymbols, parseElf, loadElfFile, readSection, findSection, findDebugFile,
@@ -25,7 +26,7 @@ export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from
 export { unwindStack, frameLine, frameWhere, type StackFrame, type StackOptions, type TableOf } from './debugger/stack.js';
 export { moduleUnwindTable } from './debugger/unwind/from-module.js';
 export { unwind, UnwindTable, unwindTableFromFile, type UnwoundFrame, type UnwindModule } from './debugger/unwind/index.js';
-export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener, type SyncRelease } from './debugger/session.js';
+export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener } from './debugger/session.js';
 export { describeStop, isGone, type StopEvent, type StopKind } from './debugger/events.js';
 export type { Breakpoint } from './debugger/breakpoints.js';
 export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput } from './debugger/commands.js';

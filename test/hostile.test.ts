@@ -302,7 +302,7 @@ describe('hostile --proc-root trees', () => {
 
   it('the library throws on a bad entry unless given onError, and then lists the rest', async () => {
     const dir = join(base, 'a-FIFO-as-status');
-    const { listProcesses } = await import('../src/procfs/listing.js');
+    const { listProcesses } = await import('../src/inventory/listing.js');
     const fs = TreeProcFs.open(dir);
     await expect(listProcesses(fs)).rejects.toMatchObject({ message: expect.stringMatching(/a FIFO/) });
     const errs: string[] = [];

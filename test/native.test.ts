@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ptrace, signal, wait } from '../native/index.js';
+import { NativeError, ptrace, signal, wait } from '../native/index.js';
 import { ProcfsError } from '../src/procfs/errors.js';
+import { P, S } from '../src/procfs/sources/linux/native.js';
 import { liveOk } from './helpers/root.js';
 import { repoRoot } from './helpers/targets.js';
 
@@ -24,11 +25,26 @@ describe.skipIf(!liveOk('native errno'))('errno becomes typed errors', () => {
         f();
         expect.unreachable();
       } catch (e) {
-        expect(e).toBeInstanceOf(ProcfsError);
-        expect((e as ProcfsError).code).toBe('ESRCH');
+        expect(e).toBeInstanceOf(NativeError);
+        expect((e as NativeError).code).toBe('ESRCH');
+        expect((e as NativeError).errno).toBe(3);
       }
     }
     expect(wait.pollTid(gone, false)).toBe(wait.GONE);
+  });
+
+  it('the Linux source sees the same failures as ProcfsErrors (native/ knows nothing of src/)', () => {
+    const gone = 2 ** 22 + 999;
+    for (const f of [() => P.seize(gone, 0), () => P.getRegs(gone, Buffer.alloc(216)), () => S.kill(gone, 0)]) {
+      try {
+        f();
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(ProcfsError);
+        expect((e as ProcfsError).code).toBe('ESRCH');
+        expect((e as ProcfsError).pid).toBe(gone);
+      }
+    }
   });
   it('a too-small register buffer is refused before the kernel sees it', () => {
     expect(() => ptrace.getRegs(1, Buffer.alloc(8))).toThrow(RangeError);

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODE_NAMES, NODE_TABLE, nodeSpec } from '../src/procfs/node.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
-import { SNAPSHOT_NODES } from '../src/procfs/snapshot.js';
+import { SNAPSHOT_NODES } from '../src/inventory/snapshot.js';
 import { liveOk } from './helpers/root.js';
 
 describe('the node table', () => {

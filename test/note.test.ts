@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcfsError } from '../src/procfs/errors.js';
-import { deliverNote, parseNote } from '../src/procfs/note.js';
+import { parseNote } from '../src/procfs/note.js';
+import { deliverNote } from '../src/procfs/sources/linux/note.js';
 import { LinuxControl } from '../src/procfs/sources/linux/control.js';
 import { liveOk } from './helpers/root.js';
 import { killAllTracees, startTracee } from './helpers/tracee.js';

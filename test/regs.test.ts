@@ -4,9 +4,29 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   convertRegs, decodeRegs, encodeRegs, FREEBSD_AMD64, FREEBSD_I386, getReg, LINUX_X86_64, REG_NAMES, regField, setReg,
 } from '../src/procfs/regs.js';
+import { DWARF_REG_NAMES, GDB_REGS, USER_REGS_RIP_OFFSET, USER_REGS_SIZE } from '../src/arch/x86-64.js';
+import { USER_FPREGS_SIZE, USER_REGS_SIZE as NATIVE_USER_REGS_SIZE } from '../native/ptrace.js';
+import { FPREGS_SIZE } from '../src/procfs/regs.js';
 import { LinuxControl } from '../src/procfs/sources/linux/control.js';
 import { liveOk } from './helpers/root.js';
 import { killAllTracees, startTracee } from './helpers/tracee.js';
+
+describe('the x86-64 arch module', () => {
+  it('agrees with the Linux layout, native/ and the psABI', () => {
+    expect(USER_REGS_SIZE).toBe(LINUX_X86_64.size);
+    expect(USER_REGS_SIZE).toBe(NATIVE_USER_REGS_SIZE);
+    expect(FPREGS_SIZE).toBe(USER_FPREGS_SIZE);
+    expect(USER_REGS_RIP_OFFSET).toBe(regField(LINUX_X86_64, 'rip')!.offset);
+    for (const name of DWARF_REG_NAMES) expect(regField(LINUX_X86_64, name)).toBeDefined();
+  });
+
+  it("numbers registers as gdb's amd64 g packet does", () => {
+    const at = (n: string) => GDB_REGS.findIndex((r) => r.name === n);
+    expect(GDB_REGS.slice(0, 8).map((r) => r.name)).toEqual(['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp']);
+    expect([at('r8'), at('r15'), at('rip'), at('eflags'), at('cs'), at('gs'), at('st0'), at('fop'), at('xmm0'), at('mxcsr'), at('orig_rax')])
+      .toEqual([8, 15, 16, 17, 18, 23, 24, 39, 40, 56, 57]);
+  });
+});
 
 describe('register layouts (pure)', () => {
   it('match the spec sizes and offsets', () => {

@@ -8,7 +8,7 @@ import { chownSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutDir } from '../src/procfs/out-dir.js';
+import { OutDir } from '../src/inventory/out-dir.js';
 import { isCleanError, pdbg, pdbgBin, type CliResult } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { killAllTmux, startInTmux } from './helpers/tmux.js';

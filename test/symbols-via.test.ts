@@ -50,6 +50,7 @@ function farSource(swap: Map<string, string> = new Map(), reads: string[] = []):
       const other = swap.get(path);
       return other ? linux.statFile(pid, other, { root: 'host' }) : linux.statFile(pid, path, ref);
     },
+    capabilities: {},
     close: async () => undefined,
   } as ProcFs;
 }

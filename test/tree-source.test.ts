@@ -2,8 +2,8 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listProcesses } from '../src/procfs/listing.js';
-import { snapshot } from '../src/procfs/snapshot.js';
+import { listProcesses } from '../src/inventory/listing.js';
+import { snapshot } from '../src/inventory/snapshot.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
 import { TreeProcFs } from '../src/procfs/sources/tree.js';
@@ -25,9 +25,9 @@ describe('choosing a source from --proc-root', () => {
   afterAll(() => rmSync(empty, { recursive: true, force: true }));
 
   it('is live for no root and for /proc, a tree for a directory of PID/status', async () => {
-    expect((await openProcFs()).kind).toBe('linux');
-    expect((await openProcFs('/proc')).kind).toBe('linux');
-    if (existsSync(freebsd)) expect((await openProcFs(freebsd)).kind).toBe('tree');
+    expect(await openProcFs()).toBeInstanceOf(LinuxProcFs);
+    expect(await openProcFs('/proc')).toBeInstanceOf(LinuxProcFs);
+    if (existsSync(freebsd)) expect(await openProcFs(freebsd)).toBeInstanceOf(TreeProcFs);
   });
 
   it('refuses a directory that is not a proc tree, or no directory at all, in one line', async () => {

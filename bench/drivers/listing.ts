@@ -3,7 +3,7 @@
  * columns of the listing row (pid ppid pgid sid jail comm), over the live source or a tree
  * (`openProcFs()` / `openProcFs(DIR)`), opening and closing the source inside the timing.
  */
-import type { listProcesses as ListProcesses, PsField } from '../../src/procfs/listing.js';
+import type { listProcesses as ListProcesses, PsField } from '../../src/inventory/listing.js';
 import type { ProcFs } from '../../src/procfs/source.js';
 import type { formatStatus as FormatStatus, ProcStatus } from '../../src/procfs/status.js';
 import { hasFunctions, importBuilt, type Loaded } from './load.js';
@@ -25,7 +25,7 @@ export interface ListingDriver {
 }
 
 export async function loadListing(): Promise<Loaded<ListingDriver>> {
-  const listing = await importBuilt('procfs/listing');
+  const listing = await importBuilt('inventory/listing');
   if (!listing.ok) return listing;
   const status = await importBuilt('procfs/status');
   if (!status.ok) return status;

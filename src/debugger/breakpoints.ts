@@ -8,7 +8,10 @@
  * (x86-64 user space fits in 47 bits) so the per-stop lookup allocates nothing.
  */
 
-export const INT3 = 0xcc;
+import { INT3 } from '../arch/x86-64.js';
+
+// The engine's users (session.ts) have always found it here.
+export { INT3 };
 
 export interface Breakpoint {
   readonly id: number;

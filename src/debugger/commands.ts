@@ -9,6 +9,7 @@
 import { ProcfsError } from '../procfs/errors.js';
 import { parseBreakArgs, parseBreakNumbers } from './break-args.js';
 import { disassembleCommand } from './disassemble-cmd.js';
+import type { CommandOutput } from './command-output.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import { examine } from './examine.js';
 import { evalAddress } from './expr.js';
@@ -21,14 +22,7 @@ import { frameData, frameLine, frameNumber } from './stack.js';
 import type { Session } from './session.js';
 import { hexdump, parseAssignment, parseHexBytes, parseLength, parseValue } from './values.js';
 
-export interface CommandOutput {
-  /** What a person reads, one entry a line. */
-  readonly lines: string[];
-  /** The same result for `--json` (bigints print as 0x…). */
-  readonly data: unknown;
-  /** The stop or exit this command caused, when it ran the target. */
-  readonly stop?: StopEvent;
-}
+export type { CommandOutput } from './command-output.js';
 
 export interface DebugCommand {
   readonly name: string;

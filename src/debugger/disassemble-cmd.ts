@@ -5,7 +5,7 @@
  * most 64 bytes' worth past the address asked about).
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { CommandOutput } from './commands.js';
+import type { CommandOutput } from './command-output.js';
 import { disassemble, type DisasmLine } from './disasm.js';
 import { readCode } from './examine.js';
 import { evalAddress } from './expr.js';

@@ -5,7 +5,7 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import { parseMap } from '../procfs/map.js';
-import type { CommandOutput } from './commands.js';
+import type { CommandOutput } from './command-output.js';
 import { evalAddress } from './expr.js';
 import { sessionContext, symbolizer } from './inspect-state.js';
 import { DISPLAY_ORDER, regName } from './regfile.js';

@@ -3,7 +3,7 @@
  * FMT is one letter of x d u o t c a z s (no count or size, as gdb refuses those for print).
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { CommandOutput } from './commands.js';
+import type { CommandOutput } from './command-output.js';
 import { evalExpr } from './expr.js';
 import { formatValue, VALUE_FORMATS } from './gdbfmt.js';
 import { inspectState, sessionContext, symbolizer } from './inspect-state.js';

@@ -3,12 +3,13 @@
  * (regs.ts `LINUX_X86_64`), read and written by name. The pc is read at its fixed offset so the
  * step loop looks it up without decoding the rest or allocating.
  */
+import { USER_REGS_RIP_OFFSET } from '../arch/x86-64.js';
 import { ProcfsError } from '../procfs/errors.js';
 import { decodeRegs, getReg, LINUX_X86_64, REG_NAMES, regField, setReg } from '../procfs/regs.js';
 
 export const LAYOUT = LINUX_X86_64;
 export const REGS_SIZE = LAYOUT.size;
-const PC_OFFSET = regField(LAYOUT, 'rip')!.offset;
+const PC_OFFSET = USER_REGS_RIP_OFFSET;
 
 /** Every register by name (Linux names: `rip`, `eflags`, …), unsigned 64-bit. */
 export type Registers = Record<string, bigint>;

@@ -691,12 +691,12 @@ export class Session {
    */
   releaseSync(): void {
     this.closing = true;
-    const src = this.fs as ProcFs & Partial<SyncRelease>;
+    const src = this.fs.capabilities.syncRelease;
     try {
       const stop = this.onRelease === 'stopped';
       const planted = this.bps.planted();
-      if (typeof src.releaseSync === 'function') src.releaseSync(this.pid, planted, stop, [...this.heldChildren]);
-      if (this.onRelease === 'running' && this._state !== 'exited') src.signalSync?.(this.pid, 'cont');
+      src?.releaseSync(this.pid, planted, stop, [...this.heldChildren]);
+      if (this.onRelease === 'running' && this._state !== 'exited') src?.signalSync?.(this.pid, 'cont');
     } catch {
       // Dying anyway; nothing better to do with the error.
     }
@@ -1112,18 +1112,6 @@ export class Session {
     for (const fn of this.listeners) fn(ev);
     return ev;
   }
-}
-
-/** What a live source offers the exit guard: write the bytes back and detach, synchronously. */
-export interface SyncRelease {
-  /**
-   * Writes `restore` into `pid` (and into each of `alsoInto`: held fork children), then detaches
-   * every target. `leaveStopped`: detach into a job-control stop (SIGSTOP queued first), as
-   * one-shot commands promise.
-   */
-  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped?: boolean, alsoInto?: readonly number[]): void;
-  /** Sends a signal now (the exit guard's `leave: running`). */
-  signalSync?(pid: number, name: string): void;
 }
 
 const STEPPED = Symbol('stepped');

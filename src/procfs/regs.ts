@@ -1,3 +1,4 @@
+import { USER_REGS_NAMES, USER_REGS_SIZE } from '../arch/x86-64.js';
 import { ProcfsError } from './errors.js';
 
 /**
@@ -26,12 +27,8 @@ function seq(names: readonly string[], size: 2 | 4 | 8, start = 0): RegField[] {
 /** Linux `user_regs_struct` (arch/x86/include/asm/user_64.h): 27 × u64 = 216 bytes. */
 export const LINUX_X86_64: RegLayout = {
   name: 'linux-x86_64',
-  size: 216,
-  fields: seq(
-    ['r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx', 'rdx', 'rsi', 'rdi',
-      'orig_rax', 'rip', 'cs', 'eflags', 'rsp', 'ss', 'fs_base', 'gs_base', 'ds', 'es', 'fs', 'gs'],
-    8,
-  ),
+  size: USER_REGS_SIZE,
+  fields: seq(USER_REGS_NAMES, 8),
 };
 
 /** FreeBSD amd64 `struct reg` (sys/x86/include/reg.h `__reg64`), 176 bytes, mixed widths. */
@@ -62,8 +59,8 @@ export const FREEBSD_I386: RegLayout = {
 
 export const REG_LAYOUTS: readonly RegLayout[] = [LINUX_X86_64, FREEBSD_AMD64, FREEBSD_I386];
 
-/** Linux `user_fpregs_struct` (the FXSAVE area): raw bytes, read and written whole. */
-export const FPREGS_SIZE = 512;
+// The FXSAVE area's size is an arch fact; the regs node's users have always found it here.
+export { FPREGS_SIZE } from '../arch/x86-64.js';
 
 /** Display order: what a person looks at first, then the rest, then segments and bases. */
 export const REG_NAMES: readonly string[] = [

@@ -1,4 +1,5 @@
 import type { NodeName } from './node.js';
+import type { EntryErrorHandler, ListWants, ProcessInfo } from './process-info.js';
 
 /**
  * Where a node lives: a process, or one thread of it (`task/TID/…`, pdbg's Linux extension).
@@ -45,17 +46,67 @@ export interface SpawnOptions {
 }
 
 /**
- * A source whose files are the caller's machine's (live Linux): the ELF reader opens a target's
- * files in place instead of copying them through readFile.
+ * Describes many processes at once without going through promise-per-node reads (both of
+ * pdbg's own sources). Processes that vanish mid-listing are skipped.
+ */
+export interface ProcessDescriber {
+  describe(pids: readonly number[], want: ListWants, onError?: EntryErrorHandler): Promise<ProcessInfo[]>;
+}
+
+/** What a source can tell about a jail beyond its processes' nodes. */
+export interface JailDetails {
+  /** Addresses of the jail's network namespace, IPv4 first; loopback left out. */
+  ips: string[];
+  /** Root directory of the jail's first process; null when the source cannot tell. */
+  path: string | null;
+}
+
+/**
+ * The live source reads /proc/PID/net and /proc/PID/root; a snapshot reads what `pdbg snapshot`
+ * recorded.
+ */
+export interface JailDetailSource {
+  jailDetails(jid: number | null, hostname: string, firstPid: number): JailDetails;
+}
+
+/** What a live source offers the exit guard: write the bytes back and detach, synchronously. */
+export interface SyncRelease {
+  /**
+   * Writes `restore` into `pid` (and into each of `alsoInto`: held fork children), then detaches
+   * every target. `leaveStopped`: detach into a job-control stop (SIGSTOP queued first), as
+   * one-shot commands promise.
+   */
+  releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped?: boolean, alsoInto?: readonly number[]): void;
+  /** Sends a signal now (the exit guard's `leave: running`). */
+  signalSync?(pid: number, name: string): void;
+}
+
+/**
+ * A source whose files are the caller's machine's: the host path behind a target's file, so the
+ * ELF reader opens it in place (a 100 MB executable costs a few reads, not a copy).
  */
 export interface HostFiles {
+  hostPath(pid: number, path: string, ref?: FileRef): Promise<string>;
   /** `/proc/PID/root` (the target's view of the filesystem) and `/proc/PID/map_files`, as host paths. */
   dirs(pid: number): { readonly fileRoot: string; readonly mapFilesDir: string };
 }
 
-/** What a source can do beyond the ProcFs operations; every member is optional. */
+/** Who traces a process, if anyone (Linux's TracerPid), so a release can refuse another tracer's tracee. */
+export interface TracerInfo {
+  /** null: untraced or unreadable (the ctl write then decides); comm null when its name cannot be read. */
+  tracerOf(pid: number): Promise<{ pid: number; comm: string | null } | null>;
+}
+
+/**
+ * What a source can do beyond the ProcFs operations, declared rather than probed: a caller
+ * takes the member it needs and falls back (or refuses) where it is absent.
+ */
 export interface SourceCapabilities {
+  readonly describer?: ProcessDescriber;
+  readonly jailDetails?: JailDetailSource;
+  readonly syncRelease?: SyncRelease;
   readonly hostFiles?: HostFiles;
+  readonly tracer?: TracerInfo;
 }
 
 /**
@@ -69,10 +120,8 @@ export interface SourceCapabilities {
  * remote or FUSE-backed source fits the same shape.
  */
 export interface ProcFs {
-  /** `linux` for the live system, `tree` for a directory. */
-  readonly kind: 'linux' | 'tree';
-  /** The directory the nodes come from (`/proc`, or the tree's root). */
-  readonly root: string;
+  /** What this source offers beyond these operations. */
+  readonly capabilities: SourceCapabilities;
   /** Every process id, ascending. */
   pids(): Promise<number[]>;
   /** Thread ids of a process, ascending (just `[pid]` where the backend has no threads). */
@@ -100,8 +149,6 @@ export interface ProcFs {
    * EOPNOTSUPP where the source cannot start programs.
    */
   spawn(argv: readonly string[], opts?: SpawnOptions): Promise<number>;
-  /** Optional abilities (see SourceCapabilities); absent members are simply not there. */
-  readonly capabilities?: SourceCapabilities;
   /** Releases what the source holds (traced targets are detached, fds closed). */
   close(): Promise<void>;
 }

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseJailNode } from '../procfs/jail.js';
+import { parseJailNode } from '../procfs/jail-node.js';
 import type { ProcFs } from '../procfs/source.js';
 
 /** What the status line says about a target besides the engine's state. */
@@ -28,10 +26,13 @@ export async function targetInfo(fs: ProcFs, pid: number): Promise<TargetInfo> {
     // No jail node in this source.
   }
   let stopped = false;
-  if (fs.kind === 'linux') {
+  // The status line carries no run state; a source that describes processes gives Linux's
+  // one-letter state (null from a tree, which cannot be stopped now anyway).
+  const describer = fs.capabilities.describer;
+  if (describer) {
     try {
-      const stat = readFileSync(join(fs.root, String(pid), 'stat'), 'utf8');
-      stopped = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'T';
+      const [p] = await describer.describe([pid], { jid: false, args: false, wchan: false });
+      stopped = p?.state === 'T';
     } catch {
       // Gone already: attach will say so.
     }

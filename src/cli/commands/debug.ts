@@ -2,7 +2,7 @@ import { closeSync, constants, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { fsError } from '../../procfs/out-dir.js';
+import { fsError } from '../../inventory/out-dir.js';
 import { UsageError } from '../errors.js';
 import { requireTerminal } from './attach.js';
 

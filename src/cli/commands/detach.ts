@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { ProcfsError } from '../../procfs/errors.js';
 import { cliPid } from '../addr.js';
@@ -8,26 +7,6 @@ interface DetachArgs {
   'proc-root'?: string;
   pid?: string;
   json?: boolean;
-}
-
-/** TracerPid from Linux's /proc/PID/status (0: untraced or unreadable; the ctl write then decides). */
-function tracerOf(procRoot: string, pid: number): number {
-  try {
-    const m = /^TracerPid:\s*(\d+)$/m.exec(readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** ` (strace)`, or nothing when the tracer's name cannot be read. */
-function commOf(procRoot: string, pid: number): string {
-  try {
-    const comm = readFileSync(`${procRoot}/${pid}/comm`, 'latin1').trim();
-    return /^[\x20-\x7e]+$/.test(comm) ? ` (${comm})` : '';
-  } catch {
-    return '';
-  }
 }
 
 /**
@@ -49,9 +28,10 @@ export const detachCommand: CommandModule<object, DetachArgs> = {
     try {
       // Someone else's tracee (strace, gdb) is not pdbg's to release: saying "released" while it
       // stays traced, or sending it SIGCONT under that tracer, would both be wrong.
-      const tracer = fs.kind === 'linux' ? tracerOf(fs.root, pid) : 0;
-      if (tracer !== 0) {
-        throw new ProcfsError('EBUSY', `pid ${pid} is traced by pid ${tracer}${commOf(fs.root, tracer)}, not by pdbg: not released`, pid, 'ctl');
+      const tracer = await fs.capabilities.tracer?.tracerOf(pid);
+      if (tracer) {
+        const comm = tracer.comm === null ? '' : ` (${tracer.comm})`;
+        throw new ProcfsError('EBUSY', `pid ${pid} is traced by pid ${tracer.pid}${comm}, not by pdbg: not released`, pid, 'ctl');
       }
       await fs.write(pid, 'ctl', 'detach');
       await fs.write(pid, 'note', 'cont');

@@ -13,7 +13,7 @@ export const jlsCommand: CommandModule<object, JlsArgs> = {
   describe: 'list jails (UTS namespaces): JID, IP address, hostname, root path',
   builder: (y: Argv) => y.option('json', { type: 'boolean', describe: 'print an array of objects' }) as unknown as Argv<JlsArgs>,
   handler: async (argv) => {
-    const { listJails } = await import('../../procfs/jail.js');
+    const { listJails } = await import('../../inventory/jails.js');
     const { displayText, terminalJson } = await import('../../procfs/escape.js');
     const { openProcFs } = await import('../../procfs/sources/open.js');
     const fs = await openProcFs(argv['proc-root']);

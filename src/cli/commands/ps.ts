@@ -20,8 +20,8 @@ export const psCommand: CommandModule<object, PsArgs> = {
       .option('json', { type: 'boolean', describe: 'print an array of objects' }) as unknown as Argv<PsArgs>,
   handler: async (argv) => {
     // Loaded here, not at the top: `pdbg ps` must not pay for the debugger's modules.
-    const { listProcesses } = await import('../../procfs/listing.js');
-    const { parseFieldList, psJsonValue, psText, PS_DEFAULT_FIELDS, PS_HEADERS, PS_NUMERIC } = await import('../../procfs/ps-fields.js');
+    const { listProcesses } = await import('../../inventory/listing.js');
+    const { parseFieldList, psJsonValue, psText, PS_DEFAULT_FIELDS, PS_HEADERS, PS_NUMERIC } = await import('../../inventory/ps-fields.js');
     const { openProcFs } = await import('../../procfs/sources/open.js');
     const { terminalJson } = await import('../../procfs/escape.js');
     const fields = argv.o === undefined

@@ -25,7 +25,7 @@ export const snapshotCommand: CommandModule<object, SnapshotArgs> = {
       return Number(t);
     });
     if (!argv.o) throw new UsageError('snapshot: -o DIR is required');
-    const { snapshot } = await import('../../procfs/snapshot.js');
+    const { snapshot } = await import('../../inventory/snapshot.js');
     const { openProcFs } = await import('../../procfs/sources/open.js');
     const fs = await openProcFs(argv['proc-root']);
     try {

@@ -3,14 +3,10 @@
  * NT_GNU_BUILD_ID note, in a SHT_NOTE section or a PT_NOTE segment) and `.gnu_debuglink`
  * (a file name and the CRC-32 of that file).
  */
-import type { ByteReader, ElfSection } from './elf.js';
+import type { ByteReader, DebugLink, ElfSection } from './elf-types.js';
 import { sectionBytes } from './section-data.js';
 
-/** `.gnu_debuglink`: the debug file's base name and the CRC-32 of its whole contents. */
-export interface DebugLink {
-  readonly file: string;
-  readonly crc: number;
-}
+export type { DebugLink } from './elf-types.js';
 
 /** Where notes may be: a PT_NOTE segment's file extent and its alignment. */
 export interface NoteExtent {

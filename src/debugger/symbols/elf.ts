@@ -7,97 +7,20 @@
  * it needs at their offsets, so a 100 MB executable costs a few reads.
  */
 import { ParseError } from '../../procfs/errors.js';
-import { findBuildId, findDebugLink, type DebugLink, type NoteExtent } from './elf-notes.js';
+import { findBuildId, findDebugLink, type NoteExtent } from './elf-notes.js';
+import { cstring, readSymbolEntries, SHT_DYNSYM, SHT_SYMTAB } from './elf-symbols.js';
+import type { ByteReader, ElfFileIdentity, ElfImage, ElfSection, ElfSegment, ElfSymbol } from './elf-types.js';
 import { pltSymbols } from './plt.js';
 import { sectionBytes, SHT_NOBITS } from './section-data.js';
 
-export type { DebugLink } from './elf-notes.js';
+// The parser's vocabulary, where its users have always imported it.
+export type * from './elf-types.js';
+export { cstring, plainName, readSymbolEntries, SHT_DYNSYM, SHT_RELA, SHT_STRTAB, SHT_SYMTAB } from './elf-symbols.js';
 
-export type SymbolKind = 'func' | 'object' | 'ifunc';
-export type SymbolBinding = 'local' | 'global' | 'weak';
-
-/** A defined FUNC/OBJECT/IFUNC symbol at its link-time address (add the load bias to place it). */
-export interface ElfSymbol {
-  /** The plain name: GLIBC version suffixes (`write@@GLIBC_2.2.5`) are dropped. */
-  readonly name: string;
-  readonly value: bigint;
-  readonly size: number;
-  readonly kind: SymbolKind;
-  readonly binding: SymbolBinding;
-  /** Where it came from; `plt` marks a stub synthesized from .rela.plt (`puts@plt`). */
-  readonly table: 'symtab' | 'dynsym' | 'plt';
-}
-
-/** A PT_LOAD program header. */
-export interface ElfSegment {
-  readonly vaddr: bigint;
-  readonly offset: bigint;
-  readonly filesz: bigint;
-  readonly memsz: bigint;
-  /** PF_X. */
-  readonly exec: boolean;
-}
-
-/** A section header. `size` is the stored size: for SHF_COMPRESSED the header plus zlib stream. */
-export interface ElfSection {
-  readonly name: string;
-  readonly type: number;
-  /** sh_flags (SHF_ALLOC 0x2, SHF_EXECINSTR 0x4, SHF_COMPRESSED 0x800, …). */
-  readonly flags: number;
-  readonly addr: bigint;
-  readonly offset: number;
-  readonly size: number;
-  readonly link: number;
-  readonly addralign: number;
-  readonly entsize: number;
-}
-
-/**
- * Which file an image was parsed from, so that sections can be read later (readSection) by
- * reopening it and checking it is still the same file.
- */
-export interface ElfFileIdentity {
-  readonly path: string;
-  readonly dev: bigint;
-  readonly ino: bigint;
-  readonly mtimeNs: bigint;
-  readonly size: bigint;
-}
-
-export interface ElfImage {
-  /** ET_EXEC (fixed addresses) or ET_DYN (PIE executables and shared libraries). */
-  readonly type: 'exec' | 'dyn' | 'other';
-  readonly entry: bigint;
-  readonly segments: readonly ElfSegment[];
-  readonly sections: readonly ElfSection[];
-  /** Every defined function and object symbol of both tables, by address then name. */
-  readonly symbols: readonly ElfSymbol[];
-  /** Whether .symtab was present (false for stripped files: only exported names are known). */
-  readonly hasSymtab: boolean;
-  /** NT_GNU_BUILD_ID as lowercase hex. */
-  readonly buildId?: string;
-  /** `.gnu_debuglink`: where the separate debug file may be and its CRC. */
-  readonly debugLink?: DebugLink;
-  /** The file it was read from (unset for images parsed from a buffer). */
-  readonly file?: ElfFileIdentity;
-}
-
-/** Reads `length` bytes at `offset` of the file (short at end of file). */
-export type ByteReader = (offset: number, length: number) => Buffer;
-
-export const SHT_SYMTAB = 2;
-export const SHT_STRTAB = 3;
-export const SHT_RELA = 4;
-export const SHT_DYNSYM = 11;
 const PT_LOAD = 1;
 const PT_NOTE = 4;
 const PF_X = 1;
-const STT_NOTYPE = 0;
 const SHF_EXECINSTR = 0x4;
-const STT_OBJECT = 1;
-const STT_FUNC = 2;
-const STT_GNU_IFUNC = 10;
-const SHN_UNDEF = 0;
 
 export function bufferReader(buf: Buffer): ByteReader {
   return (offset, length) => buf.subarray(offset, offset + length);
@@ -111,14 +34,6 @@ function need(buf: Buffer, length: number, what: string): Buffer {
 function num(v: bigint, what: string): number {
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ParseError(what, `ELF ${what} out of range: ${v}`);
   return Number(v);
-}
-
-/** A NUL-terminated name at `off` of a string table. */
-export function cstring(table: Buffer, off: number): string {
-  if (off >= table.length) return '';
-  let end = table.indexOf(0, off);
-  if (end < 0) end = table.length;
-  return table.toString('latin1', off, end);
 }
 
 /** Parses an ELF64 LE image through `read`; throws ParseError naming the first thing wrong. */
@@ -214,43 +129,6 @@ export function parseElf(read: ByteReader, file?: ElfFileIdentity): ElfImage {
  * Every entry of a symbol table, with undefined and non-code/data entries kept as `null` so that
  * relocation indexes (which count from the table's start) still line up.
  */
-export function readSymbolEntries(
-  data: Buffer,
-  entsize: number,
-  strs: Buffer,
-  table: ElfSymbol['table'],
-  isCode: (shndx: number) => boolean = () => false,
-): (ElfSymbol | { readonly name: string; readonly undefined: true })[] {
-  const out: (ElfSymbol | { name: string; undefined: true })[] = [];
-  for (let o = 0; o + 24 <= data.length; o += entsize) {
-    const info = data[o + 4]!;
-    const type = info & 0xf;
-    const bind = info >> 4;
-    const shndx = data.readUInt16LE(o + 6);
-    const name = plainName(cstring(strs, data.readUInt32LE(o)));
-    const label = type === STT_NOTYPE && isCode(shndx);
-    if (shndx === SHN_UNDEF || (type !== STT_FUNC && type !== STT_OBJECT && type !== STT_GNU_IFUNC && !label) || !name) {
-      out.push({ name, undefined: true });
-      continue;
-    }
-    out.push({
-      name,
-      value: data.readBigUInt64LE(o + 8),
-      size: Number(data.readBigUInt64LE(o + 16)),
-      kind: type === STT_FUNC || label ? 'func' : type === STT_OBJECT ? 'object' : 'ifunc',
-      binding: bind === 0 ? 'local' : bind === 2 ? 'weak' : 'global',
-      table,
-    });
-  }
-  return out;
-}
-
 function readSymbols(data: Buffer, entsize: number, strs: Buffer, table: ElfSymbol['table'], isCode: (shndx: number) => boolean): ElfSymbol[] {
   return readSymbolEntries(data, entsize, strs, table, isCode).filter((s): s is ElfSymbol => !('undefined' in s));
-}
-
-/** `write@@GLIBC_2.2.5` and `memcpy@GLIBC_2.2.5` name `write` and `memcpy`. */
-export function plainName(name: string): string {
-  const at = name.indexOf('@');
-  return at > 0 ? name.slice(0, at) : name;
 }

@@ -8,7 +8,9 @@
  * that does not decode falls back to "relocation i is stub i". Stubs in .plt.got jump through
  * GLOB_DAT slots of .rela.dyn (a function both called and address-taken), and are named alike.
  */
-import { readSymbolEntries, SHT_DYNSYM, type ByteReader, type ElfSection, type ElfSymbol } from './elf.js';
+import { ENDBR64 } from '../../arch/x86-64.js';
+import { readSymbolEntries, SHT_DYNSYM } from './elf-symbols.js';
+import type { ByteReader, ElfSection, ElfSymbol } from './elf-types.js';
 import { sectionBytes, SHT_NOBITS } from './section-data.js';
 
 const R_X86_64_GLOB_DAT = 6;
@@ -80,7 +82,7 @@ function decodeStubs(s: ElfSection, bytes: Buffer, bySlot: ReadonlyMap<bigint, s
       const at = off + p;
       if (at + 6 > off + entry || bytes[at] !== 0xff || bytes[at + 1] !== 0x25) continue;
       if ((p === 1 || p === 5) && bytes[at - 1] !== 0xf2) continue;
-      if (p >= 4 && bytes.readUInt32BE(off) !== 0xf30f1efa) continue;
+      if (p >= 4 && bytes.readUInt32BE(off) !== ENDBR64) continue;
       const slot = s.addr + BigInt(at + 6) + BigInt(bytes.readInt32LE(at + 2));
       const name = bySlot.get(slot);
       if (name) out.push(stub(name, s.addr + BigInt(off), entry));

@@ -136,7 +136,7 @@ export class ProcessSymbols {
    */
   static async forProcess(procfs: ProcFs, pid: number, opts: Omit<SymbolOptions, 'fileRoot' | 'mapFilesDir'> = {}): Promise<ProcessSymbols> {
     const text = (await procfs.read(pid, 'maps')).toString('utf8');
-    const local = procfs.capabilities?.hostFiles?.dirs(pid);
+    const local = procfs.capabilities.hostFiles?.dirs(pid);
     if (local) return ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: local.fileRoot, mapFilesDir: local.mapFilesDir });
     return ProcessSymbols.fromMappingsVia(procfs, pid, parseLinuxMaps(text), opts);
   }

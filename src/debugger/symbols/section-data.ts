@@ -4,7 +4,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { ParseError } from '../../procfs/errors.js';
-import type { ByteReader, ElfSection } from './elf.js';
+import type { ByteReader, ElfSection } from './elf-types.js';
 
 export const SHT_NOBITS = 8;
 export const SHF_COMPRESSED = 0x800;

@@ -4,6 +4,7 @@
  * covers the pc. Never scans the stack for things that look like return addresses: a frame that
  * cannot be unwound ends the walk.
  */
+import { DWARF_CALLEE_SAVED, DWARF_RBP, DWARF_REG_NAMES, DWARF_RIP, DWARF_RSP } from '../../arch/x86-64.js';
 import type { ReadMemory } from '../disasm.js';
 import type { CfaRow, RegRule } from './cfa-program.js';
 import { evaluate, type ExprContext } from './dwarf-expr.js';
@@ -19,16 +20,10 @@ export interface UnwindModule {
 /** Registers by DWARF number (System V x86-64 psABI, Figure 3.36): see DWARF_REG_NAMES. */
 export type DwarfRegs = Map<number, bigint>;
 
-/** DWARF register numbers 0–16 of x86-64 as Linux user_regs_struct names (16 is the return address, rip). */
-export const DWARF_REG_NAMES: readonly string[] = [
-  'rax', 'rdx', 'rcx', 'rbx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip',
-];
-
-const RSP = 7;
-const RBP = 6;
-const RIP = 16;
-/** Preserved across calls by the psABI: a row without a rule for them means "unchanged". */
-const CALLEE_SAVED = [3, 6, 12, 13, 14, 15];
+const RSP = DWARF_RSP;
+const RBP = DWARF_RBP;
+const RIP = DWARF_RIP;
+const CALLEE_SAVED = DWARF_CALLEE_SAVED;
 
 /** One frame of the walk. */
 export interface UnwoundFrame {

@@ -6,10 +6,11 @@ import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readd
 import { join } from 'node:path';
 import { fromSystemError, ParseError, ProcfsError } from '../errors.js';
 import { displayText } from '../escape.js';
-import { parseJailNode, type JailDetailSource } from '../jail.js';
-import { splitCmdline, type EntryErrorHandler, type ListWants, type ProcessDescriber, type ProcessInfo } from '../listing.js';
+import { splitCmdline } from '../cmdline.js';
+import { parseJailNode } from '../jail-node.js';
 import { NODE_TABLE, type NodeName } from '../node.js';
-import type { FileIdentity, NodeOptions, ProcFs } from '../source.js';
+import type { EntryErrorHandler, ListWants, ProcessInfo } from '../process-info.js';
+import type { FileIdentity, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities } from '../source.js';
 import { parseStatusBytes } from '../status.js';
 
 /** What `pdbg snapshot` records about each jail beside the process directories. */
@@ -79,7 +80,9 @@ function isPidName(name: string): boolean {
 }
 
 export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
+  /** Not part of ProcFs (callers ask `capabilities`); ProcessSymbols.forProcess still reads it. */
   readonly kind = 'tree' as const;
+  readonly capabilities: SourceCapabilities = { describer: this, jailDetails: this };
   private buf = Buffer.allocUnsafe(64 * 1024);
   private jails: RecordedJail[] | undefined;
 
@@ -313,7 +316,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
     return (this.jails = parseRecordedJails(value, path));
   }
 
-  jailDetails(jid: number | null, hostname: string, _firstPid: number): { ips: string[]; path: string | null } {
+  jailDetails(jid: number | null, hostname: string, _firstPid: number): JailDetails {
     const j = this.recordedJails().find((r) => (jid !== null ? r.jid === jid : r.hostname === hostname));
     return { ips: j?.ips ?? [], path: j?.path ?? null };
   }

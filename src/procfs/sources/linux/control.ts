@@ -1,10 +1,11 @@
-import { ptrace as P } from '../../../../native/index.js';
+import { P } from './native.js';
 import { parseCtl } from '../../ctl.js';
 import { ProcfsError } from '../../errors.js';
-import { closeMem, openMem, readMem, writeMem } from '../../mem.js';
+import { closeMem, openMem, readMem, writeMem } from './mem.js';
 import { NODE_TABLE, type NodeName } from '../../node.js';
-import { deliverNote } from '../../note.js';
-import { FPREGS_SIZE, LINUX_X86_64 } from '../../regs.js';
+import { deliverNote } from './note.js';
+import { FPREGS_SIZE } from '../../../arch/x86-64.js';
+import { LINUX_X86_64 } from '../../regs.js';
 import type { NodeOptions } from '../../source.js';
 import { formatWhy, type Why } from '../../why.js';
 import { Tracer } from './tracer.js';

@@ -3,13 +3,16 @@
  * synthesized here; ctl, mem, regs, fpregs, note, notepg and why go to LinuxControl (ptrace),
  * loaded on first use so that a listing never loads koffi.
  */
-import { closeSync, openSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { fromSystemError, ProcfsError } from '../../errors.js';
-import { formatJailNode, type JailDetailSource } from '../../jail.js';
-import { splitCmdline, type ListWants, type ProcessDescriber, type ProcessInfo } from '../../listing.js';
+import { splitCmdline } from '../../cmdline.js';
+import { formatJailNode } from '../../jail-node.js';
 import { mapNodeFromLinux } from '../../map.js';
 import { NODE_TABLE, type NodeName } from '../../node.js';
-import type { FileIdentity, FileRef, NodeOptions, ProcFs, SourceCapabilities, SpawnOptions } from '../../source.js';
+import type { ListWants, ProcessInfo } from '../../process-info.js';
+import type {
+  FileIdentity, FileRef, HostFiles, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, SyncRelease, TracerInfo,
+} from '../../source.js';
 import { formatStatus } from '../../status.js';
 import type { ControlNode, LinuxControl } from './control.js';
 import { hostPathOf, readHostFile, statHostFile } from './files.js';
@@ -34,18 +37,16 @@ function numericEntries(dir: string): number[] {
   return out.sort((a, b) => a - b);
 }
 
-export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
+export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, SyncRelease, HostFiles, TracerInfo {
+  /** Not part of ProcFs (callers ask `capabilities`); ProcessSymbols.forProcess still reads it. */
   readonly kind = 'linux' as const;
+  readonly capabilities: SourceCapabilities = { describer: this, jailDetails: this, syncRelease: this, hostFiles: this, tracer: this };
   private readonly reader = new ProcReader();
   private readonly uts: UtsResolver;
   private btime: number | undefined;
   private control: Promise<LinuxControl> | undefined;
   /** The same, once loaded: the exit guard needs it synchronously, hot loops (step, mem dumps) without an await. */
   private loaded: LinuxControl | undefined;
-
-  readonly capabilities: SourceCapabilities = {
-    hostFiles: { dirs: (pid: number) => ({ fileRoot: `${this.root}/${pid}/root`, mapFilesDir: `${this.root}/${pid}/map_files` }) },
-  };
 
   constructor(readonly root = '/proc') {
     this.uts = new UtsResolver(root);
@@ -145,6 +146,11 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
     return hostPathOf(this.root, pid, path, ref);
   }
 
+  /** Where the symbol reader opens a target's files in place: its root, and its map_files. */
+  dirs(pid: number): { fileRoot: string; mapFilesDir: string } {
+    return { fileRoot: `${this.root}/${pid}/root`, mapFilesDir: `${this.root}/${pid}/map_files` };
+  }
+
   async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<number> {
     const { spawnStopped } = await import('./spawn.js');
     return spawnStopped(argv, opts);
@@ -222,7 +228,7 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
     return gone.size === 0 ? out : out.filter((p) => !gone.has(p.pid));
   }
 
-  jailDetails(_jid: number | null, _hostname: string, firstPid: number): { ips: string[]; path: string | null } {
+  jailDetails(_jid: number | null, _hostname: string, firstPid: number): JailDetails {
     let path: string | null = null;
     try {
       path = readlinkSync(`${this.root}/${firstPid}/root`);
@@ -230,6 +236,26 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
       /* gone or not ours to read: unknown */
     }
     return { ips: jailAddresses(firstPid, this.root), path };
+  }
+
+  /** TracerPid from /proc/PID/status, and the tracer's comm (` (strace)` in `pdbg detach`'s refusal). */
+  async tracerOf(pid: number): Promise<{ pid: number; comm: string | null } | null> {
+    let tracer = 0;
+    try {
+      const m = /^TracerPid:\s*(\d+)$/m.exec(readFileSync(`${this.root}/${pid}/status`, 'latin1'));
+      tracer = m ? Number(m[1]) : 0;
+    } catch {
+      // Unreadable: untraced as far as we can tell; the ctl write then decides.
+    }
+    if (tracer === 0) return null;
+    let comm: string | null = null;
+    try {
+      const c = readFileSync(`${this.root}/${tracer}/comm`, 'latin1').trim();
+      if (/^[\x20-\x7e]+$/.test(c)) comm = c;
+    } catch {
+      // The tracer's name cannot be read: the refusal names its pid only.
+    }
+    return { pid: tracer, comm };
   }
 
   /** FreeBSD map lines built from /proc/PID/maps (map.ts). */

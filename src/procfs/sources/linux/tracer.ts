@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { ptrace as P, signal as S, wait as W } from '../../../../native/index.js';
+import { INT3, USER_REGS_RIP_OFFSET } from '../../../arch/x86-64.js';
+import { P, S, W } from './native.js';
 import { ctlPrecondition, type CtlWord, type TraceState } from '../../ctl.js';
 import { ProcfsError } from '../../errors.js';
-import { closeMem, openMem, readMem } from '../../mem.js';
+import { closeMem, openMem, readMem } from './mem.js';
 import { signalName } from '../../signals.js';
 import type { StopReason, Why } from '../../why.js';
 
@@ -478,10 +479,10 @@ export class Tracer {
       fd = t.memFd >= 0 ? t.memFd : openMem(this.procRoot, t.pid);
       const b = Buffer.alloc(1);
       readMem(fd, t.pid, after - 1n, b, 1);
-      if (b[0] === 0xcc) return; // still an int3: the program's own, its SIGTRAP stands
+      if (b[0] === INT3) return; // still an int3: the program's own, its SIGTRAP stands
       P.getRegs(tid, this.scratchRegs);
-      if (this.scratchRegs.readBigUInt64LE(128) !== after) return; // already put back
-      this.scratchRegs.writeBigUInt64LE(after - 1n, 128);
+      if (this.scratchRegs.readBigUInt64LE(USER_REGS_RIP_OFFSET) !== after) return; // already put back
+      this.scratchRegs.writeBigUInt64LE(after - 1n, USER_REGS_RIP_OFFSET);
       this.stopRegsTid = 0;
       P.setRegs(tid, this.scratchRegs);
     } catch {
@@ -773,7 +774,7 @@ export class Tracer {
       } catch {
         return { reason: 'signal', signal: 'trap' }; // killed meanwhile: its exit is collected next
       }
-      return { reason: 'trap', addr: this.stopRegs.readBigUInt64LE(128) };
+      return { reason: 'trap', addr: this.stopRegs.readBigUInt64LE(USER_REGS_RIP_OFFSET) };
     }
     return { reason: 'signal', signal: 'trap' };
   }

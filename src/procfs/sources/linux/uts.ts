@@ -1,5 +1,6 @@
-import { readFileSync, readlinkSync } from 'node:fs';
-import { ProcfsError } from '../../errors.js';
+import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { fromSystemError, ProcfsError } from '../../errors.js';
+import { fromNative } from './native-error.js';
 
 /**
  * A process's jail on Linux is its UTS namespace (spec §7): the jid is the namespace inode,
@@ -17,8 +18,23 @@ let enterAndRead: HostnameReader | undefined;
 
 /** Loads native/ns.ts (and so koffi) once, only when a process really lives in another namespace. */
 async function loadNamespaces(): Promise<HostnameReader> {
-  if (!enterAndRead) enterAndRead = (await import('../../../../native/ns.js')).utsHostname;
-  return enterAndRead;
+  if (enterAndRead) return enterAndRead;
+  const { utsHostname } = await import('../../../../native/ns.js');
+  return (enterAndRead = (nsPath, pid) => {
+    let fd: number;
+    try {
+      fd = openSync(nsPath, 'r');
+    } catch (err) {
+      throw fromSystemError(err, pid, 'jail');
+    }
+    try {
+      return utsHostname(fd, nsPath, pid);
+    } catch (e) {
+      throw fromNative(e);
+    } finally {
+      closeSync(fd);
+    }
+  });
 }
 
 export function nsInode(link: string): number {

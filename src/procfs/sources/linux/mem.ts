@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
-import { sys } from '../../native/index.js';
-import { errnoName, ProcfsError } from './errors.js';
+import { errnoName, ProcfsError } from '../../errors.js';
+import { SYS as sys } from './native.js';
 
 /**
  * The `mem` node: the address space, offset = virtual address (spec §5). Linux's

@@ -2,9 +2,9 @@
  * What each ps keyword shows for a ProcessInfo, and its header (FreeBSD bin/ps/keyword.c names;
  * `JID`/`JAIL` per spec §7). Values are typed: numbers stay numbers for `--json`.
  */
-import { displayText } from './escape.js';
+import { displayText } from '../procfs/escape.js';
+import { commText, jailText, type Timeval, type Tty } from '../procfs/status.js';
 import type { ProcessInfo, PsField } from './listing.js';
-import { commText, jailText, type Timeval, type Tty } from './status.js';
 
 export const PS_HEADERS: Record<PsField, string> = {
   pid: 'PID', ppid: 'PPID', pgid: 'PGID', sid: 'SID', tty: 'TT', uid: 'UID', ruid: 'RUID',

@@ -11,12 +11,12 @@
  */
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProcfsError } from './errors.js';
-import { listJails } from './jail.js';
-import { NODE_TABLE, type NodeName } from './node.js';
+import { ProcfsError } from '../procfs/errors.js';
+import { NODE_TABLE, type NodeName } from '../procfs/node.js';
+import type { ProcFs } from '../procfs/source.js';
+import { JAILS_FILE, type RecordedJail } from '../procfs/sources/tree.js';
+import { listJails } from './jails.js';
 import { OutDir } from './out-dir.js';
-import type { ProcFs } from './source.js';
-import { JAILS_FILE, type RecordedJail } from './sources/tree.js';
 
 /** The nodes a snapshot keeps: everything readable that does not need a stopped target. */
 export const SNAPSHOT_NODES: readonly NodeName[] = NODE_TABLE.filter((n) => n.snapshot).map((n) => n.name);

@@ -1,0 +1,113 @@
+/**
+ * The layering rule of README's Layout, enforced on the import lines themselves:
+ *
+ *   arch, native → the model (src/procfs/*.ts) → sources (src/procfs/sources/) → inventory and
+ *   engine (src/inventory/, src/debugger/) → cli, tui (and servers)
+ *
+ * Nothing imports from a layer above its own, and there are no import cycles. Dynamic imports
+ * and type-only imports count: a type import is still a dependency of the design, and a lazy
+ * import is only lazy.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/targets.js';
+
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** `from '…'`, `import '…'` and `import('…')` specifiers (comments stripped first, so examples in them do not count). */
+function specifiers(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const out: string[] = [];
+  for (const re of [/\bfrom\s+['"]([^'"]+)['"]/g, /^\s*import\s+['"]([^'"]+)['"]/gm, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g]) {
+    for (const m of code.matchAll(re)) out.push(m[1]!);
+  }
+  return out;
+}
+
+/** A relative specifier as the repo-relative .ts file it names (null for packages and node: modules). */
+function resolveImport(from: string, spec: string): string | null {
+  if (!spec.startsWith('.')) return null;
+  const abs = resolve(dirname(from), spec);
+  for (const c of [abs.replace(/\.js$/, '.ts'), `${abs}.ts`, join(abs, 'index.ts')]) {
+    if (existsSync(c) && statSync(c).isFile()) return relative(repoRoot, c);
+  }
+  return null;
+}
+
+const files = [...tsFiles(join(repoRoot, 'src')), ...tsFiles(join(repoRoot, 'native'))];
+const graph = new Map<string, string[]>();
+for (const f of files) {
+  const deps = specifiers(readFileSync(f, 'utf8'))
+    .map((s) => resolveImport(f, s))
+    .filter((d): d is string => d !== null);
+  graph.set(relative(repoRoot, f), [...new Set(deps)]);
+}
+
+/** Every import of a file under `from` that lands under one of `banned`, as `file → dep`. */
+function violations(from: (f: string) => boolean, banned: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const [f, deps] of graph) {
+    if (!from(f)) continue;
+    for (const d of deps) if (banned.some((b) => d.startsWith(b))) out.push(`${f} → ${d}`);
+  }
+  return out;
+}
+
+const isModel = (f: string) => f.startsWith('src/procfs/') && !f.startsWith('src/procfs/sources/');
+const ABOVE_SOURCES = ['src/inventory/', 'src/debugger/', 'src/cli/', 'src/tui/'];
+
+describe('layering', () => {
+  it('parses the graph it checks (a sanity check of the parser)', () => {
+    expect(graph.size).toBeGreaterThan(100);
+    expect(graph.get('src/procfs/sources/linux/index.ts')).toContain('src/procfs/source.ts');
+  });
+
+  it('native/ imports nothing from src/', () => {
+    expect(violations((f) => f.startsWith('native/'), ['src/'])).toEqual([]);
+  });
+
+  it('src/arch/ imports nothing but itself', () => {
+    expect(violations((f) => f.startsWith('src/arch/'), ['src/procfs/', 'native/', ...ABOVE_SOURCES, 'src/index.ts'])).toEqual([]);
+  });
+
+  it('the model imports neither the sources nor native/ nor anything above', () => {
+    expect(violations(isModel, ['src/procfs/sources/', 'native/', ...ABOVE_SOURCES])).toEqual([]);
+  });
+
+  it('src/procfs/ (the model and sources) imports nothing from inventory, engine, cli or tui', () => {
+    expect(violations((f) => f.startsWith('src/procfs/'), ABOVE_SOURCES)).toEqual([]);
+  });
+
+  it('inventory and engine import neither each other nor cli or tui', () => {
+    expect(violations((f) => f.startsWith('src/inventory/'), ['src/debugger/', 'src/cli/', 'src/tui/'])).toEqual([]);
+    expect(violations((f) => f.startsWith('src/debugger/'), ['src/inventory/', 'src/cli/', 'src/tui/'])).toEqual([]);
+  });
+
+  it('has no import cycles', () => {
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const stack: string[] = [];
+    const visit = (f: string): void => {
+      state.set(f, 'open');
+      stack.push(f);
+      for (const d of graph.get(f) ?? []) {
+        const s = state.get(d);
+        if (s === 'open') cycles.push([...stack.slice(stack.indexOf(d)), d].join(' → '));
+        else if (s === undefined) visit(d);
+      }
+      stack.pop();
+      state.set(f, 'done');
+    };
+    for (const f of [...graph.keys()].sort()) if (!state.has(f)) visit(f);
+    expect(cycles).toEqual([]);
+  });
+});
