@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../src/debugger/session.js';
+import { pcNumber, REGS_SIZE } from '../src/debugger/regfile.js';
 import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
 import { ProcfsError } from '../src/procfs/errors.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
@@ -267,6 +268,62 @@ describe.skipIf(!live)('a cut connection', () => {
     const remote = await RemoteProcFs.connect(child.stdout!, child.stdin!, { name: 'cut' });
     return { child, remote, exit, stderr: () => err };
   }
+
+  it('a trap the client never saw: the pc is put back, the byte restored, the target runs on', async () => {
+    const t = await startTracee('counter');
+    await t.waitFor(/ready/);
+    const syms = await ProcessSymbols.forProcess(new LinuxProcFs('/proc'), t.pid);
+    const main = syms.lookup('main');
+    const counter = syms.lookup('counter').address;
+    // An agent in this process, over a unix socket, its source spied on: what it writes into the
+    // registers when the client is gone is the proof that it rewound the thread.
+    const src = new LinuxProcFs('/proc');
+    const write = src.write.bind(src);
+    const regsWritten: number[] = [];
+    src.write = (pid, node, data, opts) => {
+      if (node === 'regs' && typeof data !== 'string') regsWritten.push(pcNumber(data));
+      return write(pid, node, data, opts);
+    };
+    let agent: Agent | undefined;
+    const server = createServer((sock) => (agent = serveProcFs(src, sock, sock)));
+    const path = join(dir, 'trap.sock');
+    await new Promise<void>((res) => server.listen(path, res));
+    const sock = connect(path);
+    await new Promise<void>((res) => sock.once('connect', res));
+    const r = await RemoteProcFs.connect(sock, sock);
+    try {
+      const regs = Buffer.alloc(REGS_SIZE);
+      await r.write(t.pid, 'ctl', 'attach');
+      await r.write(t.pid, 'ctl', 'wait');
+      // A pc in main's loop (not in printf): the loop runs it again at once.
+      for (;;) {
+        await r.readInto(t.pid, 'regs', regs);
+        const pc = BigInt(pcNumber(regs));
+        if (pc >= main.address && pc < main.address + BigInt(main.size)) break;
+        await r.write(t.pid, 'ctl', 'step');
+        await r.write(t.pid, 'ctl', 'wait');
+      }
+      const at = BigInt(pcNumber(regs));
+      const original = (await r.read(t.pid, 'mem', { offset: at, length: 1 }))[0];
+      await r.write(t.pid, 'mem', Uint8Array.of(0xcc), { offset: at });
+      await r.write(t.pid, 'ctl', 'run');
+      await r.write(t.pid, 'ctl', 'wait');
+      expect((await r.read(t.pid, 'why')).toString()).toMatch(new RegExp(`^stopped \\d+ trap 0x${(at + 1n).toString(16)}`));
+      expect(regsWritten).toEqual([]);
+      // The client vanishes right there, the thread one past the int3.
+      sock.destroy();
+      await waitUntil(() => agent !== undefined);
+      expect(await agent!.done).toMatchObject({ how: 'eof', released: 1 });
+      expect(regsWritten).toEqual([Number(at)]);
+      expect(procState(t.pid).tracerPid).toBe(0);
+      expect(rawMem(t.pid, at, 1)[0]).toBe(original);
+      const c0 = rawMem(t.pid, counter, 8).readBigUInt64LE();
+      await waitUntil(() => rawMem(t.pid, counter, 8).readBigUInt64LE() > c0 + 1000n);
+      expect(procState(t.pid).state).toMatch(/[RS]/);
+    } finally {
+      server.close();
+    }
+  });
 
   for (const how of ['stdin closed', 'SIGTERM'] as const) {
     it(`${how} while waiting in cont: the target is untraced, its bytes original, and it runs`, async () => {
