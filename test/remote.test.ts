@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,18 +9,20 @@ import { Session } from '../src/debugger/session.js';
 import { pcNumber, REGS_SIZE } from '../src/debugger/regfile.js';
 import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
 import { ProcfsError } from '../src/procfs/errors.js';
+import { listProcesses } from '../src/procfs/listing.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
+import { TreeProcFs } from '../src/procfs/sources/tree.js';
 import { serveProcFs, type Agent } from '../src/remote/agent.js';
 import { connectAgent } from '../src/remote/connect.js';
 import {
-  decodeOk, decodeRequest, encodeOk, encodeRequest, FrameReader, Kind, MAX_FRAME, ProtocolError,
+  decodeOk, decodeRequest, encodeOk, encodeRequest, FrameReader, Kind, MAX_FRAME, ProtocolError, type Frame,
 } from '../src/remote/protocol.js';
 import { RemoteProcFs } from '../src/remote/remote-procfs.js';
 import { releaseSessions } from './helpers/cleanup.js';
 import { pdbgBin } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { sourceContract } from './helpers/source-contract.js';
-import { procState, rawMem } from './helpers/targets.js';
+import { procState, rawMem, repoRoot } from './helpers/targets.js';
 import { killAllTracees, startTracee } from './helpers/tracee.js';
 
 const live = liveOk('remote');
@@ -76,6 +79,81 @@ describe('protocol', () => {
     const unknown = Buffer.from(a);
     unknown[8] = 0x55;
     expect(() => decodeRequest(new FrameReader().push(unknown)[0]!)).toThrow(/unknown message kind 0x55/);
+  });
+});
+
+describe('the client against a misbehaving agent', () => {
+  /** A fake agent: `answer` sees each request frame and writes what it likes back. */
+  function fake(answer: (f: Frame, reply: (b: Buffer) => void) => void): { toClient: PassThrough; toAgent: PassThrough } {
+    const toClient = new PassThrough();
+    const toAgent = new PassThrough();
+    const reader = new FrameReader();
+    toAgent.on('data', (d: Buffer) => {
+      for (const f of reader.push(d)) answer(f, (b) => toClient.write(b));
+    });
+    return { toClient, toAgent };
+  }
+
+  it('refuses an agent of another protocol version', async () => {
+    const { toClient, toAgent } = fake((f, reply) => reply(encodeOk(f.id, Kind.HELLO, { version: 2, agent: 'future' })));
+    await expect(RemoteProcFs.connect(toClient, toAgent)).rejects.toMatchObject({ code: 'EPROTO', message: 'the agent speaks protocol version 2, this pdbg 1' });
+  });
+
+  it('ends the session on garbage from the agent: pending calls fail with EIO, in one line', async () => {
+    let n = 0;
+    const { toClient, toAgent } = fake((f, reply) => {
+      if (n++ === 0) reply(encodeOk(f.id, Kind.HELLO, { version: 1, agent: 'fake' }));
+      else reply(Buffer.from('\xff\xff\xff\xff garbage', 'latin1'));
+    });
+    const r = await RemoteProcFs.connect(toClient, toAgent);
+    const err = (await r.pids().catch((e: unknown) => e)) as ProcfsError;
+    expect(err).toBeInstanceOf(ProcfsError);
+    expect(err.code).toBe('EIO');
+    expect(err.message).toMatch(/^connection to the agent lost: the agent sent a malformed frame: frame of \d+ bytes exceeds the 67108864-byte limit$/);
+    await expect(r.threads(1)).rejects.toMatchObject({ code: 'EIO' });
+  });
+
+  it('ends the session on a reply to no request', async () => {
+    const { toClient, toAgent } = fake((f, reply) => {
+      reply(encodeOk(f.id, Kind.HELLO, { version: 1, agent: 'fake' }));
+      if (f.kind !== Kind.HELLO) reply(encodeOk(f.id + 7, Kind.PIDS, [1]));
+    });
+    const r = await RemoteProcFs.connect(toClient, toAgent);
+    await expect(r.pids()).rejects.toMatchObject({ code: 'EIO' });
+  });
+
+  it('answers pipelined calls out of order by id', async () => {
+    const held: Frame[] = [];
+    const { toClient, toAgent } = fake((f, reply) => {
+      if (f.kind === Kind.HELLO) return reply(encodeOk(f.id, Kind.HELLO, { version: 1, agent: 'fake' }));
+      held.push(f);
+      if (held.length === 2) for (const h of held.reverse()) reply(encodeOk(h.id, Kind.THREADS, [decodeRequest(h).kind === Kind.THREADS ? (decodeRequest(h) as { pid: number }).pid : 0]));
+    });
+    const r = await RemoteProcFs.connect(toClient, toAgent);
+    expect(await Promise.all([r.threads(11), r.threads(22)])).toEqual([[11], [22]]);
+  });
+});
+
+describe('remote of a tree: `pdbg serve --stdio --proc-root FIXTURE`', () => {
+  const freebsd = join(repoRoot, 'fixtures/proc-snapshots/freebsd');
+  let remote: RemoteProcFs;
+
+  beforeAll(async () => {
+    remote = await connectAgent([...agentCmd, '--proc-root', freebsd], { name: 'tree' });
+  });
+
+  afterAll(async () => {
+    await remote.close();
+  });
+
+  sourceContract(() => remote, { writable: false, somePid: () => 602 });
+
+  it('lists the same processes as the tree read here', async () => {
+    const fields = ['pid', 'ppid', 'comm', 'jail'] as const;
+    const here = await listProcesses(TreeProcFs.open(freebsd), { fields: [...fields] });
+    const there = await listProcesses(remote, { fields: [...fields] });
+    expect(there).toEqual(here);
+    expect(there.length).toBeGreaterThan(3);
   });
 });
 
