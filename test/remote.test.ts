@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -15,14 +15,14 @@ import { TreeProcFs } from '../src/procfs/sources/tree.js';
 import { serveProcFs, type Agent } from '../src/remote/agent.js';
 import { connectAgent } from '../src/remote/connect.js';
 import {
-  decodeOk, decodeRequest, encodeOk, encodeRequest, FrameReader, Kind, MAX_FRAME, ProtocolError, type Frame,
+  decodeError, decodeOk, decodeRequest, encodeOk, encodeRequest, FrameReader, Kind, MAX_FRAME, ProtocolError, type Frame,
 } from '../src/remote/protocol.js';
 import { RemoteProcFs } from '../src/remote/remote-procfs.js';
-import { releaseSessions } from './helpers/cleanup.js';
+import { killPids, releaseSessions } from './helpers/cleanup.js';
 import { pdbgBin } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { sourceContract } from './helpers/source-contract.js';
-import { procState, rawMem, repoRoot } from './helpers/targets.js';
+import { buildTarget, procState, rawMem, repoRoot } from './helpers/targets.js';
 import { killAllTracees, startTracee } from './helpers/tracee.js';
 
 const live = liveOk('remote');
@@ -215,6 +215,7 @@ describe.skipIf(!live)('remote over a unix socketpair (agent in this process)', 
 describe.skipIf(!live)('remote through a child `pdbg serve --stdio`', () => {
   let remote: RemoteProcFs;
   const open: Session[] = [];
+  const launched: number[] = [];
 
   beforeAll(async () => {
     remote = await connectAgent(agentCmd, { name: 'child' });
@@ -223,6 +224,7 @@ describe.skipIf(!live)('remote through a child `pdbg serve --stdio`', () => {
   afterEach(async () => {
     await releaseSessions(open);
     killAllTracees();
+    killPids(launched);
   });
 
   afterAll(async () => {
@@ -276,6 +278,18 @@ describe.skipIf(!live)('remote through a child `pdbg serve --stdio`', () => {
       expect(rawMem(t.pid, pc, 1)[0]).not.toBe(0xcc);
     });
   }
+
+  it('launches a program through the agent (spawn), stopped at its exec', async () => {
+    const out = join(dir, 'launched.out');
+    const s = await Session.launch(remote, [buildTarget('counter')], { stdout: out, stderr: 'ignore', stdin: 'ignore' });
+    open.push(s);
+    launched.push(s.pid);
+    expect(s.lastStop.kind).toBe('exec');
+    expect((await s.stepN(5)).kind).toBe('step');
+    await s.detach();
+    open.length = 0;
+    await waitUntil(() => readFileSync(out, 'utf8').includes(`ready ${s.pid}`));
+  });
 
   it('a step costs one round trip', async () => {
     const t = await startTracee('counter');
@@ -346,6 +360,16 @@ describe.skipIf(!live)('a cut connection', () => {
     const remote = await RemoteProcFs.connect(child.stdout!, child.stdin!, { name: 'cut' });
     return { child, remote, exit, stderr: () => err };
   }
+
+  it('a bad frame from the client: the agent says why on both sides and exits 1', async () => {
+    const a = await startAgent();
+    const bad = encodeRequest(5, { kind: Kind.PIDS });
+    bad[8] = 0x55;
+    a.child.stdin!.write(bad);
+    expect(await a.exit).toBe(1);
+    expect(a.stderr()).toBe('pdbg serve: unknown message kind 0x55\n');
+    await expect(a.remote.pids()).rejects.toMatchObject({ code: 'EIO', message: 'connection to the agent lost: the agent ended the session: unknown message kind 0x55' });
+  });
 
   it('a trap the client never saw: the pc is put back, the byte restored, the target runs on', async () => {
     const t = await startTracee('counter');
@@ -443,7 +467,10 @@ describe('malformed input to `pdbg serve --stdio`', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^pdbg serve: /);
     expect(r.stderr.toString()).not.toMatch(/\n\s+at /);
-    expect(r.stdout.length).toBe(0);
+    // stdout carries frames only: the session-ending ERR (id 0) with the same line.
+    const frames = new FrameReader().push(r.stdout);
+    expect(frames.map((f) => [f.id, f.kind])).toEqual([[0, Kind.ERR]]);
+    expect(`pdbg serve: ${decodeError(frames[0]!.payload).message}`).toBe(lines[0]);
   });
 
   it('a hello of another version: an EPROTO reply, one line, exit 1', () => {

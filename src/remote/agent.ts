@@ -10,7 +10,7 @@ import type { NodeName } from '../procfs/node.js';
 import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
 import { ReleaseJournal, type Restore } from './journal.js';
 import {
-  decodeRequest, encodeError, encodeOk, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError,
+  decodeRequest, encodeError, encodeOk, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError, SESSION_ID,
   type Frame, type ReplyValue, type Request,
 } from './protocol.js';
 
@@ -129,9 +129,8 @@ export class Agent {
     switch (req.kind) {
       case Kind.HELLO:
         if (req.version !== PROTOCOL_VERSION) {
-          const msg = `protocol version ${req.version} not supported (this agent speaks version ${PROTOCOL_VERSION})`;
-          this.send(encodeError(f.id, new ProcfsError('EPROTO', msg)));
-          this.finish('protocol', msg);
+          // The ERR with id 0 that finish() sends is the hello's own reply.
+          this.finish('protocol', `protocol version ${req.version} not supported (this agent speaks version ${PROTOCOL_VERSION})`);
           return;
         }
         this.greeted = true;
@@ -265,6 +264,11 @@ export class Agent {
 
   private finish(how: AgentEnd['how'], message?: string): void {
     if (this.ended || this.releasing) return;
+    // The client hears why too: a session-level error travels as an ERR with id 0 (the hello's).
+    if (how !== 'eof' && message !== undefined) {
+      this.replies.push(encodeError(SESSION_ID, new ProcfsError('EPROTO', message)));
+      this.flush();
+    }
     void (async () => {
       const released = await this.release();
       await withTimeout(this.fs.close().catch(() => undefined), CHECK_TIMEOUT_MS);
