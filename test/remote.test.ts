@@ -134,6 +134,13 @@ describe('the client against a misbehaving agent', () => {
   });
 });
 
+describe('connectAgent', () => {
+  it('a command that cannot start, or exits before its hello: EIO in one line', async () => {
+    await expect(connectAgent(['/nonexistent/pdbg-agent'])).rejects.toMatchObject({ code: 'EIO', message: expect.stringMatching(/^cannot start the agent \/nonexistent\/pdbg-agent: /) });
+    await expect(connectAgent(['false'])).rejects.toMatchObject({ code: 'EIO', message: expect.stringMatching(/^connection to the agent lost: /) });
+  });
+});
+
 describe('remote of a tree: `pdbg serve --stdio --proc-root FIXTURE`', () => {
   const freebsd = join(repoRoot, 'fixtures/proc-snapshots/freebsd');
   let remote: RemoteProcFs;

@@ -3,6 +3,7 @@
  * pair of streams, and, when the client vanishes, releases every target the client left traced
  * (breakpoint bytes back, detached, running as found), the way pdbg's exit guard would have.
  */
+import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { pcNumber, REGS_SIZE, setPc } from '../debugger/regfile.js';
 import { ProcfsError } from '../procfs/errors.js';
@@ -117,6 +118,7 @@ export class Agent {
         req = decodeRequest(f);
         if (!this.greeted && req.kind !== Kind.HELLO) throw new ProtocolError('the client did not start with a hello');
         if (this.greeted && req.kind === Kind.HELLO) throw new ProtocolError('a second hello');
+        if (this.greeted && f.id === SESSION_ID) throw new ProtocolError('request id 0 is reserved for the session');
       } catch (err) {
         this.finish('protocol', (err as Error).message);
         return;
@@ -134,7 +136,7 @@ export class Agent {
           return;
         }
         this.greeted = true;
-        this.send(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION, agent: this.opts.description ?? `pdbg agent pid ${process.pid}` }));
+        this.send(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION, agent: this.opts.description ?? `pdbg agent pid ${process.pid} on ${hostname()}` }));
         return;
       case Kind.CLOSE:
         // Out of band: a client closing while a `ctl wait` blocks the queue must still be heard.
