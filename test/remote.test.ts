@@ -298,6 +298,25 @@ describe.skipIf(!live)('remote through a child `pdbg serve --stdio`', () => {
     await waitUntil(() => readFileSync(out, 'utf8').includes(`ready ${s.pid}`));
   });
 
+  for (const where of ['local', 'remote'] as const) {
+    it(`a target killed under a ${where} step or cont is its exit event (a failed batch)`, async () => {
+      const fs = where === 'local' ? new LinuxProcFs('/proc') : remote;
+      for (const how of ['step', 'cont'] as const) {
+        const t = await startTracee('counter');
+        await t.waitFor(/ready/);
+        const s = await Session.attach(fs, t.pid);
+        open.push(s);
+        process.kill(t.pid, 'SIGKILL');
+        await waitUntil(() => { try { return procState(t.pid).state === 'Z'; } catch { return true; } });
+        const ev = how === 'step' ? await s.step() : await s.cont();
+        expect(ev).toMatchObject({ kind: 'killed', signal: 'kill' });
+        expect(s.state).toBe('exited');
+        open.length = 0;
+      }
+      if (where === 'local') await fs.close();
+    });
+  }
+
   it('a step costs one round trip', async () => {
     const t = await startTracee('counter');
     await t.waitFor(/ready/);
