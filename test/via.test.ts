@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { chainWrap, runAgent } from '../src/chain/establish.js';
 import { chainsOf, parseChain } from '../src/chain/hops.js';
 import { shJoin, shQuote, splitWords } from '../src/chain/quote.js';
 import { remoteClientReady } from '../src/chain/remote.js';
-import { wrapHop } from '../src/chain/wrap.js';
+import { direct, wrapHop } from '../src/chain/wrap.js';
 import { isCleanError, pdbg } from './helpers/cli.js';
 import { destroyAllJails, makeJail, type Jail } from './helpers/jails.js';
 import { liveOk } from './helpers/root.js';
@@ -90,6 +90,38 @@ describe('the agent bundle', () => {
     expect(list.some((f) => f.startsWith('node_modules/@koromix/koffi-linux-'))).toBe(true);
     expect(list.some((f) => f.startsWith('node_modules/blessed/'))).toBe(false);
     expect(list.some((f) => f.endsWith('.map') || f.startsWith('dist/test/'))).toBe(false);
+  });
+});
+
+describe('an installed pdbg', () => {
+  const saved = { PATH: process.env.PATH, HOME: process.env.HOME };
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pdbg-via-installed-'));
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'home'));
+    process.env.PATH = `${join(dir, 'bin')}:${saved.PATH}`;
+    process.env.HOME = join(dir, 'home');
+  });
+  afterAll(() => {
+    process.env.PATH = saved.PATH;
+    process.env.HOME = saved.HOME;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const fake = (version: string): void => {
+    writeFileSync(join(dir, 'bin', 'pdbg'), `#!/bin/sh\nif [ "$1" = --version ]; then echo ${version}; else echo "installed $*"; fi\n`, { mode: 0o755 });
+  };
+
+  it('of the same version is used as is: nothing shipped', async () => {
+    fake(agentBundle().version);
+    expect(await runAgent(direct, ['jls', 'a b'], 'local')).toBe('installed jls a b\n');
+    expect(existsSync(join(dir, 'home', '.cache'))).toBe(false);
+  });
+
+  it('of another version is not: the bundle is shipped and run', async () => {
+    fake('0.0.0-other');
+    expect((await runAgent(direct, ['--version'], 'local')).trim()).toBe(agentBundle().version);
+    expect(existsSync(join(dir, 'home', '.cache', 'pdbg', `agent-${agentBundle().hash}`, '.ok'))).toBe(true);
   });
 });
 
@@ -199,13 +231,13 @@ describe.skipIf(noSshd !== null || !liveOk('chains through a real sshd'))('chain
 
   it('ssh,sudo: the agent runs through sudo -n', async () => {
     const b = agentBundle();
-    const hadAgent = existsSync(`/root/.cache/pdbg/agent-${b.hash}`);
+    // sudo's HOME is root's own: take back only what this test put there.
+    const made = ['/root/.cache', '/root/.cache/pdbg', `/root/.cache/pdbg/agent-${b.hash}`].filter((d) => !existsSync(d));
     try {
       const out = await runAgent(await chainWrap(parseChain(`${sshd.hop},sudo`)), ['--version'], 'sudo');
       expect(out.trim()).toBe(b.version);
     } finally {
-      // sudo's HOME is root's own: take back only what this test put there.
-      if (!hadAgent) rmSync(`/root/.cache/pdbg/agent-${b.hash}`, { recursive: true, force: true });
+      if (made[0]) rmSync(made[0], { recursive: true, force: true });
     }
   });
 
