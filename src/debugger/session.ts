@@ -26,6 +26,7 @@
  * loop): per-thread preallocated register buffers and node options, the `why` line read into a
  * reused buffer and matched as bytes, the pc read as a number. `stepN(n)` is the tight loop.
  */
+import { runBatch } from '../procfs/batch.js';
 import { ProcfsError } from '../procfs/errors.js';
 import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
 import { parseSignal } from '../procfs/signals.js';
@@ -123,6 +124,8 @@ export class Session {
   private readonly onBreakpoint = new Set<number>();
   private readonly listeners = new Set<StopListener>();
   private readonly whyBuf = Buffer.alloc(128);
+  /** The regs a step batch reads with its why; copied into the slot only when the step completed. */
+  private readonly stepRegs = Buffer.alloc(REGS_SIZE);
   private readonly byteBuf = Buffer.alloc(1);
   private locator: Locator;
   private pendingSignal: string | undefined;
@@ -861,22 +864,30 @@ export class Session {
     }
   }
 
-  /** ctl `step` then `wait` for one thread; a target that died meanwhile is its exit event. */
+  /**
+   * ctl `step` then `wait` for one thread, then why and the thread's regs, as one batch (one
+   * round trip to a remote source); a target that died meanwhile is its exit event. The regs
+   * land in a scratch buffer: they are only taken if why says the step completed.
+   */
   private async stepAndWait(slot: Slot): Promise<StopEvent | typeof STEPPED> {
-    try {
-      await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
-      await this.fs.write(this.pid, 'ctl', 'wait');
-    } catch (err) {
-      return this.exitOr(err);
-    }
-    return this.afterStep(slot);
+    const [step, wait, why, regs] = await runBatch(this.fs, [
+      { op: 'write', pid: this.pid, node: 'ctl', data: 'step', opts: slot.opts },
+      { op: 'write', pid: this.pid, node: 'ctl', data: 'wait' },
+      { op: 'readInto', pid: this.pid, node: 'why', into: this.whyBuf },
+      { op: 'readInto', pid: this.pid, node: 'regs', into: this.stepRegs, opts: slot.opts },
+    ]);
+    if (!step!.ok) return this.exitOr(step!.error);
+    if (!wait!.ok) return this.exitOr(wait!.error);
+    if (!why!.ok) throw why!.error;
+    return this.afterStep(slot, why!.value, regs!.ok ? regs!.value : -1);
   }
 
-  private async afterStep(slot: Slot): Promise<StopEvent | typeof STEPPED> {
-    const n = await this.readWhyInto();
+  /** `n`: the why bytes already read; `regsRead`: the bytes of stepRegs read with it (-1: none). */
+  private async afterStep(slot: Slot, n: number, regsRead: number): Promise<StopEvent | typeof STEPPED> {
     if (endsWithStep(this.whyBuf, n)) {
       this.invalidateAll();
-      await this.fs.readInto(this.pid, 'regs', slot.regs, slot.opts);
+      if (regsRead === REGS_SIZE) slot.regs.set(this.stepRegs);
+      else await this.fs.readInto(this.pid, 'regs', slot.regs, slot.opts);
       slot.valid = true;
       const pc = pcNumber(slot.regs);
       const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
@@ -925,14 +936,17 @@ export class Session {
       if (this.interrupting) return this.interruptedHere();
       this.invalidateAll();
       this._state = 'running';
-      try {
-        await this.fs.write(this.pid, 'ctl', w);
-        await this.fs.write(this.pid, 'ctl', 'wait');
-      } catch (err) {
-        return await this.exitOr(err);
-      }
+      // One batch: a remote source sends the resume, the wait and the why read in one burst.
+      const [run, wait, why] = await runBatch(this.fs, [
+        { op: 'write', pid: this.pid, node: 'ctl', data: w },
+        { op: 'write', pid: this.pid, node: 'ctl', data: 'wait' },
+        { op: 'readInto', pid: this.pid, node: 'why', into: this.whyBuf },
+      ]);
+      if (!run!.ok) return await this.exitOr(run!.error);
+      if (!wait!.ok) return await this.exitOr(wait!.error);
+      if (!why!.ok) throw why!.error;
       this._state = 'stopped';
-      const ev = await this.collect();
+      const ev = await this.interpret(parseWhy(this.whyBuf.toString('latin1', 0, why!.value)));
       if (ev === 'resume') {
         w = 'run';
         continue;

@@ -44,6 +44,14 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** One operation of a batch (ProcFs.batch): a node write or a readInto. */
+export type BatchOp =
+  | { readonly op: 'write'; readonly pid: number; readonly node: NodeName; readonly data: string | Uint8Array; readonly opts?: NodeOptions }
+  | { readonly op: 'readInto'; readonly pid: number; readonly node: NodeName; readonly into: Uint8Array; readonly opts?: NodeOptions };
+
+/** What one op of a batch gave: its count (bytes written or read) or its error. */
+export type BatchResult = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly error: unknown };
+
 /**
  * What serves the process directories: the one interface everything above `src/procfs/`
  * reads and controls processes through. Backends: live Linux (`/proc` + ptrace) and a plain
@@ -55,8 +63,8 @@ export interface SpawnOptions {
  * remote or FUSE-backed source fits the same shape.
  */
 export interface ProcFs {
-  /** `linux` for the live system, `tree` for a directory. */
-  readonly kind: 'linux' | 'tree';
+  /** `linux` for the live system, `tree` for a directory, `remote` for an agent's. */
+  readonly kind: 'linux' | 'tree' | 'remote';
   /** The directory the nodes come from (`/proc`, or the tree's root). */
   readonly root: string;
   /** Every process id, ascending. */
@@ -86,6 +94,13 @@ export interface ProcFs {
    * EOPNOTSUPP where the source cannot start programs.
    */
   spawn(argv: readonly string[], opts?: SpawnOptions): Promise<number>;
+  /**
+   * Optional: runs `ops` in order, as if each were awaited before the next; after the first
+   * failure the rest are not run and fail with the same error. Lets a remote source send a
+   * step (step, wait, why, regs) as one round trip; callers use `runBatch` (batch.ts), which
+   * runs the ops one by one where a source has no `batch`.
+   */
+  batch?(ops: readonly BatchOp[]): Promise<BatchResult[]>;
   /** Releases what the source holds (traced targets are detached, fds closed). */
   close(): Promise<void>;
 }

@@ -12,6 +12,7 @@ import { psCommand } from './ps.js';
 import { regsCommand } from './regs.js';
 import { runCommand } from './run.js';
 import { scriptCommand } from './script.js';
+import { serveCommand } from './serve.js';
 import { snapshotCommand } from './snapshot.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
@@ -40,4 +41,5 @@ export const commands: CommandModule<any, any>[] = [
   notepgCommand,
   detachCommand,
   scriptCommand,
+  serveCommand,
 ];

@@ -1,0 +1,331 @@
+/**
+ * The agent side of the remote protocol (protocol.ts): serves one ProcFs to one client over a
+ * pair of streams, and, when the client vanishes, releases every target the client left traced
+ * (breakpoint bytes back, detached, running as found), the way pdbg's exit guard would have.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { ProcfsError } from '../procfs/errors.js';
+import type { NodeName } from '../procfs/node.js';
+import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
+import { ReleaseJournal, type Restore } from './journal.js';
+import {
+  decodeRequest, encodeError, encodeOk, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError,
+  type Frame, type ReplyValue, type Request,
+} from './protocol.js';
+
+/** How a served session ended. */
+export interface AgentEnd {
+  /** `close`: the client said goodbye; `eof`: its stream ended or broke; `protocol`: it sent garbage; `signal`. */
+  readonly how: 'close' | 'eof' | 'protocol' | 'signal';
+  /** One line for a person (the protocol error, the stream error), absent for a clean close. */
+  readonly message?: string;
+  /** Targets released on the client's behalf. */
+  readonly released: number;
+}
+
+export interface AgentOptions {
+  /** Named in the hello reply, for the client's messages (`pdbg agent on web1`). */
+  readonly description?: string;
+}
+
+/** What LinuxProcFs offers the exit guard (session.ts SyncRelease), tested for, not assumed. */
+interface SyncReleaser {
+  releaseSync(pid: number, restore: readonly Restore[], leaveStopped?: boolean, alsoInto?: readonly number[]): void;
+}
+
+function canReleaseSync(fs: ProcFs): fs is ProcFs & SyncReleaser {
+  return typeof (fs as Partial<SyncReleaser>).releaseSync === 'function';
+}
+
+/** Bounds the release's checks of the bytes it is about to write back (a target stuck in D state). */
+const CHECK_TIMEOUT_MS = 1500;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]).finally(() => clearTimeout(timer));
+}
+
+function ctlWord(data: string | Buffer): string {
+  return (typeof data === 'string' ? data : data.toString('latin1')).trim();
+}
+
+export class Agent {
+  private readonly reader = new FrameReader();
+  private readonly journal = new ReleaseJournal();
+  /** Requests run one at a time in arrival order; this is the last one queued. */
+  private tail: Promise<void> = Promise.resolve();
+  private greeted = false;
+  /** Requests queued and not yet answered; replies leave in one write when it drops to 0. */
+  private queued = 0;
+  private replies: Buffer[] = [];
+  /** The last queued request's error, for FLAG_CHAINED requests after it. */
+  private lastError: unknown;
+  private ended: AgentEnd | undefined;
+  private releasing: Promise<number> | undefined;
+  private resolveDone!: (end: AgentEnd) => void;
+  /** Settles once the session is over and every held target is released. */
+  readonly done: Promise<AgentEnd> = new Promise((res) => (this.resolveDone = res));
+
+  constructor(
+    private readonly fs: ProcFs,
+    private readonly input: Readable,
+    private readonly output: Writable,
+    private readonly opts: AgentOptions = {},
+  ) {
+    input.on('data', (chunk: Buffer) => this.onData(chunk));
+    input.on('end', () => this.finish('eof'));
+    input.on('close', () => this.finish('eof'));
+    input.on('error', (err: Error) => this.finish('eof', `input: ${err.message}`));
+    // A client gone mid-reply: the replies have nowhere to go, the release still runs.
+    output.on('error', () => this.finish('eof'));
+  }
+
+  /** Ends the session from outside (SIGTERM, SIGHUP): releases like an EOF. */
+  stop(how: AgentEnd['how'] = 'signal', message?: string): Promise<AgentEnd> {
+    this.finish(how, message);
+    return this.done;
+  }
+
+  /** The exit-time fallback: whatever is still held is released synchronously (no checks). */
+  releaseNowSync(): void {
+    if (!canReleaseSync(this.fs)) return;
+    for (const pid of this.journal.held()) {
+      try {
+        this.fs.releaseSync(pid, this.journal.restores(pid));
+      } catch {
+        // Dying: the next one still gets its chance.
+      }
+    }
+    this.journal.clear();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.ended) return;
+    let frames: Frame[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (err) {
+      this.finish('protocol', (err as Error).message);
+      return;
+    }
+    for (const f of frames) {
+      if (this.ended) return;
+      let req: Request;
+      try {
+        req = decodeRequest(f);
+        if (!this.greeted && req.kind !== Kind.HELLO) throw new ProtocolError('the client did not start with a hello');
+        if (this.greeted && req.kind === Kind.HELLO) throw new ProtocolError('a second hello');
+      } catch (err) {
+        this.finish('protocol', (err as Error).message);
+        return;
+      }
+      this.dispatch(f, req);
+    }
+  }
+
+  private dispatch(f: Frame, req: Request): void {
+    switch (req.kind) {
+      case Kind.HELLO:
+        if (req.version !== PROTOCOL_VERSION) {
+          const msg = `protocol version ${req.version} not supported (this agent speaks version ${PROTOCOL_VERSION})`;
+          this.send(encodeError(f.id, new ProcfsError('EPROTO', msg)));
+          this.finish('protocol', msg);
+          return;
+        }
+        this.greeted = true;
+        this.send(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION, agent: this.opts.description ?? `pdbg agent pid ${process.pid}` }));
+        return;
+      case Kind.CLOSE:
+        // Out of band: a client closing while a `ctl wait` blocks the queue must still be heard.
+        void this.close(f.id);
+        return;
+      case Kind.WRITE:
+        // An interrupt exists to end a `ctl wait` in flight: it must overtake it, not queue behind it.
+        if (req.node === 'ctl' && ctlWord(req.data) === 'interrupt') {
+          void this.execute(f, req, false);
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    this.queued++;
+    this.tail = this.tail.then(async () => {
+      await this.execute(f, req, true);
+      // A batch's replies go back in one write, as its requests came: one wake-up of the client.
+      if (--this.queued === 0) this.flush();
+    });
+  }
+
+  private async execute(f: Frame, req: Request, ordered: boolean): Promise<void> {
+    if (this.ended) return;
+    if (ordered && f.flags & FLAG_CHAINED && this.lastError !== undefined) {
+      this.send(encodeError(f.id, this.lastError));
+      return;
+    }
+    try {
+      const value = await this.run(req);
+      const reply = encodeOk(f.id, f.kind, value);
+      // The client would end the session on a frame this big: refuse this one reply instead.
+      if (reply.length - 4 > MAX_FRAME) throw new ProcfsError('EFBIG', `reply of ${reply.length} bytes exceeds the ${MAX_FRAME}-byte frame limit: read it in pieces`);
+      if (ordered) this.lastError = undefined;
+      this.send(reply);
+    } catch (err) {
+      if (ordered) this.lastError = err;
+      this.send(encodeError(f.id, err));
+    }
+    // An out-of-band reply must not wait behind the `ctl wait` it was sent to end.
+    if (!ordered) this.flush();
+  }
+
+  private async run(req: Request): Promise<ReplyValue> {
+    const fs = this.fs;
+    switch (req.kind) {
+      case Kind.PIDS:
+        return fs.pids();
+      case Kind.THREADS:
+        return fs.threads(req.pid);
+      case Kind.READ:
+        return fs.read(req.pid, req.node, req.opts);
+      case Kind.WRITE:
+        return this.write(req.pid, req.node, req.data, req.opts);
+      case Kind.READFILE:
+        return fs.readFile(req.pid, req.path, req.opts);
+      case Kind.STATFILE:
+        return fs.statFile(req.pid, req.path, req.ref);
+      case Kind.SPAWN:
+        return fs.spawn(req.argv, this.safeStdio(req.opts));
+      default:
+        throw new ProcfsError('EINVAL', `${req.kind}: not a queued request`);
+    }
+  }
+
+  /** A write, journaled: int3 bytes with what they cover, attach and detach. */
+  private async write(pid: number, node: NodeName, data: string | Buffer, opts: NodeOptions): Promise<number> {
+    if (node === 'mem' && typeof data !== 'string' && opts.offset !== undefined) {
+      const originals = new Map<bigint, number>();
+      for (const addr of this.journal.needsOriginal(pid, opts.offset, data)) {
+        const b = await this.fs.read(pid, 'mem', { offset: addr, length: 1 }).catch(() => undefined);
+        if (b && b.length === 1) originals.set(addr, b[0]!);
+      }
+      const n = await this.fs.write(pid, node, data, opts);
+      this.journal.wrote(pid, opts.offset, data, originals);
+      return n;
+    }
+    const n = await this.fs.write(pid, node, data, opts);
+    if (node === 'ctl') {
+      const word = ctlWord(data);
+      if (word === 'attach') this.journal.attachedTo(pid);
+      else if (word === 'detach' || word === 'detach-stopped') this.journal.detachedFrom(pid);
+    }
+    return n;
+  }
+
+  /**
+   * The agent's own stdout is the protocol stream: a program started with `inherit` must not
+   * write into it, so its stdout goes to the agent's stderr and its stdin to /dev/null.
+   */
+  private safeStdio(o: SpawnOptions): SpawnOptions {
+    return {
+      ...o,
+      stdin: o.stdin === undefined || o.stdin === 'inherit' ? 'ignore' : o.stdin,
+      stdout: o.stdout === undefined || o.stdout === 'inherit' ? '/dev/stderr' : o.stdout,
+    };
+  }
+
+  /** Queues a reply; it leaves when the queue is idle (at once for out-of-band replies). */
+  private send(frame: Buffer): void {
+    this.replies.push(frame);
+    if (this.queued === 0) this.flush();
+  }
+
+  private flush(): void {
+    if (this.replies.length === 0) return;
+    const data = this.replies.length === 1 ? this.replies[0]! : Buffer.concat(this.replies);
+    this.replies = [];
+    if (this.output.destroyed || this.output.writableEnded) return;
+    this.output.write(data);
+  }
+
+  private async close(id: number): Promise<void> {
+    if (this.ended) return;
+    // The engine released what it held before closing; anything still held is released here.
+    const released = await this.release();
+    await this.fs.close().catch(() => undefined);
+    this.send(encodeOk(id, Kind.CLOSE, undefined));
+    this.end({ how: 'close', released });
+  }
+
+  private finish(how: AgentEnd['how'], message?: string): void {
+    if (this.ended || this.releasing) return;
+    void (async () => {
+      const released = await this.release();
+      await withTimeout(this.fs.close().catch(() => undefined), CHECK_TIMEOUT_MS);
+      this.end({ how, released, ...(message !== undefined && { message }) });
+    })();
+  }
+
+  private end(e: AgentEnd): void {
+    if (this.ended) return;
+    this.flush();
+    this.ended = e;
+    this.input.pause();
+    if (!this.output.destroyed && !this.output.writableEnded) this.output.end();
+    this.resolveDone(e);
+  }
+
+  /** Every held target released; resolves to how many. Runs once. */
+  private release(): Promise<number> {
+    return (this.releasing ??= this.releaseHeld());
+  }
+
+  private async releaseHeld(): Promise<number> {
+    const pids = this.journal.held();
+    if (pids.length === 0) return 0;
+    const restores = new Map<number, Restore[]>();
+    for (const pid of pids) restores.set(pid, await this.stillPlanted(pid, this.journal.restores(pid)));
+    if (canReleaseSync(this.fs)) {
+      // Bytes are written into every process before anything is detached: LinuxProcFs detaches
+      // all its targets in its first releaseSync, so the others get theirs through alsoInto when
+      // they hold the same bytes (a fork child), else one by one.
+      const [first, ...rest] = pids;
+      const list = restores.get(first!)!;
+      const same = rest.every((p) => sameRestores(restores.get(p)!, list));
+      try {
+        if (same) this.fs.releaseSync(first!, list, false, rest);
+        else for (const p of pids) this.fs.releaseSync(p, restores.get(p)!);
+      } catch {
+        // Best effort: the source's own close below detaches what is left.
+      }
+    } else {
+      for (const pid of pids) {
+        for (const r of restores.get(pid)!) await this.fs.write(pid, 'mem', Uint8Array.of(r.original), { offset: r.addr }).catch(() => undefined);
+        if (this.journal.isAttached(pid)) await this.fs.write(pid, 'ctl', 'detach').catch(() => undefined);
+      }
+    }
+    this.journal.clear();
+    return pids.length;
+  }
+
+  /** Drops entries whose byte is no longer an int3 (where the byte can be read at all). */
+  private async stillPlanted(pid: number, list: Restore[]): Promise<Restore[]> {
+    const out: Restore[] = [];
+    for (const r of list) {
+      const b = await withTimeout(this.fs.read(pid, 'mem', { offset: r.addr, length: 1 }).catch(() => undefined), CHECK_TIMEOUT_MS);
+      if (b && b.length === 1 && b[0] !== 0xcc) continue;
+      out.push(r);
+    }
+    return out;
+  }
+}
+
+function sameRestores(a: readonly Restore[], b: readonly Restore[]): boolean {
+  if (a.length !== b.length) return false;
+  const m = new Map(a.map((r) => [r.addr, r.original]));
+  return b.every((r) => m.get(r.addr) === r.original);
+}
+
+/** Serves `fs` on (input, output) until the client closes or goes away. */
+export function serveProcFs(fs: ProcFs, input: Readable, output: Writable, opts: AgentOptions = {}): Agent {
+  return new Agent(fs, input, output, opts);
+}
