@@ -12,7 +12,7 @@ export interface AgentLink {
   readonly label: string;
   /** To the agent's stdin. */
   readonly input: Writable;
-  /** From the agent's stdout, starting at its first protocol byte. */
+  /** From the agent's stdout, starting at its first protocol byte; paused until its reader resumes it. */
   readonly output: Readable;
   /** The near end of the chain (ssh, sudo, sh…): killing it cuts the chain. */
   readonly child: ChildProcess;
@@ -138,6 +138,7 @@ export async function runAgent(wrap: Wrap, args: readonly string[], label: strin
   child.stdin!.end();
   const chunks: Buffer[] = [];
   child.stdout!.on('data', (d: Buffer) => chunks.push(d));
+  child.stdout!.resume();
   const [code, signal] = await closed;
   if (code !== 0) throw new ProcfsError('EIO', `via ${label}: pdbg ${args.join(' ')}: ${lastLine(tail()) || exitText(code, signal)}`);
   return Buffer.concat(chunks).toString('utf8');
