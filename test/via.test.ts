@@ -5,14 +5,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../src/cli/errors.js';
 import { agentBundle } from '../src/chain/bundle.js';
-import { chainWrap, runAgent } from '../src/chain/establish.js';
+import { chainWrap, openAgent, runAgent } from '../src/chain/establish.js';
 import { chainsOf, parseChain } from '../src/chain/hops.js';
 import { shJoin, shQuote, splitWords } from '../src/chain/quote.js';
-import { remoteClientReady } from '../src/chain/remote.js';
+import { remoteClientReady, remoteProcFs } from '../src/chain/remote.js';
+import { Session } from '../src/debugger/session.js';
+import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
+import { ProcfsError } from '../src/procfs/errors.js';
+import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { direct, wrapHop } from '../src/chain/wrap.js';
 import { isCleanError, killStarted, pdbg, pdbgStart } from './helpers/cli.js';
 import { destroyAllJails, makeJail, type Jail } from './helpers/jails.js';
 import { liveOk } from './helpers/root.js';
+import { procState, rawMem } from './helpers/targets.js';
+import { killAllTracees, startTracee } from './helpers/tracee.js';
 import { freePort, sshdMissing, startSshd, stopAllSshd, type Sshd } from './helpers/sshd.js';
 
 // Every word a shell could act on: blanks, both quotes, command substitution, separators, globs.
@@ -124,6 +130,13 @@ describe('an installed pdbg', () => {
     expect(existsSync(join(dir, 'home', '.cache', 'pdbg', `agent-${agentBundle().hash}`, '.ok'))).toBe(true);
   });
 });
+
+async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !cond(); ) {
+    if (Date.now() > end) throw new Error(`condition not met in ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const noSshd = sshdMissing();
 if (noSshd) console.log(`via.test: sshd tests skipped: ${noSshd}`);
@@ -261,6 +274,38 @@ describe.skipIf(noSshd !== null || !liveOk('chains through a real sshd'))('chain
   it('an unreachable host is one clear error', async () => {
     const port = await freePort();
     await expect(psPids(`ssh:root@127.0.0.1:${port}`)).rejects.toThrow(/^via ssh:root@127\.0\.0\.1:\d+: .*Connection refused$/);
+  });
+
+  it.skipIf(!remoteClientReady)('a cut chain: ssh killed while cont waits, the target is untraced, its bytes original, and it runs', async () => {
+    const t = await startTracee('counter');
+    try {
+      await t.waitFor(/ready/);
+      const syms = await ProcessSymbols.forProcess(new LinuxProcFs('/proc'), t.pid);
+      const main = syms.lookup('main').address;
+      const counter = syms.lookup('counter').address;
+      const original = rawMem(t.pid, main, 1)[0];
+      const link = await openAgent(parseChain(sshd.hop));
+      const remote = await remoteProcFs(link);
+      const s = await Session.attach(remote, t.pid);
+      // main is never entered again: cont waits until the chain is cut.
+      await s.break(main);
+      const waiting = s.cont().catch((e: unknown) => e);
+      await waitUntil(() => procState(t.pid).state !== 't');
+      expect(rawMem(t.pid, main, 1)[0]).toBe(0xcc);
+      link.child.kill('SIGKILL');
+      const err = await waiting;
+      expect(err).toBeInstanceOf(ProcfsError);
+      expect((err as Error).message).toMatch(/connection to the agent lost/);
+      // The far agent sees its stdin end when sshd closes the channel, and releases the target.
+      await waitUntil(() => procState(t.pid).tracerPid === 0, 10_000);
+      expect(rawMem(t.pid, main, 1)[0]).toBe(original);
+      const c0 = rawMem(t.pid, counter, 8).readBigUInt64LE();
+      await waitUntil(() => rawMem(t.pid, counter, 8).readBigUInt64LE() > c0);
+      expect(procState(t.pid).state).toMatch(/[RS]/);
+      s.releaseSync();
+    } finally {
+      killAllTracees();
+    }
   });
 
   describe.skipIf(!remoteClientReady)('the CLI through a chain', () => {
