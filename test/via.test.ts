@@ -344,6 +344,17 @@ describe.skipIf(noSshd !== null || !liveOk('chains through a real sshd'))('chain
       expect(far.stdout).toMatch(/^rip\s+0x[0-9a-f]{16}/);
     });
 
+    it('a script through ssh steps the target like a local one', () => {
+      const pid = pdbgStart('counter', [], join(dir, 'counter-script.out'));
+      const file = join(dir, 'steps.pdbg');
+      writeFileSync(file, 'stepi\nstepi\ninfo registers rip\n');
+      const r = pdbg(['--via', sshd.hop, 'script', String(pid), file], { env: env() });
+      expect(r.stderr).toBe('');
+      const steps = [...r.stdout.matchAll(/stepped to (0x[0-9a-f]+)/g)].map((m) => m[1]);
+      expect(steps).toHaveLength(2);
+      expect(r.stdout).toMatch(new RegExp(`rip\\s+${steps[1]}`));
+    });
+
     it('jls and status through ssh,jail see the jail from inside', () => {
       const chain = `${sshd.hop},jail:${jail.hostname}`;
       const st = pdbg(['--via', chain, 'status', '1'], { env: env() });
