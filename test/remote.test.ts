@@ -1,24 +1,28 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../src/debugger/session.js';
+import { pcNumber, REGS_SIZE } from '../src/debugger/regfile.js';
 import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
 import { ProcfsError } from '../src/procfs/errors.js';
+import { listProcesses } from '../src/procfs/listing.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
+import { TreeProcFs } from '../src/procfs/sources/tree.js';
 import { serveProcFs, type Agent } from '../src/remote/agent.js';
 import { connectAgent } from '../src/remote/connect.js';
 import {
-  decodeOk, decodeRequest, encodeOk, encodeRequest, FrameReader, Kind, MAX_FRAME, ProtocolError,
+  decodeError, decodeOk, decodeRequest, encodeOk, encodeRequest, FrameReader, Kind, MAX_FRAME, ProtocolError, type Frame,
 } from '../src/remote/protocol.js';
 import { RemoteProcFs } from '../src/remote/remote-procfs.js';
-import { releaseSessions } from './helpers/cleanup.js';
+import { killPids, releaseSessions } from './helpers/cleanup.js';
 import { pdbgBin } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { sourceContract } from './helpers/source-contract.js';
-import { procState, rawMem } from './helpers/targets.js';
+import { buildTarget, procState, rawMem, repoRoot } from './helpers/targets.js';
 import { killAllTracees, startTracee } from './helpers/tracee.js';
 
 const live = liveOk('remote');
@@ -75,6 +79,88 @@ describe('protocol', () => {
     const unknown = Buffer.from(a);
     unknown[8] = 0x55;
     expect(() => decodeRequest(new FrameReader().push(unknown)[0]!)).toThrow(/unknown message kind 0x55/);
+  });
+});
+
+describe('the client against a misbehaving agent', () => {
+  /** A fake agent: `answer` sees each request frame and writes what it likes back. */
+  function fake(answer: (f: Frame, reply: (b: Buffer) => void) => void): { toClient: PassThrough; toAgent: PassThrough } {
+    const toClient = new PassThrough();
+    const toAgent = new PassThrough();
+    const reader = new FrameReader();
+    toAgent.on('data', (d: Buffer) => {
+      for (const f of reader.push(d)) answer(f, (b) => toClient.write(b));
+    });
+    return { toClient, toAgent };
+  }
+
+  it('refuses an agent of another protocol version', async () => {
+    const { toClient, toAgent } = fake((f, reply) => reply(encodeOk(f.id, Kind.HELLO, { version: 2, agent: 'future' })));
+    await expect(RemoteProcFs.connect(toClient, toAgent)).rejects.toMatchObject({ code: 'EPROTO', message: 'the agent speaks protocol version 2, this pdbg 1' });
+  });
+
+  it('ends the session on garbage from the agent: pending calls fail with EIO, in one line', async () => {
+    let n = 0;
+    const { toClient, toAgent } = fake((f, reply) => {
+      if (n++ === 0) reply(encodeOk(f.id, Kind.HELLO, { version: 1, agent: 'fake' }));
+      else reply(Buffer.from('\xff\xff\xff\xff garbage', 'latin1'));
+    });
+    const r = await RemoteProcFs.connect(toClient, toAgent);
+    const err = (await r.pids().catch((e: unknown) => e)) as ProcfsError;
+    expect(err).toBeInstanceOf(ProcfsError);
+    expect(err.code).toBe('EIO');
+    expect(err.message).toMatch(/^connection to the agent lost: the agent sent a malformed frame: frame of \d+ bytes exceeds the 67108864-byte limit$/);
+    await expect(r.threads(1)).rejects.toMatchObject({ code: 'EIO' });
+  });
+
+  it('ends the session on a reply to no request', async () => {
+    const { toClient, toAgent } = fake((f, reply) => {
+      reply(encodeOk(f.id, Kind.HELLO, { version: 1, agent: 'fake' }));
+      if (f.kind !== Kind.HELLO) reply(encodeOk(f.id + 7, Kind.PIDS, [1]));
+    });
+    const r = await RemoteProcFs.connect(toClient, toAgent);
+    await expect(r.pids()).rejects.toMatchObject({ code: 'EIO' });
+  });
+
+  it('answers pipelined calls out of order by id', async () => {
+    const held: Frame[] = [];
+    const { toClient, toAgent } = fake((f, reply) => {
+      if (f.kind === Kind.HELLO) return reply(encodeOk(f.id, Kind.HELLO, { version: 1, agent: 'fake' }));
+      held.push(f);
+      if (held.length === 2) for (const h of held.reverse()) reply(encodeOk(h.id, Kind.THREADS, [decodeRequest(h).kind === Kind.THREADS ? (decodeRequest(h) as { pid: number }).pid : 0]));
+    });
+    const r = await RemoteProcFs.connect(toClient, toAgent);
+    expect(await Promise.all([r.threads(11), r.threads(22)])).toEqual([[11], [22]]);
+  });
+});
+
+describe('connectAgent', () => {
+  it('a command that cannot start, or exits before its hello: EIO in one line', async () => {
+    await expect(connectAgent(['/nonexistent/pdbg-agent'])).rejects.toMatchObject({ code: 'EIO', message: expect.stringMatching(/^cannot start the agent \/nonexistent\/pdbg-agent: /) });
+    await expect(connectAgent(['false'])).rejects.toMatchObject({ code: 'EIO', message: expect.stringMatching(/^connection to the agent lost: /) });
+  });
+});
+
+describe('remote of a tree: `pdbg serve --stdio --proc-root FIXTURE`', () => {
+  const freebsd = join(repoRoot, 'fixtures/proc-snapshots/freebsd');
+  let remote: RemoteProcFs;
+
+  beforeAll(async () => {
+    remote = await connectAgent([...agentCmd, '--proc-root', freebsd], { name: 'tree' });
+  });
+
+  afterAll(async () => {
+    await remote.close();
+  });
+
+  sourceContract(() => remote, { writable: false, somePid: () => 602 });
+
+  it('lists the same processes as the tree read here', async () => {
+    const fields = ['pid', 'ppid', 'comm', 'jail'] as const;
+    const here = await listProcesses(TreeProcFs.open(freebsd), { fields: [...fields] });
+    const there = await listProcesses(remote, { fields: [...fields] });
+    expect(there).toEqual(here);
+    expect(there.length).toBeGreaterThan(3);
   });
 });
 
@@ -136,6 +222,7 @@ describe.skipIf(!live)('remote over a unix socketpair (agent in this process)', 
 describe.skipIf(!live)('remote through a child `pdbg serve --stdio`', () => {
   let remote: RemoteProcFs;
   const open: Session[] = [];
+  const launched: number[] = [];
 
   beforeAll(async () => {
     remote = await connectAgent(agentCmd, { name: 'child' });
@@ -144,6 +231,7 @@ describe.skipIf(!live)('remote through a child `pdbg serve --stdio`', () => {
   afterEach(async () => {
     await releaseSessions(open);
     killAllTracees();
+    killPids(launched);
   });
 
   afterAll(async () => {
@@ -195,6 +283,37 @@ describe.skipIf(!live)('remote through a child `pdbg serve --stdio`', () => {
       open.length = 0;
       if (where === 'local') await fs.close();
       expect(rawMem(t.pid, pc, 1)[0]).not.toBe(0xcc);
+    });
+  }
+
+  it('launches a program through the agent (spawn), stopped at its exec', async () => {
+    const out = join(dir, 'launched.out');
+    const s = await Session.launch(remote, [buildTarget('counter')], { stdout: out, stderr: 'ignore', stdin: 'ignore' });
+    open.push(s);
+    launched.push(s.pid);
+    expect(s.lastStop.kind).toBe('exec');
+    expect((await s.stepN(5)).kind).toBe('step');
+    await s.detach();
+    open.length = 0;
+    await waitUntil(() => readFileSync(out, 'utf8').includes(`ready ${s.pid}`));
+  });
+
+  for (const where of ['local', 'remote'] as const) {
+    it(`a target killed under a ${where} step or cont is its exit event (a failed batch)`, async () => {
+      const fs = where === 'local' ? new LinuxProcFs('/proc') : remote;
+      for (const how of ['step', 'cont'] as const) {
+        const t = await startTracee('counter');
+        await t.waitFor(/ready/);
+        const s = await Session.attach(fs, t.pid);
+        open.push(s);
+        process.kill(t.pid, 'SIGKILL');
+        await waitUntil(() => { try { return procState(t.pid).state === 'Z'; } catch { return true; } });
+        const ev = how === 'step' ? await s.step() : await s.cont();
+        expect(ev).toMatchObject({ kind: 'killed', signal: 'kill' });
+        expect(s.state).toBe('exited');
+        open.length = 0;
+      }
+      if (where === 'local') await fs.close();
     });
   }
 
@@ -268,6 +387,72 @@ describe.skipIf(!live)('a cut connection', () => {
     return { child, remote, exit, stderr: () => err };
   }
 
+  it('a bad frame from the client: the agent says why on both sides and exits 1', async () => {
+    const a = await startAgent();
+    const bad = encodeRequest(5, { kind: Kind.PIDS });
+    bad[8] = 0x55;
+    a.child.stdin!.write(bad);
+    expect(await a.exit).toBe(1);
+    expect(a.stderr()).toBe('pdbg serve: unknown message kind 0x55\n');
+    await expect(a.remote.pids()).rejects.toMatchObject({ code: 'EIO', message: 'connection to the agent lost: the agent ended the session: unknown message kind 0x55' });
+  });
+
+  it('a trap the client never saw: the pc is put back, the byte restored, the target runs on', async () => {
+    const t = await startTracee('counter');
+    await t.waitFor(/ready/);
+    const syms = await ProcessSymbols.forProcess(new LinuxProcFs('/proc'), t.pid);
+    const main = syms.lookup('main');
+    const counter = syms.lookup('counter').address;
+    // An agent in this process, over a unix socket, its source spied on: what it writes into the
+    // registers when the client is gone is the proof that it rewound the thread.
+    const src = new LinuxProcFs('/proc');
+    const write = src.write.bind(src);
+    const regsWritten: number[] = [];
+    src.write = (pid, node, data, opts) => {
+      if (node === 'regs' && typeof data !== 'string') regsWritten.push(pcNumber(data));
+      return write(pid, node, data, opts);
+    };
+    let agent: Agent | undefined;
+    const server = createServer((sock) => (agent = serveProcFs(src, sock, sock)));
+    const path = join(dir, 'trap.sock');
+    await new Promise<void>((res) => server.listen(path, res));
+    const sock = connect(path);
+    await new Promise<void>((res) => sock.once('connect', res));
+    const r = await RemoteProcFs.connect(sock, sock);
+    try {
+      const regs = Buffer.alloc(REGS_SIZE);
+      await r.write(t.pid, 'ctl', 'attach');
+      await r.write(t.pid, 'ctl', 'wait');
+      // A pc in main's loop (not in printf): the loop runs it again at once.
+      for (;;) {
+        await r.readInto(t.pid, 'regs', regs);
+        const pc = BigInt(pcNumber(regs));
+        if (pc >= main.address && pc < main.address + BigInt(main.size)) break;
+        await r.write(t.pid, 'ctl', 'step');
+        await r.write(t.pid, 'ctl', 'wait');
+      }
+      const at = BigInt(pcNumber(regs));
+      const original = (await r.read(t.pid, 'mem', { offset: at, length: 1 }))[0];
+      await r.write(t.pid, 'mem', Uint8Array.of(0xcc), { offset: at });
+      await r.write(t.pid, 'ctl', 'run');
+      await r.write(t.pid, 'ctl', 'wait');
+      expect((await r.read(t.pid, 'why')).toString()).toMatch(new RegExp(`^stopped \\d+ trap 0x${(at + 1n).toString(16)}`));
+      expect(regsWritten).toEqual([]);
+      // The client vanishes right there, the thread one past the int3.
+      sock.destroy();
+      await waitUntil(() => agent !== undefined);
+      expect(await agent!.done).toMatchObject({ how: 'eof', released: 1 });
+      expect(regsWritten).toEqual([Number(at)]);
+      expect(procState(t.pid).tracerPid).toBe(0);
+      expect(rawMem(t.pid, at, 1)[0]).toBe(original);
+      const c0 = rawMem(t.pid, counter, 8).readBigUInt64LE();
+      await waitUntil(() => rawMem(t.pid, counter, 8).readBigUInt64LE() > c0 + 1000n);
+      expect(procState(t.pid).state).toMatch(/[RS]/);
+    } finally {
+      server.close();
+    }
+  });
+
   for (const how of ['stdin closed', 'SIGTERM'] as const) {
     it(`${how} while waiting in cont: the target is untraced, its bytes original, and it runs`, async () => {
       const t = await startTracee('counter');
@@ -308,7 +493,10 @@ describe('malformed input to `pdbg serve --stdio`', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^pdbg serve: /);
     expect(r.stderr.toString()).not.toMatch(/\n\s+at /);
-    expect(r.stdout.length).toBe(0);
+    // stdout carries frames only: the session-ending ERR (id 0) with the same line.
+    const frames = new FrameReader().push(r.stdout);
+    expect(frames.map((f) => [f.id, f.kind])).toEqual([[0, Kind.ERR]]);
+    expect(`pdbg serve: ${decodeError(frames[0]!.payload).message}`).toBe(lines[0]);
   });
 
   it('a hello of another version: an EPROTO reply, one line, exit 1', () => {

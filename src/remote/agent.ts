@@ -3,13 +3,15 @@
  * pair of streams, and, when the client vanishes, releases every target the client left traced
  * (breakpoint bytes back, detached, running as found), the way pdbg's exit guard would have.
  */
+import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { pcNumber, REGS_SIZE, setPc } from '../debugger/regfile.js';
 import { ProcfsError } from '../procfs/errors.js';
 import type { NodeName } from '../procfs/node.js';
 import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
 import { ReleaseJournal, type Restore } from './journal.js';
 import {
-  decodeRequest, encodeError, encodeOk, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError,
+  decodeRequest, encodeError, encodeOk, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError, SESSION_ID,
   type Frame, type ReplyValue, type Request,
 } from './protocol.js';
 
@@ -100,7 +102,8 @@ export class Agent {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.ended) return;
+    // Releasing: the client's later requests must not undo the release under it.
+    if (this.ended || this.releasing) return;
     let frames: Frame[];
     try {
       frames = this.reader.push(chunk);
@@ -115,6 +118,7 @@ export class Agent {
         req = decodeRequest(f);
         if (!this.greeted && req.kind !== Kind.HELLO) throw new ProtocolError('the client did not start with a hello');
         if (this.greeted && req.kind === Kind.HELLO) throw new ProtocolError('a second hello');
+        if (this.greeted && f.id === SESSION_ID) throw new ProtocolError('request id 0 is reserved for the session');
       } catch (err) {
         this.finish('protocol', (err as Error).message);
         return;
@@ -127,13 +131,12 @@ export class Agent {
     switch (req.kind) {
       case Kind.HELLO:
         if (req.version !== PROTOCOL_VERSION) {
-          const msg = `protocol version ${req.version} not supported (this agent speaks version ${PROTOCOL_VERSION})`;
-          this.send(encodeError(f.id, new ProcfsError('EPROTO', msg)));
-          this.finish('protocol', msg);
+          // The ERR with id 0 that finish() sends is the hello's own reply.
+          this.finish('protocol', `protocol version ${req.version} not supported (this agent speaks version ${PROTOCOL_VERSION})`);
           return;
         }
         this.greeted = true;
-        this.send(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION, agent: this.opts.description ?? `pdbg agent pid ${process.pid}` }));
+        this.send(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION, agent: this.opts.description ?? `pdbg agent pid ${process.pid} on ${hostname()}` }));
         return;
       case Kind.CLOSE:
         // Out of band: a client closing while a `ctl wait` blocks the queue must still be heard.
@@ -159,6 +162,11 @@ export class Agent {
 
   private async execute(f: Frame, req: Request, ordered: boolean): Promise<void> {
     if (this.ended) return;
+    // Queued behind the release: not run (the session is ending), answered so the count drains.
+    if (this.releasing) {
+      this.send(encodeError(f.id, new ProcfsError('EIO', 'the agent is releasing its targets: session over')));
+      return;
+    }
     if (ordered && f.flags & FLAG_CHAINED && this.lastError !== undefined) {
       this.send(encodeError(f.id, this.lastError));
       return;
@@ -258,6 +266,11 @@ export class Agent {
 
   private finish(how: AgentEnd['how'], message?: string): void {
     if (this.ended || this.releasing) return;
+    // The client hears why too: a session-level error travels as an ERR with id 0 (the hello's).
+    if (how !== 'eof' && message !== undefined) {
+      this.replies.push(encodeError(SESSION_ID, new ProcfsError('EPROTO', message)));
+      this.flush();
+    }
     void (async () => {
       const released = await this.release();
       await withTimeout(this.fs.close().catch(() => undefined), CHECK_TIMEOUT_MS);
@@ -282,6 +295,7 @@ export class Agent {
   private async releaseHeld(): Promise<number> {
     const pids = this.journal.held();
     if (pids.length === 0) return 0;
+    await this.settle(pids);
     const restores = new Map<number, Restore[]>();
     for (const pid of pids) restores.set(pid, await this.stillPlanted(pid, this.journal.restores(pid)));
     if (canReleaseSync(this.fs)) {
@@ -305,6 +319,35 @@ export class Agent {
     }
     this.journal.clear();
     return pids.length;
+  }
+
+  /**
+   * Brings the targets to a stop the release can work on: a `ctl wait` in flight is ended by an
+   * interrupt (the queue drains), and a thread the client never saw stopped on one of its int3
+   * bytes (the reply was in flight when the connection went) gets its pc put back on the
+   * instruction, as the engine would have, so that it runs the original instruction, not the
+   * middle of it.
+   */
+  private async settle(pids: readonly number[]): Promise<void> {
+    if (this.queued > 0) {
+      for (const pid of pids) if (this.journal.isAttached(pid)) await withTimeout(this.fs.write(pid, 'ctl', 'interrupt').catch(() => undefined), CHECK_TIMEOUT_MS);
+      await withTimeout(this.tail, CHECK_TIMEOUT_MS);
+    }
+    for (const pid of pids) {
+      if (!this.journal.isAttached(pid)) continue;
+      const why = await withTimeout(this.fs.read(pid, 'why').catch(() => undefined), CHECK_TIMEOUT_MS);
+      const m = why && /^stopped (\d+) trap 0x([0-9a-f]+)/.exec(why.toString('latin1'));
+      if (!m) continue;
+      const tid = Number(m[1]);
+      const after = BigInt(`0x${m[2]}`);
+      if (!this.journal.restores(pid).some((r) => r.addr === after - 1n)) continue;
+      const regs = Buffer.alloc(REGS_SIZE);
+      const n = await withTimeout(this.fs.readInto(pid, 'regs', regs, { tid }).catch(() => 0), CHECK_TIMEOUT_MS);
+      // Already put back (the client saw the stop and rewound before it went): leave it.
+      if (n !== REGS_SIZE || BigInt(pcNumber(regs)) !== after) continue;
+      setPc(regs, Number(after - 1n));
+      await withTimeout(this.fs.write(pid, 'regs', regs, { tid }).catch(() => undefined), CHECK_TIMEOUT_MS);
+    }
   }
 
   /** Drops entries whose byte is no longer an int3 (where the byte can be read at all). */

@@ -40,7 +40,8 @@
  *
  * The first exchange is HELLO (id 0); a version mismatch ends the session. A frame over
  * MAX_FRAME, a kind out of place or a payload that does not parse ends the session with one
- * ProtocolError line on both sides.
+ * ProtocolError line on both sides: the agent prints it and sends it as an ERR with id 0
+ * (SESSION_ID) before it closes its stream.
  */
 import { ProcfsError } from '../procfs/errors.js';
 import { NODE_NAMES, type NodeName } from '../procfs/node.js';
@@ -70,6 +71,11 @@ export const Kind = {
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
 export const FLAG_CHAINED = 0x01;
+/**
+ * The hello's id, never used by a request after it: an ERR with this id after the hello is the
+ * agent ending the session (a protocol error, a signal), its message the one line to show.
+ */
+export const SESSION_ID = 0;
 
 /** The stream broke the protocol: the session ends with this one line. */
 export class ProtocolError extends Error {
@@ -531,5 +537,5 @@ export function kindName(kind: number): string {
 
 /** The hello request a client sends first. */
 export function helloFrame(): Buffer {
-  return encodeRequest(0, { kind: Kind.HELLO, version: PROTOCOL_VERSION });
+  return encodeRequest(SESSION_ID, { kind: Kind.HELLO, version: PROTOCOL_VERSION });
 }

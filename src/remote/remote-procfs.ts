@@ -12,7 +12,7 @@ import type { NodeName } from '../procfs/node.js';
 import type { BatchOp, BatchResult, FileIdentity, FileRef, NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
 import {
   decodeError, decodeOk, encodeRequest, FLAG_CHAINED, FrameReader, helloFrame, Kind, kindName, MAX_FRAME, PROTOCOL_VERSION,
-  ProtocolError, type Frame, type Request, type ReplyValue,
+  ProtocolError, SESSION_ID, type Frame, type Request, type ReplyValue,
 } from './protocol.js';
 
 /** Traffic counters, for tests and the bench: how many times the client waited on the agent. */
@@ -250,6 +250,16 @@ export class RemoteProcFs implements ProcFs {
     for (const f of frames) {
       this.counters.replies++;
       const p = this.pending.get(f.id);
+      if (!p && f.id === SESSION_ID && f.kind === Kind.ERR) {
+        let why: string;
+        try {
+          why = decodeError(f.payload).message;
+        } catch {
+          why = 'unreadable reason';
+        }
+        this.lose(`the agent ended the session: ${why}`);
+        return;
+      }
       if (!p) {
         this.lose(`the agent answered request ${f.id}, which is not pending`);
         return;

@@ -1,5 +1,12 @@
+import { constants as osConstants } from 'node:os';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
+
+/**
+ * The signals that end the agent with a release: a dropped ssh session is SIGHUP, a `kill` or a
+ * service manager SIGTERM, a Ctrl-C at a terminal running the agent by hand SIGINT.
+ */
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
 
 interface ServeArgs {
   'proc-root'?: string;
@@ -20,24 +27,26 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const { openProcFs } = await import('../../procfs/sources/open.js');
     const { serveProcFs } = await import('../../remote/agent.js');
     const fs = await openProcFs(argv['proc-root']);
+    // stdout is the protocol's: a stray console.log anywhere below must not corrupt a frame.
+    console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
     const agent = serveProcFs(fs, process.stdin, process.stdout);
-    const onSignal = (sig: NodeJS.Signals) => void agent.stop('signal', `terminated by ${sig}`);
-    process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', onSignal);
+    let signalled: NodeJS.Signals | undefined;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signalled ??= sig;
+      void agent.stop('signal', `terminated by ${sig}`);
+    };
+    for (const sig of SIGNALS) process.on(sig, onSignal);
     // SIGPIPE is ignored by Node; a client gone mid-write shows up as an output error instead.
     process.on('exit', () => agent.releaseNowSync());
     const end = await agent.done;
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
-    if (end.how === 'protocol') {
-      process.stderr.write(`pdbg serve: ${end.message ?? 'protocol error'}\n`);
-      process.exitCode = 1;
-    } else if (end.how === 'signal') {
-      process.exitCode = end.message?.includes('SIGHUP') ? 129 : 143;
-    } else {
-      process.exitCode = 0;
-    }
-    if (end.released > 0) process.stderr.write(`pdbg serve: the client went away; released ${end.released === 1 ? 'the target' : `${end.released} targets`}\n`);
+    for (const sig of SIGNALS) process.off(sig, onSignal);
+    const released = end.released === 0 ? '' : `released ${end.released === 1 ? 'the target' : `${end.released} targets`}`;
+    // One line on stderr at most: why the session ended, and what was released for the client.
+    const why = end.how === 'protocol' || end.how === 'signal' ? end.message : released && 'the client went away';
+    if (why) process.stderr.write(`pdbg serve: ${[why, released].filter(Boolean).join('; ')}\n`);
+    if (end.how === 'protocol') process.exitCode = 1;
+    else if (end.how === 'signal') process.exitCode = 128 + (signalled ? osConstants.signals[signalled] : 0);
+    else process.exitCode = 0;
     // A client that never closed our stdin (a signal ended the session) must not keep us alive;
     // the last replies are flushed first.
     const out = process.stdout;
