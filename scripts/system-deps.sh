@@ -3,7 +3,8 @@
 # gcc (test targets and C baselines), gdb (the oracle), libc6-dbg (libc's separate debug file:
 # full symbol names, and what gdb compares with), python3 (a real program the tests debug),
 # tmux (TUI tests), util-linux (unshare), procps (ps, the listing oracle), iproute2 (addresses
-# inside test jails).
+# inside test jails), openssh-server and openssh-client (the loopback sshd of the chain tests),
+# sudo (the sudo hop).
 set -euo pipefail
 need=()
 command -v gcc     >/dev/null 2>&1 || need+=(gcc libc6-dev)
@@ -15,6 +16,9 @@ command -v tmux    >/dev/null 2>&1 || need+=(tmux)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v ps      >/dev/null 2>&1 || need+=(procps)
 command -v ip      >/dev/null 2>&1 || need+=(iproute2)
+[ -x /usr/sbin/sshd ]             || need+=(openssh-server)
+command -v ssh     >/dev/null 2>&1 || need+=(openssh-client)
+command -v sudo    >/dev/null 2>&1 || need+=(sudo)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "system-deps: missing ${need[*]} and not root; install them with apt-get" >&2

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
 import { isDying } from '../debugger/guard.js';
@@ -8,6 +9,11 @@ import { watchOutput } from './output.js';
 // yargs 17 through require: its CJS build loads in ~27 ms, yargs 18's ESM build in ~128 ms (measured
 // here), and start-up is most of what a `pdbg ps` costs.
 const yargs = createRequire(import.meta.url)('yargs/yargs') as (args: string[]) => Argv;
+
+function packageVersion(): string {
+  const pkg = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
 
 /** Runs the CLI; sets process.exitCode (never throws, never prints a stack). */
 export async function main(argv: string[]): Promise<void> {
@@ -20,13 +26,19 @@ export async function main(argv: string[]): Promise<void> {
       describe: 'read processes from this directory tree (a pdbg snapshot or a BSD /proc) instead of the live system',
       global: true,
     })
+    .option('via', {
+      type: 'string',
+      describe: 'reach the processes through a chain of hops: ssh:[USER@]HOST[:PORT], sudo[:USER], jail:NAME|JID, nsenter:PID, comma-separated; repeat for several chains (ps lists them all); default $PDBG_VIA',
+      global: true,
+    })
     .command(commands)
     .demandCommand(1, 'pdbg: name a command (pdbg --help lists them)')
     .strict()
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    // `pdbg --version`: a chain uses a far pdbg as its agent only when this prints the same.
+    .version(packageVersion())
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       throw err ?? new UsageError(msg.replace(/^pdbg: /, ''));

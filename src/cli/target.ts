@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { OneShotOptions } from '../debugger/oneshot.js';
 import type { Leave, Session } from '../debugger/session.js';
 import type { ProcFs } from '../procfs/source.js';
+import type { SourceArgs } from './source.js';
 
 /**
  * pdbg's own ancestors on this machine (its shell, the shell's parents). A one-shot command
@@ -47,17 +48,21 @@ export interface ThreadChoice {
 
 /** Opens the source, attaches and runs `act` as a one-shot command (see onTarget). */
 export async function withOneShot<T>(
-  procRoot: string | undefined,
+  src: SourceArgs,
   pid: number,
   act: (s: Session, fs: ProcFs) => Promise<T>,
   notices: (s: Session) => void = noNotices,
   opts: OneShotOptions & ThreadChoice = {},
 ): Promise<T> {
-  const { openProcFs } = await import('../procfs/sources/open.js');
+  const { openSource, isRemote } = await import('./source.js');
   const { withTarget } = await import('../debugger/oneshot.js');
-  const fs = await openProcFs(procRoot);
+  // Through a chain the pid is the far side's: neither pdbg's ancestors nor this machine's
+  // last stop say anything about it.
+  const remote = await isRemote(src);
+  const procRoot = remote ? '' : src['proc-root'];
+  const fs = await openSource(src);
   const { leave, note } = oneShotLeave(procRoot, pid);
-  // Only a live target is remembered: a tree's pids are another machine's.
+  // Only a live local target is remembered: a tree's or a chain's pids are another machine's.
   const remember = procRoot === undefined ? await import('./last-stop.js') : undefined;
   try {
     return await withTarget(fs, pid, leave, async (s) => {
@@ -82,9 +87,9 @@ export async function withOneShot<T>(
 
 /**
  * The frame of every one-shot command (`step`, `run`, `regs`, `mem`): open the source named by
- * --proc-root, attach, act, leave the target job-control stopped with no breakpoint byte in it,
+ * --proc-root or --via, attach, act, leave the target job-control stopped with no breakpoint byte in it,
  * close. The engine is imported here, not at the top, so `pdbg ps` never loads koffi.
  */
-export async function onTarget(procRoot: string | undefined, pid: number, act: (s: Session) => Promise<void>, thread: ThreadChoice = {}): Promise<void> {
-  await withOneShot(procRoot, pid, (s) => act(s), undefined, thread);
+export async function onTarget(src: SourceArgs, pid: number, act: (s: Session) => Promise<void>, thread: ThreadChoice = {}): Promise<void> {
+  await withOneShot(src, pid, (s) => act(s), undefined, thread);
 }

@@ -36,10 +36,11 @@ export function nsInode(pid: number, ns: string): number {
  * Makes a jail whose init runs `inner` (default: two sleepers, so the jail has several
  * processes). Resolves once the hostname is set and the processes are up.
  */
-export async function makeJail(hostname: string, ipLastOctet: number, inner = 'sleep 100000 & sleep 100000 & wait'): Promise<Jail> {
+export async function makeJail(hostname: string, ipLastOctet: number, inner = 'sleep 100000 & sleep 100000 & wait', opts: { mountProc?: boolean } = {}): Promise<Jail> {
   const ip = `192.0.2.${ipLastOctet}`;
   const script = `hostname ${hostname} && ip link set lo up && ip addr add ${ip}/32 dev lo && echo ready && ${inner}`;
-  const u = spawn('unshare', ['--uts', '--pid', '--net', '--mount', '--fork', '--kill-child', 'sh', '-c', script], {
+  // --mount-proc: the jail's mount namespace gets its own /proc, as a container's has.
+  const u = spawn('unshare', ['--uts', '--pid', '--net', '--mount', '--fork', ...(opts.mountProc ? ['--mount-proc'] : []), '--kill-child', 'sh', '-c', script], {
     // stderr kept for the error below rather than printed: the jail's shell reports its killed jobs there.
     stdio: ['ignore', 'pipe', 'pipe'],
   });

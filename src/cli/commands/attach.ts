@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 
 interface AttachArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid: string;
 }
 
@@ -21,10 +22,10 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
     if (!/^\d+$/.test(pidText) || Number(pidText) <= 0) throw new UsageError(`attach: '${pidText}' is not a process id`);
     requireTerminal('pdbg attach');
     const pid = Number(pidText);
-    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const { openSource } = await import('../source.js');
     const { Session } = await import('../../debugger/session.js');
     const { openBlessedTerminal, runTui, targetInfo } = await import('../../tui/index.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const fs = await openSource(argv);
     try {
       const info = await targetInfo(fs, pid);
       const session = await Session.attach(fs, pid);

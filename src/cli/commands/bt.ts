@@ -5,6 +5,7 @@ import { onTarget } from '../target.js';
 
 interface BtArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid?: string;
   tid?: string;
   'past-main'?: boolean;
@@ -29,7 +30,7 @@ export const btCommand: CommandModule<object, BtArgs> = {
     const pid = cliPid(argv.pid);
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
     const { findCommand } = await import('../../debugger/commands.js');
-    await onTarget(argv['proc-root'], pid, async (s) => {
+    await onTarget(argv, pid, async (s) => {
       const out = await findCommand('backtrace')!.run(s, argv['past-main'] ? ['-past-main'] : []);
       if (argv.json) printJson({ pid, ...(out.data as object) });
       else printLine(out.lines.join('\n'));

@@ -5,6 +5,7 @@ import { printJson, printLine } from '../output.js';
 
 interface CtlArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid?: string;
   words?: (string | number)[];
   json?: boolean;
@@ -31,9 +32,9 @@ export const ctlCommand: CommandModule<object, CtlArgs> = {
     if (words.length === 0) throw new UsageError('ctl: give at least one word');
     const { parseCtl } = await import('../../procfs/ctl.js');
     for (const w of words) parseCtl(w); // every word checked before the first is written
-    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const { openSource } = await import('../source.js');
     const { parseWhy } = await import('../../procfs/why.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const fs = await openSource(argv);
     const whyLine = async () => (await fs.read(pid, 'why')).toString('latin1').trim();
     const results: { word: string; why?: string }[] = [];
     try {

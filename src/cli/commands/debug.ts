@@ -8,6 +8,7 @@ import { requireTerminal } from './attach.js';
 
 interface DebugArgs {
   'proc-root'?: string;
+  via?: string | string[];
   program?: string[];
   output?: string;
   _?: (string | number)[];
@@ -31,10 +32,10 @@ export const debugCommand: CommandModule<object, DebugArgs> = {
     const cmd = [...(argv.program ?? []), ...afterDashes].map(String);
     if (cmd.length === 0) throw new UsageError('debug: name a program: pdbg debug -- CMD ARGS…');
     requireTerminal('pdbg debug');
-    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const { openSource } = await import('../source.js');
     const { Session } = await import('../../debugger/session.js');
     const { openBlessedTerminal, runTui } = await import('../../tui/index.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const fs = await openSource(argv);
     try {
       // Created here safely (a private 0700 directory, or the named file without following a
       // link); the source opens it once for both streams, so their writes interleave.

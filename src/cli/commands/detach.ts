@@ -5,6 +5,7 @@ import { printJson, printLine } from '../output.js';
 
 interface DetachArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid?: string;
   json?: boolean;
 }
@@ -23,8 +24,8 @@ export const detachCommand: CommandModule<object, DetachArgs> = {
       .option('json', { type: 'boolean', describe: 'print {pid, released}' }) as unknown as Argv<DetachArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const { openSource } = await import('../source.js');
+    const fs = await openSource(argv);
     try {
       // Someone else's tracee (strace, gdb) is not pdbg's to release: saying "released" while it
       // stays traced, or sending it SIGCONT under that tracer, would both be wrong.

@@ -4,6 +4,7 @@ import { printLine, toJson } from '../output.js';
 
 interface JlsArgs {
   'proc-root'?: string;
+  via?: string | string[];
   json?: boolean;
 }
 
@@ -15,8 +16,8 @@ export const jlsCommand: CommandModule<object, JlsArgs> = {
   handler: async (argv) => {
     const { listJails } = await import('../../inventory/jails.js');
     const { displayText, terminalJson } = await import('../../procfs/escape.js');
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const { openSource } = await import('../source.js');
+    const fs = await openSource(argv);
     try {
       // Like ls around an unreadable entry: list the rest, one line per bad process, exit 1.
       const bad: Error[] = [];

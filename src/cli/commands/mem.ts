@@ -6,6 +6,7 @@ import { onTarget } from '../target.js';
 
 interface MemArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid?: string;
   addr?: string;
   len?: string | number;
@@ -35,7 +36,7 @@ export const memCommand: CommandModule<object, MemArgs> = {
     const data = argv.write === undefined ? undefined : cliHex(argv.write);
     const { findCommand } = await import('../../debugger/commands.js');
     let short: ProcfsError | undefined;
-    await onTarget(argv['proc-root'], pid, async (s) => {
+    await onTarget(argv, pid, async (s) => {
       await s.loadSymbols();
       const out = data
         ? await findCommand('write')!.run(s, [where, data.toString('hex')])

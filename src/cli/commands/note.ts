@@ -4,6 +4,7 @@ import { printJson, printLine } from '../output.js';
 
 interface NoteArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid?: string;
   signal?: string;
   json?: boolean;
@@ -22,8 +23,8 @@ export const noteCommand: CommandModule<object, NoteArgs> = {
     const pid = cliPid(argv.pid);
     const { parseSignal } = await import('../../procfs/signals.js');
     const sig = parseSignal(String(argv.signal));
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const { openSource } = await import('../source.js');
+    const fs = await openSource(argv);
     try {
       await fs.write(pid, 'note', sig.name);
     } finally {

@@ -4,6 +4,7 @@ import { printJson, printLine } from '../output.js';
 
 interface NotepgArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pgid?: string;
   signal?: string;
   json?: boolean;
@@ -22,8 +23,8 @@ export const notepgCommand: CommandModule<object, NotepgArgs> = {
     const pgid = cliPid(argv.pgid, 'process group id');
     const { parseSignal } = await import('../../procfs/signals.js');
     const sig = parseSignal(String(argv.signal));
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const { openSource } = await import('../source.js');
+    const fs = await openSource(argv);
     try {
       await fs.write(pgid, 'notepg', sig.name);
     } finally {

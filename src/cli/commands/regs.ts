@@ -5,6 +5,7 @@ import { onTarget } from '../target.js';
 
 interface RegsArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid?: string;
   set?: (string | number)[];
   tid?: string;
@@ -26,7 +27,7 @@ export const regsCommand: CommandModule<object, RegsArgs> = {
     const sets = cliAssignments(argv.set ?? []);
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
     const { findCommand } = await import('../../debugger/commands.js');
-    await onTarget(argv['proc-root'], pid, async (s) => {
+    await onTarget(argv, pid, async (s) => {
       for (const { name, value } of sets) await s.setReg(name, value);
       await s.loadSymbols();
       const out = await findCommand('regs')!.run(s, []);

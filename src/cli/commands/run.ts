@@ -6,6 +6,7 @@ import { onTarget } from '../target.js';
 
 interface RunArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid?: string;
   until?: string;
   json?: boolean;
@@ -29,7 +30,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const until = argv.until === undefined ? undefined : cliWhere(argv.until);
     const { stopData } = await import('../../debugger/commands.js');
     const { describeStop } = await import('../../debugger/events.js');
-    await onTarget(argv['proc-root'], pid, async (s) => {
+    await onTarget(argv, pid, async (s) => {
       // Interrupted while it runs, the target goes on running: that is what was asked of it.
       const promised = s.onRelease;
       s.onRelease = 'running';

@@ -7,6 +7,7 @@ import { printJson, printLine } from '../output.js';
 
 interface ScriptArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid?: string;
   file?: string | boolean;
   json?: boolean;
@@ -41,7 +42,7 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
     const { runScript } = await import('../../debugger/script.js');
     // What the engine did by itself (a fork child let go) is part of the transcript.
     const notices = argv.json ? undefined : (s: Session) => void s.onMessage((t) => printLine(`[${t}]`));
-    await withOneShot(argv['proc-root'], pid, async (s) => {
+    await withOneShot(argv, pid, async (s) => {
       await s.loadSymbols();
       const steps = await runScript(s, text, (step) => {
         if (!argv.json && step.output.lines.length) printLine(step.output.lines.join('\n'));

@@ -4,6 +4,7 @@ import { printJson, printLine } from '../output.js';
 
 interface SnapshotArgs {
   'proc-root'?: string;
+  via?: string | string[];
   o?: string;
   pids?: (string | number)[];
   json?: boolean;
@@ -26,8 +27,8 @@ export const snapshotCommand: CommandModule<object, SnapshotArgs> = {
     });
     if (!argv.o) throw new UsageError('snapshot: -o DIR is required');
     const { snapshot } = await import('../../inventory/snapshot.js');
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const { openSource } = await import('../source.js');
+    const fs = await openSource(argv);
     try {
       const r = await snapshot(fs, argv.o, pids.length > 0 ? pids : undefined);
       if (argv.json) printJson(r);

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 
 interface StartArgs {
   'proc-root'?: string;
+  via?: string | string[];
   _?: (string | number)[];
   cmd?: (string | number)[];
   stdin?: string;
@@ -40,9 +41,9 @@ export const startCommand: CommandModule<object, StartArgs> = {
     // yargs leaves the words after `--` in `_` (after the command's own name).
     const cmd = [...(argv.cmd ?? []), ...(argv._ ?? []).slice(1)].map(String);
     if (cmd.length === 0) throw new UsageError('start: give a command after --');
-    const { openProcFs } = await import('../../procfs/sources/open.js');
+    const { openSource } = await import('../source.js');
     const { Session } = await import('../../debugger/session.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const fs = await openSource(argv);
     try {
       const s = await Session.launch(fs, cmd, {
         stdin: stdio(argv.stdin, 0),

@@ -5,6 +5,7 @@ import { printLine, toJson } from '../output.js';
 
 interface StatusArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid: string;
   json?: boolean;
 }
@@ -21,8 +22,8 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
     const pidText = String(argv.pid);
     if (!/^\d+$/.test(pidText) || Number(pidText) <= 0) throw new UsageError(`status: '${pidText}' is not a process id`);
     const pid = Number(pidText);
-    const { openProcFs } = await import('../../procfs/sources/open.js');
-    const fs = await openProcFs(argv['proc-root']);
+    const { openSource } = await import('../source.js');
+    const fs = await openSource(argv);
     try {
       const line = await fs.read(pid, 'status');
       // Parse even when printing the raw line: a malformed line from a tree is an error, not output.

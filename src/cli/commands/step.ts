@@ -5,6 +5,7 @@ import { onTarget } from '../target.js';
 
 interface StepArgs {
   'proc-root'?: string;
+  via?: string | string[];
   pid?: string;
   count?: string;
   tid?: string;
@@ -28,7 +29,7 @@ export const stepCommand: CommandModule<object, StepArgs> = {
     const { gone } = await import('../../debugger/session.js');
     const { stopData } = await import('../../debugger/commands.js');
     const { describeStop, isGone } = await import('../../debugger/events.js');
-    await onTarget(argv['proc-root'], pid, async (s) => {
+    await onTarget(argv, pid, async (s) => {
       const ev = await s.stepN(n);
       if (isGone(ev)) throw gone(pid, ev);
       await s.loadSymbols();
