@@ -25,6 +25,7 @@ export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from
 export { unwindStack, frameLine, frameWhere, type StackFrame, type StackOptions, type TableOf } from './debugger/stack.js';
 export { moduleUnwindTable } from './debugger/unwind/from-module.js';
 export { unwind, UnwindTable, unwindTableFromFile, type UnwoundFrame, type UnwindModule } from './debugger/unwind/index.js';
+export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionPolicy, type SessionOptions } from './debugger/policy.js';
 export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener, type SyncRelease } from './debugger/session.js';
 export { describeStop, isGone, type StopEvent, type StopKind } from './debugger/events.js';
 export type { Breakpoint } from './debugger/breakpoints.js';
