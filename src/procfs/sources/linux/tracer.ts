@@ -71,6 +71,12 @@ interface Target {
   liftedJobStop: boolean;
   /** A SIGCONT we sent is on its way: its delivery stop is ours, not the target's. */
   contSent: boolean;
+  /**
+   * A signal word written in a stop that was not a signal-delivery stop (attach, step, a
+   * trap): the kernel ignores a resume's signal there, so it was sent with kill(2) instead, and
+   * its delivery stop is resumed delivering it, not reported (BSD: "resume delivering it").
+   */
+  injected: number;
   /** Adopted at a fork: forgotten once released (a busy forker would grow the table a child a time). */
   readonly forked: boolean;
   readonly threads: Map<number, Thread>;
@@ -270,6 +276,7 @@ export class Tracer {
       jobStopped,
       liftedJobStop: false,
       contSent: false,
+      injected: 0,
       forked,
       threads: new Map(),
       why: { state: 'running' },
@@ -399,7 +406,24 @@ export class Tracer {
 
   private signal(pid: number, sig: number): void {
     const t = this.live(pid);
-    if (t && !t.ended && this.allStopped(t) && !t.virtualRun) return this.resume(t, sig);
+    if (t && !t.ended && this.allStopped(t) && !t.virtualRun) {
+      const w = t.why;
+      if (w.state === 'stopped' && w.reason === 'signal' && w.tid === t.lastTid) return this.resume(t, sig);
+      // Any other ptrace stop drops a resume's signal (ptrace(2)): send it, and pass it on when it arrives.
+      this.sendSignal(pid, sig);
+      // SIGKILL needs no resume: the stopped threads die where they are, `wait` collects the end.
+      if (sig === constants.signals.SIGKILL) {
+        this.beginResume(t, 'run');
+        for (const th of t.threads.values()) th.running = true;
+        return;
+      }
+      t.injected = sig;
+      return this.resume(t, 0);
+    }
+    this.sendSignal(pid, sig);
+  }
+
+  private sendSignal(pid: number, sig: number): void {
     try {
       S.kill(pid, sig);
     } catch (e) {
@@ -720,6 +744,11 @@ export class Tracer {
     } else if (sig === SIGTRAP) {
       reason = this.classifyTrap(th);
       if (reason.reason === 'signal') deliver = sig;
+    } else if (sig !== 0 && sig === t.injected) {
+      // The signal a signal word sent: delivered now, as the word asked.
+      t.injected = 0;
+      if (P.ptraceErrno(P.PTRACE_CONT, th.tid, 0, sig) === 0) th.running = true;
+      return;
     } else if (sig === SIGCONT && t.contSent) {
       // The SIGCONT that lifted the job-control stop we found: ours, not the target's.
       t.contSent = false;
