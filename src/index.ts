@@ -9,6 +9,9 @@ export * from './procfs/map.js';
 export { openProcFs } from './procfs/sources/open.js';
 export { LinuxProcFs } from './procfs/sources/linux/index.js';
 export { TreeProcFs } from './procfs/sources/tree.js';
+export { FakeProcFs, type FakeProcessSpec, type FakeThreadSpec, type FakeRegion, type FakeProcFsOptions } from './procfs/sources/fake.js';
+export { spinner as fakeSpinner, straightLine as fakeStraightLine } from './procfs/sources/fake/programs.js';
+export { controlChecks, readOnlyChecks, type ContractCheck, type ContractTarget, type ControlContract, type ReadOnlyContract } from './procfs/contract.js';
 export { listProcesses, readStatus, PS_FIELDS, type ProcessInfo, type PsField, type ListOptions } from './inventory/listing.js';
 export { listJails, parseJailNode, formatJailNode, type JailInfo, type JailRef } from './inventory/jails.js';
 export { snapshot, type SnapshotResult } from './inventory/snapshot.js';
@@ -26,6 +29,7 @@ export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from
 export { unwindStack, frameLine, frameWhere, type StackFrame, type StackOptions, type TableOf } from './debugger/stack.js';
 export { moduleUnwindTable } from './debugger/unwind/from-module.js';
 export { unwind, UnwindTable, unwindTableFromFile, type UnwoundFrame, type UnwindModule } from './debugger/unwind/index.js';
+export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionPolicy, type SessionOptions } from './debugger/policy.js';
 export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener } from './debugger/session.js';
 export { describeStop, isGone, type StopEvent, type StopKind } from './debugger/events.js';
 export type { Breakpoint } from './debugger/breakpoints.js';

@@ -3,10 +3,8 @@
  * columns of the listing row (pid ppid pgid sid jail comm), over the live source or a tree
  * (`openProcFs()` / `openProcFs(DIR)`), opening and closing the source inside the timing.
  */
-import type { listProcesses as ListProcesses, PsField } from '../../src/inventory/listing.js';
-import type { ProcFs } from '../../src/procfs/source.js';
-import type { formatStatus as FormatStatus, ProcStatus } from '../../src/procfs/status.js';
-import { hasFunctions, importBuilt, type Loaded } from './load.js';
+import type { listProcesses as ListProcesses, PsField, ProcFs, formatStatus as FormatStatus, ProcStatus } from '../../src/index.js';
+import { hasFunctions, importPackage, type Loaded } from './load.js';
 import { loadOpenProcFs } from './live.js';
 
 export const LISTING_FIELDS: readonly PsField[] = ['pid', 'ppid', 'pgid', 'sid', 'jail', 'comm'];
@@ -25,14 +23,12 @@ export interface ListingDriver {
 }
 
 export async function loadListing(): Promise<Loaded<ListingDriver>> {
-  const listing = await importBuilt('inventory/listing');
-  if (!listing.ok) return listing;
-  const status = await importBuilt('procfs/status');
-  if (!status.ok) return status;
-  const missing = hasFunctions(listing.value, ['listProcesses']) ?? hasFunctions(status.value, ['formatStatus']);
+  const api = await importPackage();
+  if (!api.ok) return api;
+  const missing = hasFunctions(api.value, ['listProcesses', 'formatStatus']);
   if (missing) return { ok: false, why: missing };
-  const list = listing.value.listProcesses as typeof ListProcesses;
-  const format = status.value.formatStatus as typeof FormatStatus;
+  const list = api.value.listProcesses as typeof ListProcesses;
+  const format = api.value.formatStatus as typeof FormatStatus;
   const live = await loadOpenProcFs();
   if (!live.ok) return live;
 

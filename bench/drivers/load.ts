@@ -16,7 +16,7 @@ export function notBuilt(what?: string): string {
  * layers that land at different times; a missing one makes its rows say `n/a (not built)`
  * rather than failing the build or the run.
  */
-export async function importBuilt(rel: string): Promise<Loaded<Record<string, unknown>>> {
+async function importBuilt(rel: string): Promise<Loaded<Record<string, unknown>>> {
   const path = join(distSrc, `${rel}.js`);
   if (!existsSync(path)) return { ok: false, why: notBuilt(rel) };
   try {
@@ -27,6 +27,15 @@ export async function importBuilt(rel: string): Promise<Loaded<Record<string, un
     const dep = /Cannot find module '.*\/dist\/src\/(.+?)\.js'/.exec(msg)?.[1];
     return { ok: false, why: dep ? notBuilt(dep) : `n/a (${rel}: ${msg})` };
   }
+}
+
+/**
+ * The package entry (dist/src/index.js, what `import 'pdbg'` loads): the bench drives pdbg the
+ * way a library user does, so moving a file inside src/ cannot turn a row into `n/a`; only
+ * dropping an export from the API can, and that is a change the bench should notice.
+ */
+export function importPackage(): Promise<Loaded<Record<string, unknown>>> {
+  return importBuilt('index');
 }
 
 /** The named exports must exist and be functions (or classes); otherwise the layer is not there yet. */

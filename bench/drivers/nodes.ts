@@ -3,7 +3,7 @@
  * would use BSD procfs files (`ctl` words, `regs` into a reused buffer, `mem` at an offset).
  * Shows what the engine adds on top of the nodes.
  */
-import type { ProcFs } from '../../src/procfs/source.js';
+import type { ProcFs } from '../../src/index.js';
 import type { Loaded } from './load.js';
 import { loadOpenProcFs } from './live.js';
 

@@ -4,9 +4,8 @@
  * breakpoint. Only the loop is timed; a short untimed warm-up first lets V8 compile the path
  * (the C loop needs none).
  */
-import type { Session as SessionClass } from '../../src/debugger/session.js';
-import type { ProcFs } from '../../src/procfs/source.js';
-import { hasFunctions, importBuilt, type Loaded, notBuilt } from './load.js';
+import type { Session as SessionClass, ProcFs } from '../../src/index.js';
+import { hasFunctions, importPackage, type Loaded, notBuilt } from './load.js';
 import { loadOpenProcFs } from './live.js';
 
 type SessionStatic = typeof SessionClass;
@@ -19,7 +18,7 @@ export interface SessionDriver {
 }
 
 export async function loadSession(): Promise<Loaded<SessionDriver>> {
-  const mod = await importBuilt('debugger/session');
+  const mod = await importPackage();
   if (!mod.ok) return mod;
   const Session = mod.value.Session as SessionStatic | undefined;
   if (!Session) return { ok: false, why: notBuilt('Session') };

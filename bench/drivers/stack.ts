@@ -6,7 +6,7 @@
  * `pdbg bt` prints them (`frameLine`), as gdb's `bt` formats its own.
  */
 import type * as Pdbg from '../../src/index.js';
-import { hasFunctions, importBuilt, type Loaded, notBuilt } from './load.js';
+import { hasFunctions, importPackage, type Loaded, notBuilt } from './load.js';
 import { median } from '../stats.js';
 
 type Api = typeof Pdbg;
@@ -17,7 +17,7 @@ export interface StackDriver {
 }
 
 export async function loadStack(): Promise<Loaded<StackDriver>> {
-  const mod = await importBuilt('index');
+  const mod = await importPackage();
   if (!mod.ok) return mod;
   const missing = hasFunctions(mod.value, ['openProcFs', 'unwindStack', 'moduleUnwindTable', 'frameLine', 'frameWhere']);
   if (missing) return { ok: false, why: missing };

@@ -43,11 +43,13 @@ import { unwindStack, type StackFrame, type StackOptions } from './stack.js';
 import { moduleUnwindTable } from './unwind/from-module.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
 import type { ProcessSymbols } from './symbols/index.js';
+import { gdbPolicy, type SessionOptions, type SessionPolicy } from './policy.js';
 
 export type { Breakpoint, PendingBreakpoint } from './breakpoints.js';
 export type { StopEvent } from './events.js';
 export type { SpawnOptions as LaunchOptions, StdioTarget } from '../procfs/source.js';
 export type { Registers } from './regfile.js';
+export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionOptions, type SessionPolicy } from './policy.js';
 
 /** Where the session's target stands. */
 export type SessionState = 'stopped' | 'running' | 'exited' | 'detached';
@@ -106,12 +108,6 @@ interface Slot {
 }
 
 const SIGNALS_NOT_PASSED = new Set(['trap', 'stop']);
-/**
- * Signals a running target gets all the time that a person does not want to stop for: `cont`
- * delivers them and goes on, as gdb's default `handle SIG nostop noprint pass` does for the same
- * set (a shell's SIGCHLD every time a command ends, a timer's SIGALRM, a resize's SIGWINCH).
- */
-export const SIGNALS_PASSED_SILENTLY: ReadonlySet<string> = new Set(['chld', 'winch', 'alrm', 'urg', 'prof', 'vtalrm', 'io', 'pwr']);
 const FAULTS = new Set(['segv', 'bus', 'ill', 'fpe', 'trap']);
 const STEP_SUFFIX = Buffer.from(' step');
 
@@ -174,6 +170,8 @@ export class Session {
   private constructor(
     readonly fs: ProcFs,
     private _pid: number,
+    /** What the engine does with signals by itself (policy.ts). */
+    readonly policy: SessionPolicy = gdbPolicy,
   ) {
     this._current = _pid;
     this._last = { kind: 'attached', tid: _pid, pc: 0n };
@@ -189,8 +187,8 @@ export class Session {
    * Becomes the target's tracer (`ctl attach` + `wait`): every thread stopped. Errors as the ctl
    * node gives them: ESRCH (no such process or a zombie), EBUSY (already traced), EPERM.
    */
-  static async attach(fs: ProcFs, pid: number): Promise<Session> {
-    const s = new Session(fs, pid);
+  static async attach(fs: ProcFs, pid: number, opts: SessionOptions = {}): Promise<Session> {
+    const s = new Session(fs, pid, opts.policy);
     await fs.write(pid, 'ctl', 'attach');
     s.unguard = guard(s);
     try {
@@ -213,11 +211,12 @@ export class Session {
    * stops itself with SIGSTOP before exec, we attach, let it exec, and stop on the exec event).
    * The source starts it (`ProcFs.spawn`): on Linux it is not pdbg's child, so Node never reaps it behind the tracer.
    */
-  static async launch(fs: ProcFs, argv: readonly string[], opts: SpawnOptions = {}): Promise<Session> {
-    const pid = await fs.spawn(argv, opts);
+  static async launch(fs: ProcFs, argv: readonly string[], opts: SpawnOptions & SessionOptions = {}): Promise<Session> {
+    const { policy, ...spawnOpts } = opts;
+    const pid = await fs.spawn(argv, spawnOpts);
     let s: Session;
     try {
-      s = await Session.attach(fs, pid);
+      s = await Session.attach(fs, pid, policy ? { policy } : {});
     } catch (err) {
       await fs.write(pid, 'note', 'kill').catch(() => undefined);
       throw err;
@@ -392,7 +391,7 @@ export class Session {
       // Stopped in the dynamic linker (the exec stop, a program started stopped): the libraries
       // are not loaded yet, so `--until write` waits for the one that defines it. Anywhere
       // else an unknown name is a typo, and running until the exit would not say so.
-      if (typeof where !== 'string' || !isUnknownName(err) || !(await this.inDynamicLinker())) throw err;
+      if (typeof where !== 'string' || !this.policy.untilWaitsForLibrary || !isUnknownName(err) || !(await this.inDynamicLinker())) throw err;
       temp = await this.break(where, { temporary: true, pending: true });
     }
     try {
@@ -671,7 +670,7 @@ export class Session {
       this.pending.forget();
       // A signal the target stopped on and nobody passed yet: queue it again so it is not lost.
       // Not a fault: the faulting instruction runs again on resume and raises it afresh.
-      if (this.pendingSignal && !FAULTS.has(this.pendingSignal)) await this.fs.write(this.pid, 'note', this.pendingSignal);
+      if (this.policy.redeliverOnDetach && this.pendingSignal && !FAULTS.has(this.pendingSignal)) await this.fs.write(this.pid, 'note', this.pendingSignal);
       this.pendingSignal = undefined;
       // `detach` leaves it as found: a job-control stop it was in at attach stays (BSD).
       await this.fs.write(this.pid, 'ctl', leave === 'stopped' ? 'detach-stopped' : 'detach');
@@ -888,7 +887,7 @@ export class Session {
         w = 'run';
         continue;
       }
-      if (ev.kind === 'signal' && SIGNALS_PASSED_SILENTLY.has(ev.signal)) {
+      if (ev.kind === 'signal' && this.policy.passSilently.has(ev.signal)) {
         // Interrupted meanwhile: that is the stop to report; the signal stays pending for
         // the next resume (or is queued again by detach).
         if (this.interrupting) return { kind: 'interrupted', tid: ev.tid, pc: ev.pc };
@@ -985,7 +984,7 @@ export class Session {
         return { kind: 'exec', tid: w.tid, pc: await pcOf() };
       case 'signal':
         if (w.signal === 'stop' && this.interrupting) return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
-        if (!SIGNALS_NOT_PASSED.has(w.signal)) this.pendingSignal = w.signal;
+        if (this.policy.passOnResume && !SIGNALS_NOT_PASSED.has(w.signal)) this.pendingSignal = w.signal;
         return { kind: 'signal', tid: w.tid, signal: w.signal, pc: await pcOf() };
       case 'trap': {
         const at = Number(w.addr) - 1;

@@ -1,5 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import { errnoName, ProcfsError } from '../../errors.js';
+import { hexAddr, notMapped } from '../../mem.js';
 import { SYS as sys } from './native.js';
 
 /**
@@ -11,13 +12,7 @@ import { SYS as sys } from './native.js';
  */
 const VM_READ_MIN = 64 * 1024;
 
-export function hexAddr(addr: bigint): string {
-  return `0x${addr.toString(16)}`;
-}
-
-export function notMapped(pid: number, addr: bigint): ProcfsError {
-  return new ProcfsError('EIO', `pid ${pid}: address ${hexAddr(addr)} is not mapped`, pid, 'mem');
-}
+export { hexAddr, notMapped };
 
 function memError(pid: number, addr: bigint, negErrno: number): ProcfsError {
   const code = errnoName(-negErrno);

@@ -1,0 +1,57 @@
+/**
+ * What the engine does on its own with signals, as one option of a Session: a person at a
+ * prompt wants gdb's habits (a shell's SIGCHLD is not news, a signal stopped on is passed on by
+ * the next `cont`, nothing is lost on detach); a protocol server (gdb remote, a script driving
+ * the engine as a library) wants none of them: its client sees every stop and says itself which
+ * signal a resume delivers.
+ */
+export interface SessionPolicy {
+  /**
+   * Signals `cont` delivers and goes on past without reporting them, as gdb's default
+   * `handle SIG nostop noprint pass` does for the same set.
+   */
+  readonly passSilently: ReadonlySet<string>;
+  /**
+   * A reported signal stop is delivered by the next `cont` (gdb's `pass`). Off: `cont` resumes
+   * with no signal; `signal(name)` is the way to deliver one.
+   */
+  readonly passOnResume: boolean;
+  /**
+   * On detach, a signal stopped on and not passed yet is queued again so it is not lost. Faults
+   * are never re-queued: the faulting instruction runs again and raises it afresh.
+   */
+  readonly redeliverOnDetach: boolean;
+  /**
+   * `runUntil(NAME)` with NAME unknown while stopped in the dynamic linker (the exec stop) sets a
+   * pending breakpoint and runs until the library defining it is loaded, instead of ENOENT.
+   */
+  readonly untilWaitsForLibrary: boolean;
+}
+
+/**
+ * Signals a running target gets all the time that a person does not want to stop for (a
+ * shell's SIGCHLD every time a command ends, a timer's SIGALRM, a resize's SIGWINCH).
+ */
+export const SIGNALS_PASSED_SILENTLY: ReadonlySet<string> = new Set(['chld', 'winch', 'alrm', 'urg', 'prof', 'vtalrm', 'io', 'pwr']);
+
+/** The default: gdb's habits, what pdbg's CLI and TUI have always done. */
+export const gdbPolicy: SessionPolicy = {
+  passSilently: SIGNALS_PASSED_SILENTLY,
+  passOnResume: true,
+  redeliverOnDetach: true,
+  untilWaitsForLibrary: true,
+};
+
+/** Every signal stop is reported, nothing is delivered or re-queued unless the client says so. */
+export const rawPolicy: SessionPolicy = {
+  passSilently: new Set(),
+  passOnResume: false,
+  redeliverOnDetach: false,
+  untilWaitsForLibrary: false,
+};
+
+/** Options of `Session.attach` and `Session.launch` besides the program's own. */
+export interface SessionOptions {
+  /** Default: gdbPolicy. */
+  readonly policy?: SessionPolicy;
+}
