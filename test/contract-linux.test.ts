@@ -6,7 +6,8 @@ import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { TreeProcFs } from '../src/procfs/sources/tree.js';
 import { liveOk } from './helpers/root.js';
 import { repoRoot } from './helpers/targets.js';
-import { killAllTracees, startTracee } from './helpers/tracee.js';
+import { startContractTarget } from './helpers/contract-target.js';
+import { killAllTracees } from './helpers/tracee.js';
 
 // The live source against the whole contract: two spinning threads per check (ctlthreads.c),
 // started through a shell so they are not this process's children.
@@ -17,18 +18,7 @@ describe.skipIf(!liveOk('contract: the live source'))('contract: the live source
     await fs.close();
   });
   for (const c of readOnlyChecks({ source: () => fs, somePid: () => process.pid, writable: true })) it(c.name, c.run);
-  const start = async () => {
-    const t = await startTracee('ctlthreads');
-    await t.waitFor(/ready/);
-    return {
-      pid: t.pid,
-      stop: async () => {
-        t.kill();
-        await t.exited();
-      },
-    };
-  };
-  for (const c of controlChecks({ source: () => fs, start })) it(c.name, c.run, 20_000);
+  for (const c of controlChecks({ source: () => fs, start: startContractTarget })) it(c.name, c.run, 20_000);
 });
 
 // A tree serves the read-only half only: it controls nothing.

@@ -18,19 +18,8 @@ import { serveProcFs, type Agent } from '../src/remote/agent.js';
 import { RemoteProcFs } from '../src/remote/remote-procfs.js';
 import { liveOk } from './helpers/root.js';
 import { sshdMissing, startSshd, stopAllSshd, type Sshd } from './helpers/sshd.js';
-import { killAllTracees, startTracee } from './helpers/tracee.js';
-
-const start = async () => {
-  const t = await startTracee('ctlthreads');
-  await t.waitFor(/ready/);
-  return {
-    pid: t.pid,
-    stop: async () => {
-      t.kill();
-      await t.exited();
-    },
-  };
-};
+import { startContractTarget } from './helpers/contract-target.js';
+import { killAllTracees } from './helpers/tracee.js';
 
 describe.skipIf(!liveOk('contract: remote over a socketpair'))('contract: remote over a socketpair', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pdbg-contract-remote-'));
@@ -53,7 +42,7 @@ describe.skipIf(!liveOk('contract: remote over a socketpair'))('contract: remote
     rmSync(dir, { recursive: true, force: true });
   });
   for (const c of readOnlyChecks({ source: () => remote, somePid: () => process.pid, writable: true })) it(c.name, c.run);
-  for (const c of controlChecks({ source: () => remote, start })) it(c.name, c.run, 20_000);
+  for (const c of controlChecks({ source: () => remote, start: startContractTarget })) it(c.name, c.run, 20_000);
 });
 
 const noSshd = sshdMissing();
@@ -75,5 +64,5 @@ describe.skipIf(!liveOk('contract: remote over ssh') || noSshd !== null)('contra
     stopAllSshd();
   });
   for (const c of readOnlyChecks({ source: () => remote, somePid: () => 1, writable: true })) it(c.name, c.run);
-  for (const c of controlChecks({ source: () => remote, start })) it(c.name, c.run, 30_000);
+  for (const c of controlChecks({ source: () => remote, start: startContractTarget })) it(c.name, c.run, 30_000);
 });
