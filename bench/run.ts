@@ -15,6 +15,7 @@ import { backtraceRow } from './rows/backtrace.js';
 import { breakpointRow } from './rows/breakpoint.js';
 import { listingRow } from './rows/listing.js';
 import { memRow } from './rows/mem.js';
+import { fanoutRow, remoteRow, sshRow } from './rows/remote.js';
 import { snapshotRow } from './rows/snapshot.js';
 import { startupRow } from './rows/startup.js';
 import { stepRow } from './rows/step.js';
@@ -31,6 +32,9 @@ const ROWS: Record<RowId, Row> = {
   snapshot: snapshotRow,
   startup: startupRow,
   tui: tuiRow,
+  remote: remoteRow,
+  ssh: sshRow,
+  fanout: fanoutRow,
 };
 
 async function main(argv: string[]): Promise<number> {

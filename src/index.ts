@@ -39,3 +39,8 @@ export { withTarget } from './debugger/oneshot.js';
 export { guard, onInterrupt, type Releasable } from './debugger/guard.js';
 export type { SpawnOptions as LaunchOptions, StdioTarget, FileRef, FileIdentity, SpawnOptions } from './procfs/source.js';
 export { parseWhere, type Where } from './debugger/location.js';
+export { RemoteProcFs, type RemoteStats, type RemoteOptions } from './remote/remote-procfs.js';
+export { connectAgent, type ConnectOptions } from './remote/connect.js';
+export { parseChain, chainsOf, type Chain, type Hop } from './chain/hops.js';
+export { openAgent, type AgentLink } from './chain/establish.js';
+export { remoteProcFs } from './chain/remote.js';
