@@ -9,7 +9,7 @@
  */
 import type * as Pdbg from '../../src/index.js';
 import { pdbgBin } from '../paths.js';
-import { hasFunctions, importBuilt, type Loaded, notBuilt } from './load.js';
+import { hasFunctions, importPackage, type Loaded, notBuilt } from './load.js';
 
 type Api = typeof Pdbg;
 
@@ -43,7 +43,7 @@ export function stdioAgentCommand(): string[] {
 }
 
 export async function loadRemote(): Promise<Loaded<RemoteDriver>> {
-  const mod = await importBuilt('index');
+  const mod = await importPackage();
   if (!mod.ok) return mod;
   const missing = hasFunctions(mod.value, ['openProcFs', 'connectAgent', 'parseChain', 'openAgent', 'remoteProcFs', 'RemoteProcFs']);
   if (missing) return { ok: false, why: missing };
