@@ -37,6 +37,7 @@ import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import type { EvalContext } from './expr.js';
 import { guard } from './guard.js';
 import { Locator, type Where } from './location.js';
+import { ForkChildren } from './fork-children.js';
 import { PendingBreakpoints } from './pending.js';
 import { couldBeLibrarySymbol, HOOK_SYMBOL } from './solib-events.js';
 import { unwindStack, type StackFrame, type StackOptions } from './stack.js';
@@ -44,6 +45,7 @@ import { moduleUnwindTable } from './unwind/from-module.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
 import type { ProcessSymbols } from './symbols/index.js';
 import { gdbPolicy, type SessionOptions, type SessionPolicy } from './policy.js';
+import type { BreakOptions, DetachOptions, FollowFork, Leave, MessageListener, SessionState, StopListener, ThreadInfo } from './session-types.js';
 
 export type { Breakpoint, PendingBreakpoint } from './breakpoints.js';
 export type { StopEvent } from './events.js';
@@ -51,53 +53,9 @@ export type { SpawnOptions as LaunchOptions, StdioTarget } from '../procfs/sourc
 export type { Registers } from './regfile.js';
 export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionOptions, type SessionPolicy } from './policy.js';
 
-/** Where the session's target stands. */
-export type SessionState = 'stopped' | 'running' | 'exited' | 'detached';
-
-export interface ThreadInfo {
-  readonly tid: number;
-  readonly state: 'stopped' | 'running';
-  /** Next instruction (stopped threads only). */
-  readonly pc?: bigint;
-  /** `0x401136 <main+4>`. */
-  readonly where?: string;
-  /** The thread `step`/`regs` act on by default: the one that stopped last, or `select`ed. */
-  readonly current: boolean;
-}
-
-/** After a fork, which process the session goes on with (gdb's `follow-fork-mode`). */
-export type FollowFork = 'parent' | 'child';
-
-export interface BreakOptions {
-  /**
-   * A name no loaded module defines yet becomes a pending breakpoint, planted when a library
-   * defining it is loaded (gdb's `set breakpoint pending on`), instead of ENOENT.
-   */
-  pending?: boolean;
-  /** Deleted by its first hit (gdb `tbreak`). */
-  temporary?: boolean;
-  /** Stops only when this expression (expr.ts) is non-zero (gdb `break LOC if COND`). */
-  condition?: string;
-  /** The engine's own, numbered below zero and not listed (nexti's step over a call). */
-  internal?: boolean;
-}
-
-/**
- * How a released target goes on. `as-is` (BSD's detach): it runs, but a job-control stop it was
- * in when attached stays. `running`: also SIGCONT, so it really runs. `stopped`: left in a
- * job-control stop (pdbg's one-shot commands, so the next command finds it where it was).
- */
-export type Leave = 'as-is' | 'running' | 'stopped';
-
-export interface DetachOptions {
-  leave?: Leave;
-  /** Shorthand for `leave: 'stopped'`. */
-  leaveStopped?: boolean;
-}
-
-export type StopListener = (ev: StopEvent) => void;
-/** Things the engine did on its own that a person should hear of (`detached after fork from child 812`). */
-export type MessageListener = (text: string) => void;
+export type {
+  BreakOptions, DetachOptions, FollowFork, Leave, MessageListener, SessionState, StopListener, ThreadInfo,
+} from './session-types.js';
 
 /** Per-thread buffers, allocated once: the step loop reuses them. */
 interface Slot {
@@ -135,8 +93,8 @@ export class Session {
   /** Released (or being released): no command may touch the target any more. */
   private closing = false;
   private readonly messageListeners = new Set<MessageListener>();
-  /** Forked children held at their first stop, not yet cleaned: the exit guard restores them too. */
-  private readonly heldChildren = new Set<number>();
+  /** Forked children held at their first stop, and the vfork bytes lifted for one (fork-children.ts). */
+  private readonly children: ForkChildren;
   /** Breakpoints on names no loaded module defines yet, and the dynamic linker's hook they wait on. */
   private readonly pending = new PendingBreakpoints({
     pid: () => this.pid,
@@ -160,8 +118,6 @@ export class Session {
   /** The current thread's frames at this stop (unwound on first use) and the selected one. */
   private stack: { tid: number; frames: StackFrame[]; pastMain: boolean } | undefined;
   private frameIndex = 0;
-  /** A vfork child borrows this process's memory: the breakpoint bytes are out until `vforkdone`. */
-  private vforkLifted = false;
   /** How the exit guard releases this target (see Leave); clients set it to match their promise. */
   onRelease: Leave = 'as-is';
   /** Which process to go on with after a fork; the other one is released with no breakpoint in it. */
@@ -175,6 +131,15 @@ export class Session {
   ) {
     this._current = _pid;
     this._last = { kind: 'attached', tid: _pid, pc: 0n };
+    this.children = new ForkChildren({
+      fs,
+      table: this.bps,
+      pid: () => this.pid,
+      dropAll: async (why) => {
+        for (const bp of this.bps.all()) await this.delete(bp.id);
+        this.say(`breakpoints deleted: ${why}`);
+      },
+    });
     this.locator = new Locator(fs, _pid);
   }
 
@@ -662,7 +627,7 @@ export class Session {
     }
     if (this.running || this.stepping) await this.interrupt().catch(() => undefined);
     if (this._state === 'stopped') {
-      for (const child of [...this.heldChildren]) await this.releaseChild(child, false);
+      await this.children.releaseAll();
       for (const { addr, original } of this.bps.planted()) {
         await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
       }
@@ -697,7 +662,7 @@ export class Session {
     try {
       const stop = this.onRelease === 'stopped';
       const planted = this.bps.planted();
-      src?.releaseSync(this.pid, planted, stop, [...this.heldChildren]);
+      src?.releaseSync(this.pid, planted, stop, [...this.children.held]);
       if (this.onRelease === 'running' && this._state !== 'exited') src?.signalSync?.(this.pid, 'cont');
     } catch {
       // Dying anyway; nothing better to do with the error.
@@ -796,7 +761,7 @@ export class Session {
     try {
       return await this.stepAndWait(slot);
     } finally {
-      if (this.bps.has(at) && this._state === 'stopped' && !this.vforkLifted) await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+      if (this.bps.has(at) && this._state === 'stopped' && !this.children.bytesLifted) await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
     }
   }
 
@@ -967,10 +932,7 @@ export class Session {
       case 'vfork':
         return this.forked(w.child, w.reason === 'vfork');
       case 'vforkdone':
-        if (this.vforkLifted) {
-          this.vforkLifted = false;
-          for (const { addr } of this.bps.planted()) await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
-        }
+        await this.children.vforkDone();
         return 'resume';
       case 'step':
         return { kind: 'step', tid: w.tid, pc: await pcOf() };
@@ -1015,43 +977,11 @@ export class Session {
    * vfork child borrows our memory until it execs or exits: the bytes stay out until then.
    */
   private async forked(child: number, vfork: boolean): Promise<StopEvent | 'resume'> {
-    this.heldChildren.add(child);
-    await this.fs.write(child, 'ctl', 'wait').catch(() => undefined);
+    await this.children.hold(child);
     if (this.followFork === 'child') return this.followChild(child, vfork);
-    await this.releaseChild(child, vfork);
+    await this.children.release(child, vfork);
     this.say(`detached after ${vfork ? 'vfork' : 'fork'} from child ${child}`);
     return 'resume';
-  }
-
-  /** Takes every breakpoint byte out of a held child (or, for vfork, out of the shared memory) and lets it go. */
-  private async releaseChild(child: number, vfork: boolean): Promise<void> {
-    const planted = this.bps.planted();
-    try {
-      if (vfork) {
-        for (const { addr, original } of planted) await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
-        if (planted.length) this.vforkLifted = true;
-      } else {
-        for (const { addr, original } of planted) await this.fs.write(child, 'mem', Uint8Array.of(original), { offset: addr });
-        // clone(CLONE_VM) without CLONE_VFORK reports a fork that shares our memory: then our bytes went too.
-        if (planted.length && !(await this.stillPlanted(planted[0]!.addr))) await this.dropAll(`child ${child} shares the address space`);
-      }
-      await this.fs.write(child, 'ctl', 'detach');
-    } catch (err) {
-      // A child that died before it ran has nothing left to clean.
-      if (!(err instanceof ProcfsError) || err.code !== 'ESRCH') throw err;
-    } finally {
-      this.heldChildren.delete(child);
-    }
-  }
-
-  private async stillPlanted(addr: bigint): Promise<boolean> {
-    await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
-    return this.byteBuf[0] === INT3;
-  }
-
-  private async dropAll(why: string): Promise<void> {
-    for (const bp of this.bps.all()) await this.delete(bp.id);
-    this.say(`breakpoints deleted: ${why}`);
   }
 
   /** follow-fork child: the parent is released without our bytes, the session goes on with the child. */
@@ -1060,13 +990,12 @@ export class Session {
     const planted = this.bps.planted();
     for (const { addr, original } of planted) await this.fs.write(parent, 'mem', Uint8Array.of(original), { offset: addr });
     await this.fs.write(parent, 'ctl', 'detach');
-    this.heldChildren.delete(child);
+    this.children.adopt(child);
     this._pid = child;
     this._current = child;
     this.slots.clear();
     this.onBreakpoint.clear();
     this.pendingSignal = undefined;
-    this.vforkLifted = false;
     // A vfork child shares the parent's memory: our bytes left it with the parent's. A forked
     // child has its own copy of them, still planted.
     if (vfork) {

@@ -1,0 +1,53 @@
+/**
+ * The engine's vocabulary as its clients see it: where a session's target stands, how it is let
+ * go, what a breakpoint may be asked to be. Session (session.ts) implements them.
+ */
+import type { StopEvent } from './events.js';
+
+/** Where the session's target stands. */
+export type SessionState = 'stopped' | 'running' | 'exited' | 'detached';
+
+export interface ThreadInfo {
+  readonly tid: number;
+  readonly state: 'stopped' | 'running';
+  /** Next instruction (stopped threads only). */
+  readonly pc?: bigint;
+  /** `0x401136 <main+4>`. */
+  readonly where?: string;
+  /** The thread `step`/`regs` act on by default: the one that stopped last, or `select`ed. */
+  readonly current: boolean;
+}
+
+/** After a fork, which process the session goes on with (gdb's `follow-fork-mode`). */
+export type FollowFork = 'parent' | 'child';
+
+export interface BreakOptions {
+  /**
+   * A name no loaded module defines yet becomes a pending breakpoint, planted when a library
+   * defining it is loaded (gdb's `set breakpoint pending on`), instead of ENOENT.
+   */
+  pending?: boolean;
+  /** Deleted by its first hit (gdb `tbreak`). */
+  temporary?: boolean;
+  /** Stops only when this expression (expr.ts) is non-zero (gdb `break LOC if COND`). */
+  condition?: string;
+  /** The engine's own, numbered below zero and not listed (nexti's step over a call). */
+  internal?: boolean;
+}
+
+/**
+ * How a released target goes on. `as-is` (BSD's detach): it runs, but a job-control stop it was
+ * in when attached stays. `running`: also SIGCONT, so it really runs. `stopped`: left in a
+ * job-control stop (pdbg's one-shot commands, so the next command finds it where it was).
+ */
+export type Leave = 'as-is' | 'running' | 'stopped';
+
+export interface DetachOptions {
+  leave?: Leave;
+  /** Shorthand for `leave: 'stopped'`. */
+  leaveStopped?: boolean;
+}
+
+export type StopListener = (ev: StopEvent) => void;
+/** Things the engine did on its own that a person should hear of (`detached after fork from child 812`). */
+export type MessageListener = (text: string) => void;
