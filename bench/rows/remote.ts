@@ -23,8 +23,11 @@ const STDIO = 'Session.stepN, stdio agent';
 const SSH = 'Session.stepN, ssh loopback';
 
 /** Round trips per step as the notes print them. */
+/** Round trips per step: 1.00 stepping one by one, ~0.001 with the agent's step loop. */
 function rtText(xs: readonly number[]): string {
-  return xs.length ? median(xs).toFixed(2) : 'n/a';
+  if (!xs.length) return 'n/a';
+  const m = median(xs);
+  return m >= 0.1 ? m.toFixed(2) : m.toPrecision(2);
 }
 
 /** A side measured by stepOver, keeping the round trips per step of each sample. */

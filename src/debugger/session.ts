@@ -68,6 +68,8 @@ interface Slot {
 const SIGNALS_NOT_PASSED = new Set(['trap', 'stop']);
 const FAULTS = new Set(['segv', 'bus', 'ill', 'fpe', 'trap']);
 const STEP_SUFFIX = Buffer.from(' step');
+/** Steps a source's own step loop runs per request: a round trip per ~20 ms of stepping. */
+const STEP_CHUNK = 1024;
 
 export class Session {
   private _state: SessionState = 'stopped';
@@ -318,6 +320,7 @@ export class Session {
   }
 
   private async stepLoop(slot: Slot, n: number): Promise<StopEvent> {
+    if (this.fs.stepLoop && n > 1) return this.stepLoopThere(slot, n);
     let ev: StopEvent | typeof STEPPED = STEPPED;
     if (n <= 0) await this.loadRegs(slot);
     for (let i = 0; i < n; i++) {
@@ -328,6 +331,44 @@ export class Session {
       // the event loop now and then, timers and signal handlers (SIGTERM, interrupt) never run.
       if ((i & YIELD_MASK) === YIELD_MASK) await new Promise<void>((r) => setImmediate(r));
     }
+    return ev === STEPPED ? { kind: 'step', tid: slot.tid, pc: this.pcBig(slot) } : ev;
+  }
+
+  /**
+   * stepN by the source's own step loop (a remote agent steps next to the target): chunks of
+   * steps, one request each, ending where the engine must look (a breakpoint address, a signal,
+   * an event, an interrupt). Each chunk's last step goes through afterStep exactly as a single
+   * step would; a thread on a breakpoint is stepped off here, its byte lifted for that one step.
+   */
+  private async stepLoopThere(slot: Slot, n: number): Promise<StopEvent> {
+    let ev: StopEvent | typeof STEPPED = STEPPED;
+    for (let i = 0; i < n && ev === STEPPED; ) {
+      if (this.interrupting) break;
+      await this.loadRegs(slot);
+      if (n - i === 1 || (this.bps.size !== 0 && this.bps.has(pcNumber(slot.regs)))) {
+        ev = await this.stepOnce(slot);
+        i++;
+        continue;
+      }
+      this.onBreakpoint.delete(slot.tid);
+      this.pendingSignal = undefined;
+      const r = await this.fs.stepLoop!(this.pid, {
+        ...(slot.opts.tid !== undefined ? { tid: slot.opts.tid } : {}),
+        count: Math.min(n - i, STEP_CHUNK),
+        stopAt: this.bps.planted().map((p) => p.addr),
+      });
+      this.invalidateAll();
+      i += r.done;
+      if (r.error || !r.last) {
+        ev = await this.exitOr(new ProcfsError((r.error?.code ?? 'EIO') as ProcfsError['code'], r.error?.message ?? 'step loop ended without a step', this.pid, 'ctl'));
+        break;
+      }
+      const whyLen = r.last.why.copy(this.whyBuf, 0, 0, Math.min(r.last.why.length, this.whyBuf.length));
+      const regsRead = r.last.regs ? r.last.regs.copy(this.stepRegs, 0, 0, Math.min(r.last.regs.length, this.stepRegs.length)) : -1;
+      ev = await this.afterStep(slot, whyLen, regsRead);
+      i++;
+    }
+    if (ev === STEPPED && this.interrupting) return { kind: 'interrupted', tid: slot.tid, pc: this.pcBig(slot) };
     return ev === STEPPED ? { kind: 'step', tid: slot.tid, pc: this.pcBig(slot) } : ev;
   }
 

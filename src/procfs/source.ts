@@ -89,6 +89,32 @@ export interface SyncRelease {
   signalSync?(pid: number, name: string): void;
 }
 
+/** Steps of one thread run by the source itself, until something worth the engine's look (stepLoop). */
+export interface StepLoopRequest {
+  readonly tid?: number;
+  /** Most steps. */
+  readonly count: number;
+  /** Stop after a step that lands on one of these addresses (the engine's breakpoints). */
+  readonly stopAt: readonly bigint[];
+}
+
+/**
+ * What a step loop did: `done` plain steps completed before the last one; the last step's why
+ * line and, when it read them, its registers. `error` when a step or wait failed (the target
+ * died): no `last` then.
+ */
+export interface StepLoopResult {
+  readonly done: number;
+  readonly last?: { readonly why: Buffer; readonly regs?: Buffer };
+  readonly error?: ProcfsErrorLike;
+}
+
+/** An error as it crosses the seam: an errno name and one line. */
+export interface ProcfsErrorLike {
+  readonly code: string;
+  readonly message: string;
+}
+
 /**
  * A source whose files are the caller's machine's: the host path behind a target's file, so the
  * ELF reader opens it in place (a 100 MB executable costs a few reads, not a copy).
@@ -164,6 +190,13 @@ export interface ProcFs {
    * runs the ops one by one where a source has no `batch`.
    */
   batch?(ops: readonly BatchOp[]): Promise<BatchResult[]>;
+  /**
+   * Optional: steps thread `tid` up to `count` times where the target is, stopping after a step
+   * that is not a plain step (a signal, an exit, an event), that lands on `stopAt`, or when an
+   * interrupt comes; one request however many steps (a remote source's step costs a round trip
+   * otherwise). Without it the engine steps one by one.
+   */
+  stepLoop?(pid: number, req: StepLoopRequest): Promise<StepLoopResult>;
   /** Releases what the source holds (traced targets are detached, fds closed). */
   close(): Promise<void>;
 }

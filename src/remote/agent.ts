@@ -9,6 +9,7 @@ import { pcNumber, REGS_SIZE, setPc } from '../debugger/regfile.js';
 import { ProcfsError } from '../procfs/errors.js';
 import type { NodeName } from '../procfs/node.js';
 import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
+import { runStepLoop } from '../procfs/step-loop.js';
 import { ReleaseJournal, type Restore } from './journal.js';
 import {
   decodeRequest, encodeError, encodeOk, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError, SESSION_ID,
@@ -51,6 +52,9 @@ export class Agent {
   private greeted = false;
   /** Requests queued and not yet answered; replies leave in one write when it drops to 0. */
   private queued = 0;
+  /** The pid whose step loop runs now (an interrupt for it ends the loop instead of going to the tracer). */
+  private looping: number | undefined;
+  private loopInterrupted = false;
   private replies: Buffer[] = [];
   /** The last queued request's error, for FLAG_CHAINED requests after it. */
   private lastError: unknown;
@@ -138,6 +142,14 @@ export class Agent {
       case Kind.WRITE:
         // An interrupt exists to end a `ctl wait` in flight: it must overtake it, not queue behind it.
         if (req.node === 'ctl' && ctlWord(req.data) === 'interrupt') {
+          // A step loop of ours is between steps, never inside a wait: it ends after the step
+          // in flight (the thread is then stopped, as an interrupt promises).
+          if (this.looping === req.pid) {
+            this.loopInterrupted = true;
+            this.send(encodeOk(f.id, Kind.WRITE, Buffer.byteLength(typeof req.data === 'string' ? req.data : req.data.toString('latin1'))));
+            this.flush();
+            return;
+          }
           void this.execute(f, req, false);
           return;
         }
@@ -196,6 +208,14 @@ export class Agent {
         return fs.statFile(req.pid, req.path, req.ref);
       case Kind.SPAWN:
         return fs.spawn(req.argv, this.safeStdio(req.opts));
+      case Kind.STEPLOOP:
+        this.looping = req.pid;
+        this.loopInterrupted = false;
+        try {
+          return await runStepLoop(fs, req.pid, req.req, () => this.loopInterrupted || this.releasing !== undefined);
+        } finally {
+          this.looping = undefined;
+        }
       default:
         throw new ProcfsError('EINVAL', `${req.kind}: not a queued request`);
     }

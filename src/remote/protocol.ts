@@ -45,7 +45,7 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import { NODE_NAMES, type NodeName } from '../procfs/node.js';
-import type { FileIdentity, FileRef, NodeOptions, SpawnOptions } from '../procfs/source.js';
+import type { FileIdentity, FileRef, NodeOptions, SpawnOptions, StepLoopRequest, StepLoopResult } from '../procfs/source.js';
 
 /** Bumped on any incompatible change of the format above. */
 export const PROTOCOL_VERSION = 1;
@@ -65,6 +65,7 @@ export const Kind = {
   STATFILE: 0x07,
   SPAWN: 0x08,
   CLOSE: 0x09,
+  STEPLOOP: 0x0a,
   OK: 0x80,
   ERR: 0x81,
 } as const;
@@ -100,7 +101,8 @@ export type Request =
   | { readonly kind: typeof Kind.READFILE; readonly pid: number; readonly path: string; readonly opts: FileRef & { offset?: number; length?: number } }
   | { readonly kind: typeof Kind.STATFILE; readonly pid: number; readonly path: string; readonly ref: FileRef }
   | { readonly kind: typeof Kind.SPAWN; readonly argv: readonly string[]; readonly opts: SpawnOptions }
-  | { readonly kind: typeof Kind.CLOSE };
+  | { readonly kind: typeof Kind.CLOSE }
+  | { readonly kind: typeof Kind.STEPLOOP; readonly pid: number; readonly req: StepLoopRequest };
 
 // ---- encoding -------------------------------------------------------------------------------
 
@@ -335,6 +337,10 @@ export function encodeRequest(id: number, req: Request, flags = 0): Buffer {
       e.u32(req.pid).str(req.path);
       putFileRef(e, req.ref);
       break;
+    case Kind.STEPLOOP:
+      e.u32(req.pid).opt(req.req.tid, (v) => e.u32(v)).u32(req.req.count).u32(req.req.stopAt.length);
+      for (const a of req.req.stopAt) e.u64(a);
+      break;
     case Kind.SPAWN: {
       e.u32(req.argv.length);
       for (const a of req.argv) e.str(a);
@@ -398,6 +404,17 @@ export function decodeRequest(f: Frame): Request {
     case Kind.STATFILE:
       req = { kind: Kind.STATFILE, pid: d.u32(), path: d.str(), ref: getFileRef(d) };
       break;
+    case Kind.STEPLOOP: {
+      const pid = d.u32();
+      const tid = d.opt(() => d.u32());
+      const count = d.u32();
+      const n = d.u32();
+      if (n > MAX_LIST) throw new ProtocolError('malformed step loop: too many stop addresses');
+      const stopAt: bigint[] = [];
+      for (let i = 0; i < n; i++) stopAt.push(d.u64());
+      req = { kind: Kind.STEPLOOP, pid, req: { ...(tid !== undefined && { tid }), count, stopAt } };
+      break;
+    }
     case Kind.SPAWN: {
       const n = d.u32();
       if (n > MAX_LIST) throw new ProtocolError('malformed spawn message: too many arguments');
@@ -435,7 +452,7 @@ export function decodeRequest(f: Frame): Request {
 // ---- replies ----------------------------------------------------------------------------------
 
 /** A successful reply's payload, by the request kind it answers. */
-export type ReplyValue = number[] | Buffer | number | FileIdentity | { version: number; agent: string } | undefined;
+export type ReplyValue = number[] | Buffer | number | FileIdentity | StepLoopResult | { version: number; agent: string } | undefined;
 
 export function encodeOk(id: number, kind: number, value: ReplyValue): Buffer {
   const e = new Encoder();
@@ -463,6 +480,16 @@ export function encodeOk(id: number, kind: number, value: ReplyValue): Buffer {
     case Kind.STATFILE: {
       const s = value as FileIdentity;
       e.u64(s.dev).u64(s.ino).u64(s.size).u64(s.mtimeNs);
+      break;
+    }
+    case Kind.STEPLOOP: {
+      const r = value as StepLoopResult;
+      e.u32(r.done);
+      e.opt(r.error, (er) => e.str(er.code).str(er.message));
+      e.opt(r.last, (l) => {
+        e.bytes(l.why);
+        e.opt(l.regs, (b) => e.bytes(b));
+      });
       break;
     }
     case Kind.CLOSE:
@@ -499,6 +526,17 @@ export function decodeOk(kind: number, payload: Buffer): ReplyValue {
     case Kind.STATFILE:
       v = { dev: d.u64(), ino: d.u64(), size: d.safe(), mtimeNs: d.u64() };
       break;
+    case Kind.STEPLOOP: {
+      const done = d.u32();
+      const error = d.opt(() => ({ code: d.str(), message: d.str() }));
+      const last = d.opt(() => {
+        const why = Buffer.from(d.bytes());
+        const regs = d.opt(() => Buffer.from(d.bytes()));
+        return regs ? { why, regs } : { why };
+      });
+      v = { done, ...(error && { error }), ...(last && { last }) };
+      break;
+    }
     default:
       v = undefined;
   }

@@ -9,7 +9,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { ProcfsError } from '../procfs/errors.js';
 import type { NodeName } from '../procfs/node.js';
-import type { BatchOp, BatchResult, FileIdentity, FileRef, NodeOptions, ProcFs, SourceCapabilities, SpawnOptions } from '../procfs/source.js';
+import type { BatchOp, BatchResult, FileIdentity, FileRef, NodeOptions, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult } from '../procfs/source.js';
 import {
   decodeError, decodeOk, encodeRequest, FLAG_CHAINED, FrameReader, helloFrame, Kind, kindName, MAX_FRAME, PROTOCOL_VERSION,
   ProtocolError, SESSION_ID, type Frame, type Request, type ReplyValue,
@@ -126,6 +126,11 @@ export class RemoteProcFs implements ProcFs {
 
   statFile(pid: number, path: string, ref: FileRef = {}): Promise<FileIdentity> {
     return this.request({ kind: Kind.STATFILE, pid, path, ref }) as Promise<FileIdentity>;
+  }
+
+  /** Steps run by the agent, next to the target: one round trip for the whole loop. */
+  stepLoop(pid: number, req: StepLoopRequest): Promise<StepLoopResult> {
+    return this.request({ kind: Kind.STEPLOOP, pid, req }) as Promise<StepLoopResult>;
   }
 
   spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<number> {
