@@ -18,6 +18,16 @@ async function attach(fs: FakeProcFs, pid: number, opts: Parameters<typeof Sessi
 /** Lets a cont() in flight reach its `wait` (the fake runs a `run` at once, then waits). */
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
+/** A spinner attached and continued: the cont() in flight has reached its wait. */
+async function continued(opts: Parameters<typeof Session.attach>[2] = {}) {
+  const fs = new FakeProcFs();
+  const pid = fs.add(spinner());
+  const s = await attach(fs, pid, opts);
+  const run = s.cont();
+  await settle();
+  return { fs, pid, s, run };
+}
+
 describe('the engine on the fake source', () => {
   it('attaches with every thread stopped at its own pc', async () => {
     const fs = new FakeProcFs();
@@ -75,11 +85,7 @@ describe('the engine on the fake source', () => {
   });
 
   it('interrupt stops a running cont at an instruction boundary', async () => {
-    const fs = new FakeProcFs();
-    const pid = fs.add(spinner());
-    const s = await attach(fs, pid);
-    const run = s.cont();
-    await settle();
+    const { fs, pid, s, run } = await continued();
     expect(s.state).toBe('running');
     const ev = await s.interrupt();
     expect(ev).toMatchObject({ kind: 'interrupted' });
@@ -89,11 +95,7 @@ describe('the engine on the fake source', () => {
 
 describe('SessionPolicy on the fake source', () => {
   it('gdb policy (default): SIGWINCH is passed silently, cont runs on', async () => {
-    const fs = new FakeProcFs();
-    const pid = fs.add(spinner());
-    const s = await attach(fs, pid);
-    const run = s.cont();
-    await settle();
+    const { fs, pid, s, run } = await continued();
     await fs.write(pid, 'note', 'winch');
     await settle();
     expect(s.state).toBe('running');
@@ -102,21 +104,13 @@ describe('SessionPolicy on the fake source', () => {
   });
 
   it('raw policy: SIGWINCH is a stop like any other', async () => {
-    const fs = new FakeProcFs();
-    const pid = fs.add(spinner());
-    const s = await attach(fs, pid, { policy: rawPolicy });
-    const run = s.cont();
-    await settle();
+    const { fs, pid, s, run } = await continued({ policy: rawPolicy });
     await fs.write(pid, 'note', 'winch');
     expect(await run).toMatchObject({ kind: 'signal', signal: 'winch' });
   });
 
   it('gdb policy: a signal stopped on and not passed is queued again on detach (usr1 then ends the target)', async () => {
-    const fs = new FakeProcFs();
-    const pid = fs.add(spinner());
-    const s = await attach(fs, pid);
-    const run = s.cont();
-    await settle();
+    const { fs, pid, s, run } = await continued();
     await fs.write(pid, 'note', 'usr1');
     expect(await run).toMatchObject({ kind: 'signal', signal: 'usr1' });
     await s.detach();
@@ -142,11 +136,7 @@ describe('SessionPolicy on the fake source', () => {
   });
 
   it('gdb policy: cont passes the signal it stopped on (usr1 ends the target)', async () => {
-    const fs = new FakeProcFs();
-    const pid = fs.add(spinner());
-    const s = await attach(fs, pid);
-    const run = s.cont();
-    await settle();
+    const { fs, pid, s, run } = await continued();
     await fs.write(pid, 'note', 'usr1');
     await run;
     expect(await s.cont()).toMatchObject({ kind: 'killed', signal: 'usr1' });
