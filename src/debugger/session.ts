@@ -812,6 +812,16 @@ export class Session {
    * land in a scratch buffer: they are only taken if why says the step completed.
    */
   private async stepAndWait(slot: Slot): Promise<StopEvent | typeof STEPPED> {
+    // A source without batching (local): the four calls as they are, nothing allocated per step.
+    if (!this.fs.batch) {
+      try {
+        await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
+        await this.fs.write(this.pid, 'ctl', 'wait');
+      } catch (err) {
+        return this.exitOr(err);
+      }
+      return this.afterStep(slot, await this.readWhyInto(), -1);
+    }
     const [step, wait, why, regs] = await runBatch(this.fs, [
       { op: 'write', pid: this.pid, node: 'ctl', data: 'step', opts: slot.opts },
       { op: 'write', pid: this.pid, node: 'ctl', data: 'wait' },
@@ -878,17 +888,29 @@ export class Session {
       if (this.interrupting) return this.interruptedHere();
       this.invalidateAll();
       this._state = 'running';
-      // One batch: a remote source sends the resume, the wait and the why read in one burst.
-      const [run, wait, why] = await runBatch(this.fs, [
-        { op: 'write', pid: this.pid, node: 'ctl', data: w },
-        { op: 'write', pid: this.pid, node: 'ctl', data: 'wait' },
-        { op: 'readInto', pid: this.pid, node: 'why', into: this.whyBuf },
-      ]);
-      if (!run!.ok) return await this.exitOr(run!.error);
-      if (!wait!.ok) return await this.exitOr(wait!.error);
-      if (!why!.ok) throw why!.error;
+      let whyLen: number;
+      if (!this.fs.batch) {
+        try {
+          await this.fs.write(this.pid, 'ctl', w);
+          await this.fs.write(this.pid, 'ctl', 'wait');
+        } catch (err) {
+          return await this.exitOr(err);
+        }
+        whyLen = await this.readWhyInto();
+      } else {
+        // One batch: a remote source sends the resume, the wait and the why read in one burst.
+        const [run, wait, why] = await runBatch(this.fs, [
+          { op: 'write', pid: this.pid, node: 'ctl', data: w },
+          { op: 'write', pid: this.pid, node: 'ctl', data: 'wait' },
+          { op: 'readInto', pid: this.pid, node: 'why', into: this.whyBuf },
+        ]);
+        if (!run!.ok) return await this.exitOr(run!.error);
+        if (!wait!.ok) return await this.exitOr(wait!.error);
+        if (!why!.ok) throw why!.error;
+        whyLen = why!.value;
+      }
       this._state = 'stopped';
-      const ev = await this.interpret(parseWhy(this.whyBuf.toString('latin1', 0, why!.value)));
+      const ev = await this.interpret(parseWhy(this.whyBuf.toString('latin1', 0, whyLen)));
       if (ev === 'resume') {
         w = 'run';
         continue;
