@@ -30,7 +30,7 @@ import { runBatch } from '../procfs/batch.js';
 import { ProcfsError } from '../procfs/errors.js';
 import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
 import { parseSignal } from '../procfs/signals.js';
-import { parseWhy, type Why } from '../procfs/why.js';
+import { isPlainStep, parseWhy, type Why } from '../procfs/why.js';
 import { conditionExpr, weighHit } from './bpcond.js';
 import { BreakpointTable, INT3, type AddOptions, type Breakpoint, type PendingBreakpoint } from './breakpoints.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
@@ -67,7 +67,6 @@ interface Slot {
 
 const SIGNALS_NOT_PASSED = new Set(['trap', 'stop']);
 const FAULTS = new Set(['segv', 'bus', 'ill', 'fpe', 'trap']);
-const STEP_SUFFIX = Buffer.from(' step');
 /** Steps a source's own step loop runs per request: a round trip per ~20 ms of stepping. */
 const STEP_CHUNK = 1024;
 
@@ -836,7 +835,7 @@ export class Session {
 
   /** `n`: the why bytes already read; `regsRead`: the bytes of stepRegs read with it (-1: none). */
   private async afterStep(slot: Slot, n: number, regsRead: number): Promise<StopEvent | typeof STEPPED> {
-    if (endsWithStep(this.whyBuf, n)) {
+    if (isPlainStep(this.whyBuf, n)) {
       this.invalidateAll();
       if (regsRead === REGS_SIZE) slot.regs.set(this.stepRegs);
       else await this.fs.readInto(this.pid, 'regs', slot.regs, slot.opts);
@@ -1124,13 +1123,6 @@ const STEPPED = Symbol('stepped');
 const YIELD_MASK = 255;
 const INT3_BYTE = Uint8Array.of(INT3);
 
-function endsWithStep(buf: Buffer, n: number): boolean {
-  let end = n;
-  if (end > 0 && buf[end - 1] === 0x0a) end--;
-  if (end < STEP_SUFFIX.length + 8) return false;
-  for (let i = 0; i < STEP_SUFFIX.length; i++) if (buf[end - STEP_SUFFIX.length + i] !== STEP_SUFFIX[i]) return false;
-  return buf[0] === 0x73; // 's'topped
-}
 
 /** The error a command gets when the target is gone: `process 812 exited (code 3)`. */
 /** ENOENT for a name that resolves nowhere (as opposed to a malformed address). */

@@ -5,16 +5,9 @@
  */
 import { USER_REGS_RIP_OFFSET, USER_REGS_SIZE } from '../arch/x86-64.js';
 import { ProcfsError } from './errors.js';
+import { isPlainStep } from './why.js';
 import type { ProcFs, StepLoopRequest, StepLoopResult } from './source.js';
 
-
-const STEP_SUFFIX = Buffer.from(' step');
-
-/** `stopped TID step`, with or without its newline. */
-function plainStep(why: Buffer, n: number): boolean {
-  const end = n > 0 && why[n - 1] === 0x0a ? n - 1 : n;
-  return end >= STEP_SUFFIX.length && why.subarray(end - STEP_SUFFIX.length, end).equals(STEP_SUFFIX);
-}
 
 /** `stop()`: asked between steps (an interrupt came); the loop ends after the step in flight. */
 export async function runStepLoop(fs: ProcFs, pid: number, req: StepLoopRequest, stop: () => boolean = () => false): Promise<StepLoopResult> {
@@ -31,7 +24,7 @@ export async function runStepLoop(fs: ProcFs, pid: number, req: StepLoopRequest,
       return { done: i, error: { code: String(e.code), message: e.message } };
     }
     const n = await fs.readInto(pid, 'why', why);
-    if (!plainStep(why, n)) return { done: i, last: { why: Buffer.from(why.subarray(0, n)) } };
+    if (!isPlainStep(why, n)) return { done: i, last: { why: Buffer.from(why.subarray(0, n)) } };
     const r = await fs.readInto(pid, 'regs', regs, opts);
     const last = i === req.count - 1 || stop() || (r >= USER_REGS_SIZE && stops.has(regs.readBigUInt64LE(USER_REGS_RIP_OFFSET)));
     if (last) return { done: i, last: { why: Buffer.from(why.subarray(0, n)), regs: Buffer.from(regs.subarray(0, r)) } };

@@ -123,3 +123,17 @@ export function parseWhy(line: string): Why {
       throw new ParseError('state', `why: unknown state '${t[0] ?? ''}'`, line);
   }
 }
+
+const STEP_SUFFIX = Buffer.from(' step');
+
+/**
+ * Whether the why bytes `buf[0..n)` say `stopped TID step` (a plain finished step), newline or
+ * not, without decoding the line: the step loops ask this once per step.
+ */
+export function isPlainStep(buf: Uint8Array, n: number): boolean {
+  let end = n;
+  if (end > 0 && buf[end - 1] === 0x0a) end--;
+  if (end < STEP_SUFFIX.length + 8) return false;
+  for (let i = 0; i < STEP_SUFFIX.length; i++) if (buf[end - STEP_SUFFIX.length + i] !== STEP_SUFFIX[i]) return false;
+  return buf[0] === 0x73; // 's'topped
+}
