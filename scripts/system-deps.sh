@@ -4,7 +4,8 @@
 # full symbol names, and what gdb compares with), python3 (a real program the tests debug),
 # tmux (TUI tests), util-linux (unshare), procps (ps, the listing oracle), iproute2 (addresses
 # inside test jails), openssh-server and openssh-client (the loopback sshd of the chain tests),
-# sudo (the sudo hop).
+# sudo (the sudo hop), fuse3 (fusermount3 for `pdbg mount` as non-root and its tests),
+# ltrace (the trace bench's baseline).
 set -euo pipefail
 need=()
 command -v gcc     >/dev/null 2>&1 || need+=(gcc libc6-dev)
@@ -19,6 +20,8 @@ command -v ip      >/dev/null 2>&1 || need+=(iproute2)
 [ -x /usr/sbin/sshd ]             || need+=(openssh-server)
 command -v ssh     >/dev/null 2>&1 || need+=(openssh-client)
 command -v sudo    >/dev/null 2>&1 || need+=(sudo)
+command -v fusermount3 >/dev/null 2>&1 || need+=(fuse3)
+command -v ltrace  >/dev/null 2>&1 || need+=(ltrace)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "system-deps: missing ${need[*]} and not root; install them with apt-get" >&2
