@@ -1,17 +1,30 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statfsSync } from 'node:fs';
 import type { ProcFs } from '../source.js';
 import { LinuxProcFs } from './linux/index.js';
+import { FUSE_SUPER_MAGIC, MountedTreeProcFs } from './mounted-tree.js';
 import { TreeProcFs } from './tree.js';
 
 /**
  * The source behind `--proc-root DIR`: the live system when DIR is absent or is Linux's /proc
  * (recognised by /proc/self/stat, which no tree has), otherwise a BSD-layout tree, checked to
  * hold at least one PID/status so that a wrong directory fails at once with one clear line.
+ * A tree on a FUSE file system (a `pdbg mount`) is live: the engine drives it by writes. Any
+ * other tree is a snapshot and refuses them (EROFS), whatever files it holds: a copied tree with
+ * a `ctl` file in it is still somebody's directory, not a process.
  */
 export async function openProcFs(root?: string): Promise<ProcFs> {
   if (root === undefined || root === '') return new LinuxProcFs('/proc');
   if (existsSync(`${root}/self/stat`) && existsSync(`${root}/stat`)) {
     return new LinuxProcFs(realpathSync(root));
   }
-  return TreeProcFs.open(root);
+  const tree = TreeProcFs.open(root);
+  return isFuse(root) ? new MountedTreeProcFs(tree.root) : tree;
+}
+
+function isFuse(root: string): boolean {
+  try {
+    return Number(statfsSync(root).type) === FUSE_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
 }
