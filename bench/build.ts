@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { cacheDir, cSourceDir } from './paths.js';
 
 /** The C programs of bench/c/, and how each is compiled. */
-export type CProgram = 'step' | 'breakpoint' | 'memread' | 'hot' | 'deep';
+export type CProgram = 'step' | 'breakpoint' | 'memread' | 'hot' | 'deep' | 'preadfile';
 
 /**
  * Baselines at -O2, as the issue asks. The target at -O0 with symbols and frame pointers: its
@@ -38,5 +38,6 @@ export function buildAllC(): Record<CProgram, string> {
     memread: buildC('memread'),
     hot: buildC('hot'),
     deep: buildC('deep'),
+    preadfile: buildC('preadfile'),
   };
 }
