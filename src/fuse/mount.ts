@@ -7,7 +7,7 @@
  * symlink is refused rather than followed (a root daemon must not be steered onto /etc).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, constants as fsc, fstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as fuse from '../../native/fuse.js';
 import { findMount, isMounted, type MountLine } from './mountinfo.js';
@@ -51,6 +51,14 @@ function codeOf(e: unknown): string {
   return typeof c === 'string' ? c : 'EIO';
 }
 
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /** Opens DIR as the mount point after the checks; returns its fd and real path. */
 function openMountPoint(dir: string): { fd: number; path: string } {
   const path = resolve(dir);
@@ -59,7 +67,8 @@ function openMountPoint(dir: string): { fd: number; path: string } {
     fd = openSync(path, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
   } catch (e) {
     const code = codeOf(e);
-    if (code === 'ELOOP') throw new MountError(`mount point ${path} is a symlink; give the directory itself`, code);
+    // O_NOFOLLOW|O_DIRECTORY on a symlink to a directory gives ENOTDIR, on others ELOOP.
+    if (code === 'ELOOP' || (code === 'ENOTDIR' && isSymlink(path))) throw new MountError(`mount point ${path} is a symlink; give the directory itself`, code);
     if (code === 'ENOTDIR') throw new MountError(`mount point ${path} is not a directory`, code);
     if (code === 'ENOENT') throw new MountError(`mount point ${path} does not exist`, code);
     throw new MountError(`mount point ${path}: ${code}`, code);
