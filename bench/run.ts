@@ -16,6 +16,7 @@ import { breakpointRow } from './rows/breakpoint.js';
 import { listingRow } from './rows/listing.js';
 import { memRow } from './rows/mem.js';
 import { mountRow } from './rows/mount.js';
+import { fuseRow } from './rows/fuse.js';
 import { fanoutRow, remoteRow, sshRow } from './rows/remote.js';
 import { snapshotRow } from './rows/snapshot.js';
 import { startupRow } from './rows/startup.js';
@@ -37,6 +38,7 @@ const ROWS: Record<RowId, Row> = {
   ssh: sshRow,
   fanout: fanoutRow,
   mount: mountRow,
+  fuse: fuseRow,
 };
 
 async function main(argv: string[]): Promise<number> {

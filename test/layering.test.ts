@@ -87,6 +87,11 @@ describe('layering', () => {
     expect(violations((f) => f.startsWith('src/procfs/'), ABOVE_SOURCES)).toEqual([]);
   });
 
+  it('src/fuse/ (the FUSE protocol library) imports only itself and native/, and the model and sources not it', () => {
+    expect(violations((f) => f.startsWith('src/fuse/'), ['src/arch/', 'src/procfs/', 'src/remote/', 'src/chain/', ...ABOVE_SOURCES, 'src/index.ts'])).toEqual([]);
+    expect(violations((f) => f.startsWith('src/procfs/'), ['src/fuse/'])).toEqual([]);
+  });
+
   it('inventory and engine import neither each other nor cli or tui', () => {
     expect(violations((f) => f.startsWith('src/inventory/'), ['src/debugger/', 'src/cli/', 'src/tui/'])).toEqual([]);
     expect(violations((f) => f.startsWith('src/debugger/'), ['src/inventory/', 'src/cli/', 'src/tui/'])).toEqual([]);
