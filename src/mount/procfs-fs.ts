@@ -141,7 +141,8 @@ export class ProcfsFilesystem implements FuseFilesystem {
   private readonly dirs = new Map<bigint, DirHandle>();
   private nextFh = 1n;
   private readonly mountedMs = Date.now();
-  private destroyed: Promise<number> | undefined;
+  private releasing: Promise<number> | undefined;
+  private releasedAtEnd = 0;
 
   constructor(
     private readonly fs: ProcFs,
@@ -484,9 +485,15 @@ export class ProcfsFilesystem implements FuseFilesystem {
     return this.releaseAll().then(() => undefined);
   }
 
-  /** Releases every target a controller left attached (idempotent: the second call finds none). */
+  /**
+   * Releases every target a controller left attached; resolves to how many were released so
+   * (by every call: DESTROY and the daemon's own end both call it, the second finds none).
+   */
   releaseAll(): Promise<number> {
-    return (this.destroyed ??= this.controllers.releaseAll()).finally(() => (this.destroyed = undefined));
+    return (this.releasing ??= this.controllers.releaseAll().then((n) => {
+      this.releasing = undefined;
+      return (this.releasedAtEnd += n);
+    }));
   }
 
   /** The root's inode (FUSE_ROOT_ID), for callers that walk from it. */
