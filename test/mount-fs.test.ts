@@ -333,6 +333,13 @@ describe('reading and writing nodes', () => {
     expect(await code(writeWord(fsys, root, `${pid}/ctl`, 'step'))).toBe('EBUSY');
   });
 
+  it('refuses a caller attaching itself (EINVAL, as BSD)', async () => {
+    const { fs, fsys } = setup();
+    fs.add(spinner(ROOT_SHELL));
+    expect(await code(writeWord(fsys, root, `${ROOT_SHELL}/ctl`, 'attach'))).toBe('EINVAL');
+    expect((await fs.read(ROOT_SHELL, 'why')).toString()).toBe('untraced\n');
+  });
+
   it('takes the shell\'s truncate on writable nodes only, and opens each node only its way', async () => {
     const { fs, fsys } = setup();
     const pid = fs.add(spinner());

@@ -405,7 +405,7 @@ describe.skipIf(!ok)('pdbg mount', () => {
     }
   });
 
-  for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL'] as const) {
     it(`unmounts on ${sig} of the daemon and leaves its targets detached and running`, async () => {
       const m = await startMount();
       const target = await startTracee('mountee');
@@ -415,7 +415,10 @@ describe.skipIf(!ok)('pdbg mount', () => {
         expect(procState(target.pid).tracerPid).toBe(m.child.pid);
         m.child.kill(sig);
         const end = await m.done;
-        if (sig === 'SIGTERM') expect(end.stderr).toMatch(new RegExp(`pdbg: ${m.dir} unmounted on SIGTERM; released the target callers left attached\\n$`));
+        if (sig !== 'SIGKILL') {
+          expect(end.stderr).toMatch(new RegExp(`pdbg: ${m.dir} unmounted on ${sig}; released the target callers left attached\\n$`));
+          expect(end.stderr.split('\n').length).toBe(3); // the serving line, the stop line
+        }
         // SIGKILL: the watchdog unmounts; the kernel detaches a dead tracer's tracees.
         await until(() => !mountedAt(m.dir), 'the mount gone');
         await until(() => procState(target.pid).tracerPid === 0, 'the target detached');
@@ -428,13 +431,27 @@ describe.skipIf(!ok)('pdbg mount', () => {
     }, 60_000);
   }
 
-  it('unmounts cleanly on umount from outside', async () => {
-    const m = await startMount();
-    expect(spawnSync('umount', [m.dir]).status).toBe(0);
-    const end = await m.done;
-    expect(end.status).toBe(0);
-    expect(end.stderr).toMatch(new RegExp(`pdbg: ${m.dir} unmounted by umount\\n$`));
-  }, 60_000);
+  for (const tool of [['umount'], ['fusermount3', '-u']]) {
+    it(`ends cleanly on ${tool.join(' ')} DIR from outside, releasing what callers left attached`, async () => {
+      const m = await startMount();
+      const target = await startTracee('mountee');
+      const s = new ShellSession();
+      try {
+        await s.run(`echo attach > ${m.dir}/${target.pid}/ctl && echo wait > ${m.dir}/${target.pid}/ctl`);
+        expect(procState(target.pid).tracerPid).toBe(m.child.pid);
+        const u = spawnSync(tool[0]!, [...tool.slice(1), m.dir], { encoding: 'utf8' });
+        expect(u.status, u.stderr).toBe(0);
+        const end = await m.done;
+        expect(end.status).toBe(0);
+        expect(end.stderr).toMatch(new RegExp(`pdbg: ${m.dir} unmounted by umount; released the target callers left attached\\n$`));
+        expect(procState(target.pid).tracerPid).toBe(0);
+        await runs(target);
+      } finally {
+        s.close();
+        target.kill();
+      }
+    }, 60_000);
+  }
 });
 
 const noSshd = sshdMissing();

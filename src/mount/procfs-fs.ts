@@ -361,6 +361,11 @@ export class ProcfsFilesystem implements FuseFilesystem {
     const word = parseCtl(text);
     const busy = this.controllers.refuse(pid, caller.uid);
     if (busy) throw busy;
+    // BSD: the writer attaching itself is EINVAL. Here it would stop the caller inside its own
+    // write, with nobody left to resume it (the source only knows the daemon itself).
+    if (word.kind === 'verb' && word.verb === 'attach' && this.opts.sameMachine && tgidOf(caller.pid, this.procRoot) === pid) {
+      throw new ProcfsError('EINVAL', `pid ${pid}: a process cannot attach to itself`, pid, 'ctl');
+    }
     if (word.kind === 'verb' && word.verb === 'wait') {
       await this.waits.join(pid, () => this.fs.write(pid, 'ctl', 'wait'), caller.signal);
       return data.length;
