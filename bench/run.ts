@@ -15,6 +15,7 @@ import { backtraceRow } from './rows/backtrace.js';
 import { breakpointRow } from './rows/breakpoint.js';
 import { listingRow } from './rows/listing.js';
 import { memRow } from './rows/mem.js';
+import { mountRow } from './rows/mount.js';
 import { fanoutRow, remoteRow, sshRow } from './rows/remote.js';
 import { snapshotRow } from './rows/snapshot.js';
 import { startupRow } from './rows/startup.js';
@@ -35,6 +36,7 @@ const ROWS: Record<RowId, Row> = {
   remote: remoteRow,
   ssh: sshRow,
   fanout: fanoutRow,
+  mount: mountRow,
 };
 
 async function main(argv: string[]): Promise<number> {
