@@ -417,6 +417,7 @@ describe('controllers', () => {
     expect(fsys.controllers.of(pid)?.proc?.pid).toBe(USER_SHELL);
     expect(await code(writeWord(fsys, root, `${pid}/ctl`, 'run'))).toBe('EBUSY');
     expect(await code(writeWord(fsys, root, `${pid}/ctl`, 'detach'))).toBe('EBUSY');
+    expect(await code(writeWord(fsys, caller(OTHER_USER, 1000), `${pid}/ctl`, 'attach'))).toBe('EBUSY');
     // Another process of the same user (a subshell) may go on.
     expect(await code(writeWord(fsys, caller(OTHER_USER, 1000), `${pid}/ctl`, 'step'))).toBe('ok');
     await writeWord(fsys, user, `${pid}/ctl`, 'wait');

@@ -361,6 +361,10 @@ export class ProcfsFilesystem implements FuseFilesystem {
     const word = parseCtl(text);
     const busy = this.controllers.refuse(pid, caller.uid);
     if (busy) throw busy;
+    const ctrl = this.controllers.of(pid);
+    if (word.kind === 'verb' && word.verb === 'attach' && ctrl) {
+      throw new ProcfsError('EBUSY', `pid ${pid}: already attached through this mount${ctrl.proc ? ` by pid ${ctrl.proc.pid}` : ''}`, pid, 'ctl');
+    }
     // BSD: the writer attaching itself is EINVAL. Here it would stop the caller inside its own
     // write, with nobody left to resume it (the source only knows the daemon itself).
     if (word.kind === 'verb' && word.verb === 'attach' && this.opts.sameMachine && tgidOf(caller.pid, this.procRoot) === pid) {
