@@ -140,10 +140,11 @@ describe('table', () => {
 describe('bench arguments', () => {
   it('defaults, --quick, --only lists in table order, --rounds', () => {
     expect(parseBenchArgs([])).toMatchObject({ json: false, quick: false, rounds: 5 });
-    expect(parseBenchArgs([]).only).toHaveLength(11);
+    expect(parseBenchArgs([]).only).toHaveLength(12);
     expect(parseBenchArgs(['--quick'])).toMatchObject({ quick: true, rounds: 2 });
     expect(parseBenchArgs(['--only', 'mem,step', '--only', 'tui']).only).toEqual(['step', 'mem', 'tui']);
     expect(parseBenchArgs(['--only', 'fanout,remote,ssh']).only).toEqual(['remote', 'ssh', 'fanout']);
+    expect(parseBenchArgs(['--only', 'mount,mem']).only).toEqual(['mem', 'mount']);
     expect(parseBenchArgs(['--rounds', '3', '--json'])).toMatchObject({ rounds: 3, json: true });
   });
 

@@ -63,7 +63,7 @@ function violations(from: (f: string) => boolean, banned: readonly string[]): st
 }
 
 const isModel = (f: string) => f.startsWith('src/procfs/') && !f.startsWith('src/procfs/sources/');
-const ABOVE_SOURCES = ['src/inventory/', 'src/debugger/', 'src/cli/', 'src/tui/'];
+const ABOVE_SOURCES = ['src/inventory/', 'src/debugger/', 'src/cli/', 'src/tui/', 'src/mount/'];
 
 describe('layering', () => {
   it('parses the graph it checks (a sanity check of the parser)', () => {
@@ -95,6 +95,11 @@ describe('layering', () => {
   it('inventory and engine import neither each other nor cli or tui', () => {
     expect(violations((f) => f.startsWith('src/inventory/'), ['src/debugger/', 'src/cli/', 'src/tui/'])).toEqual([]);
     expect(violations((f) => f.startsWith('src/debugger/'), ['src/inventory/', 'src/cli/', 'src/tui/'])).toEqual([]);
+  });
+
+  it('the mount (a server, top layer) is imported by neither inventory nor engine, and imports neither cli nor tui', () => {
+    expect(violations((f) => f.startsWith('src/inventory/') || f.startsWith('src/debugger/'), ['src/mount/'])).toEqual([]);
+    expect(violations((f) => f.startsWith('src/mount/'), ['src/cli/', 'src/tui/'])).toEqual([]);
   });
 
   it('has no import cycles', () => {

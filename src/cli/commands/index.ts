@@ -6,6 +6,7 @@ import { detachCommand } from './detach.js';
 import { debugCommand } from './debug.js';
 import { jlsCommand } from './jls.js';
 import { memCommand } from './mem.js';
+import { mountCommand } from './mount.js';
 import { noteCommand } from './note.js';
 import { notepgCommand } from './notepg.js';
 import { psCommand } from './ps.js';
@@ -42,4 +43,5 @@ export const commands: CommandModule<any, any>[] = [
   detachCommand,
   scriptCommand,
   serveCommand,
+  mountCommand,
 ];

@@ -1,0 +1,108 @@
+import { constants as osConstants } from 'node:os';
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../errors.js';
+
+/** The signals that unmount and end the daemon: Ctrl-C, `kill`, a closed terminal. */
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How long an orderly end (unmount, release) may take before the synchronous fallback. */
+const STOP_MS = 5000;
+
+interface MountArgs {
+  'proc-root'?: string;
+  via?: string | string[];
+  dir: string;
+  'allow-other'?: boolean;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * `pdbg mount [--allow-other] DIR`: the procfs (src/mount/procfs-fs.ts) served at DIR over FUSE,
+ * in the foreground, over the source every command uses (the live system, --proc-root, --via).
+ * It ends on SIGINT, SIGTERM, SIGHUP, or `umount DIR` / `fusermount3 -u DIR` from outside;
+ * every way, the targets that callers left attached are released first (detached, running as
+ * found), and on 'exit' synchronously as the exit guard does. SIGKILL leaves the unmount to the
+ * mount's watchdog (auto_unmount) and the detach to the kernel (a dead tracer's tracees run on).
+ * One line on stderr when mounted, one when stopped; stdout stays empty.
+ */
+export const mountCommand: CommandModule<object, MountArgs> = {
+  command: 'mount <dir>',
+  describe: 'serve the procfs as files at DIR (FUSE), in the foreground, until umount DIR or Ctrl-C',
+  builder: (y: Argv) =>
+    y
+      .positional('dir', { type: 'string', describe: 'an empty directory to mount on' })
+      .option('allow-other', { type: 'boolean', describe: 'let every user reach the mount (FUSE allow_other); by default only you and root can' }) as unknown as Argv<MountArgs>,
+  handler: async (argv) => {
+    const dir = String(argv.dir ?? '');
+    if (dir === '') throw new UsageError('mount: name the directory to mount on');
+    const { checkMountPoint } = await import('../../mount/mount-point.js');
+    checkMountPoint(dir);
+    const { openSource } = await import('../source.js');
+    const { ProcfsFilesystem } = await import('../../mount/procfs-fs.js');
+    const { mountFuse } = await import('../../fuse/mount.js');
+    const { FuseSession } = await import('../../fuse/session.js');
+    const fs = await openSource(argv);
+    const debug = process.env.PDBG_DEBUG ? (line: string) => process.stderr.write(`pdbg mount: ${line}\n`) : undefined;
+    // The source's processes are this machine's only when its files are (the live local source):
+    // then jailed callers see their own jail, and curproc means something.
+    const fsys = new ProcfsFilesystem(fs, { sameMachine: fs.capabilities.hostFiles !== undefined, ...(debug && { log: debug }) });
+    const syncRelease = () => {
+      const pids = fsys.controllers.pids();
+      const sync = fs.capabilities.syncRelease;
+      // LinuxProcFs detaches every target it traces in one call; the daemon plants no bytes.
+      if (sync && pids.length > 0) {
+        try {
+          sync.releaseSync(pids[0]!, []);
+        } catch {
+          /* exiting: nothing better to do */
+        }
+      }
+    };
+    process.on('exit', syncRelease);
+    let mount;
+    try {
+      mount = await mountFuse(dir, { allowOther: argv['allow-other'] === true, fsName: 'pdbg' });
+    } catch (e) {
+      await fs.close().catch(() => undefined);
+      // A mount refused (no /dev/fuse, not permitted, the directory swapped meanwhile) is one line, status 1.
+      const { ProcfsError } = await import('../../procfs/errors.js');
+      if (e instanceof Error && e.name === 'MountError') throw new ProcfsError((e as Error & { code: string }).code, e.message);
+      throw e;
+    }
+    const session = FuseSession.start(mount, fsys, debug ? { log: debug } : {});
+    let signalled: NodeJS.Signals | undefined;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (signalled) {
+        // A second signal while stopping: stop being polite.
+        syncRelease();
+        process.exit(128 + (osConstants.signals[sig] ?? 0));
+      }
+      signalled = sig;
+      void session.stop();
+    };
+    for (const sig of SIGNALS) process.on(sig, onSignal);
+    const onFatal = (err: unknown) => {
+      process.stderr.write(`pdbg: internal error: ${(err as Error)?.message ?? String(err)}; unmounting\n`);
+      if (process.env.PDBG_DEBUG && (err as Error)?.stack) process.stderr.write(`${(err as Error).stack}\n`);
+      process.exitCode = 70;
+      void session.stop();
+    };
+    process.on('uncaughtException', onFatal);
+    process.on('unhandledRejection', onFatal);
+    const n = (await fs.pids().catch(() => [])).length;
+    process.stderr.write(`pdbg: serving ${n} processes at ${dir}; umount ${dir} or Ctrl-C to stop\n`);
+    await session.done;
+    const released = (await withTimeout(fsys.releaseAll(), STOP_MS)) ?? 0;
+    await withTimeout(fs.close().catch(() => undefined), STOP_MS);
+    for (const sig of SIGNALS) process.off(sig, onSignal);
+    const how = signalled ? `on ${signalled}` : process.exitCode === 70 ? 'after an internal error' : 'by umount';
+    const what = released === 0 ? '' : `; released ${released === 1 ? 'the target' : `${released} targets`} callers left attached`;
+    process.stderr.write(`pdbg: ${dir} unmounted ${how}${what}\n`);
+    if (signalled) process.exitCode = 128 + (osConstants.signals[signalled] ?? 0);
+    // The tracer's worker thread or a source's stream must not keep a finished daemon alive.
+    process.exit();
+  },
+};

@@ -1,0 +1,510 @@
+/**
+ * The pdbg procfs as a FUSE file system (`pdbg mount`): what FreeBSD's procfs.c is over
+ * pseudofs, one table served as files. The tree comes from NODE_TABLE (name, mode, scope, file
+ * or link) and every answer from a `ProcFs`, so the same code serves the live source, a tree
+ * and a chain (`--via`):
+ *
+ *   /            curproc (a link to the caller's own directory), one directory per process
+ *   /PID/        every node of the table, and task/
+ *   /PID/task/TID/   the table's thread-scoped nodes (status, regs, fpregs)
+ *
+ * Files are zero-size and opened direct_io. A text node (and the file link) is read whole at
+ * each READ at offset 0 and later offsets of that handle are served from that copy, so `cat`
+ * sees one consistent text and a pread loop at 0 sees the node now. `mem` reads and writes go
+ * to the source at offset = address, one call per request; `regs`/`fpregs` are the raw structs
+ * read anew at each READ (one struct fits one request). `ctl`, `note`, `notepg` writes are one
+ * word each (BSD: the whole write is the word, trailing blanks dropped); the shell's `>`
+ * truncates first (SETATTR size 0), which writable nodes accept.
+ *
+ * Errors: a process that is gone is ENOENT on a path (lookup, stat, open) and ESRCH on a handle
+ * (read, write); everything else is the source's errno (EIO for an unmapped address, as our
+ * Linux source and Linux's /proc/PID/mem give; FreeBSD's would be EFAULT; EOPNOTSUPP for an
+ * unknown ctl word, EBUSY, …).
+ *
+ * Access (access.ts) and jail scoping (jail-scope.ts) are checked on every path operation
+ * (LOOKUP, GETATTR, ACCESS, OPEN, READDIR, READLINK) from the request's uid/gid/pid, and again
+ * on READ/WRITE whenever the caller is not the one that last passed on that handle, so a
+ * descriptor passed to another process is checked against that process, as FreeBSD's pfs_read
+ * calls the node's visibility check with the reading thread. A handle opened by root and
+ * passed to a user is the user's, then. A non-root caller of a privileged node is checked on
+ * every request (the target may have exec'd a set-id program since: P_SUGID); root is not
+ * re-checked while it stays the same process, which keeps a mem read at one source call.
+ * A handle follows the process it was opened on: a check that finds another process under the
+ * pid (a new start time) is ESRCH; root's unchecked reads follow the pid.
+ */
+import type {
+  FuseAttr, FuseCaller, FuseDirEntry, FuseEntry, FuseFileType, FuseFilesystem, FuseOpened, FuseSetattr, FuseStatfs,
+} from '../fuse/filesystem.js';
+import { parseCtl } from '../procfs/ctl.js';
+import { ProcfsError } from '../procfs/errors.js';
+import { parseJailNode } from '../procfs/jail-node.js';
+import { isNodeName, NODE_TABLE, nodeSpec, type NodeSpec } from '../procfs/node.js';
+import type { NodeOptions, ProcFs } from '../procfs/source.js';
+import { parseStatusBytes, type ProcStatus } from '../procfs/status.js';
+import { DIR_PERM, dirAccess, LINK_PERM, nodeAccess, nodePerm, wantOfFlags, wantOfMask, type Refusal, type Want } from './access.js';
+import { Controllers, type ControllerOptions } from './controllers.js';
+import { encodableId, inoOf, itemOf, LookupCounts, ROOT_INO, type Item } from './inodes.js';
+import { sees, JailScope, type CallerScope } from './jail-scope.js';
+import { callerProcess, tgidOf } from './local-procs.js';
+import { Waits } from './waits.js';
+
+export interface ProcfsFilesystemOptions {
+  /**
+   * The source's processes are this machine's (the live local source): jailed callers then see
+   * their own jail's, and `curproc` exists. False for a chain or a tree.
+   */
+  readonly sameMachine: boolean;
+  /** The daemon's machine's /proc, where callers are looked up; default /proc. */
+  readonly procRoot?: string;
+  readonly controllers?: ControllerOptions;
+  /** One line per notable event (a release on a controller's exit). */
+  readonly log?: (line: string) => void;
+}
+
+type NodeItem = Extract<Item, { kind: 'node' }>;
+
+/** One open file. */
+interface Handle {
+  readonly item: NodeItem;
+  readonly want: Want;
+  /** The target's start time at open: another process under the same pid is not this one. */
+  readonly start: string;
+  /** The text read at the last READ at offset 0. */
+  snapshot?: Buffer;
+  /** The caller that last passed the checks on this handle. */
+  checked: { readonly uid: number; readonly gid: number; readonly pid: number };
+}
+
+/** What a directory handle listed at its first READDIR (the session pages it by offset). */
+interface DirHandle {
+  readonly ino: bigint;
+  listing?: readonly FuseDirEntry[];
+}
+
+const TEXT_NODES = new Set(NODE_TABLE.filter((n) => n.name !== 'mem' && n.name !== 'regs' && n.name !== 'fpregs').map((n) => n.name));
+/** A process directory has every node; a thread's, the thread-scoped ones. */
+const PROCESS_NODES: readonly NodeSpec[] = NODE_TABLE;
+const THREAD_NODES = NODE_TABLE.filter((n) => n.scope === 'thread');
+const WORDS = new Set(['ctl', 'note', 'notepg']);
+
+function startKey(st: ProcStatus): string {
+  return `${st.start.sec},${st.start.usec}`;
+}
+
+function refused(r: Refusal, what: string): ProcfsError {
+  return new ProcfsError(r.code, `${what}: ${r.reason}`);
+}
+
+/** A source's "no such process" on a path operation is "no such file". */
+function onPath(e: unknown): never {
+  if (e instanceof ProcfsError && e.code === 'ESRCH') throw new ProcfsError('ENOENT', e.message, e.pid, e.node);
+  throw e;
+}
+
+function noEntry(what: string): ProcfsError {
+  return new ProcfsError('ENOENT', `${what}: no such entry`);
+}
+
+/** The child `name` of directory `parent`, by the table; undefined when there is no such name. */
+function childOf(parent: Item, name: string): Item | undefined {
+  const id = /^[1-9][0-9]*$/.test(name) ? Number(name) : undefined;
+  switch (parent.kind) {
+    case 'root':
+      if (name === 'curproc') return { kind: 'curproc' };
+      return id !== undefined && encodableId(id) ? { kind: 'proc', pid: id } : undefined;
+    case 'proc':
+      if (name === 'task') return { kind: 'task', pid: parent.pid };
+      return isNodeName(name) ? { kind: 'node', pid: parent.pid, spec: nodeSpec(name) } : undefined;
+    case 'task':
+      return id !== undefined && encodableId(id) ? { kind: 'thread', pid: parent.pid, tid: id } : undefined;
+    case 'thread':
+      if (!isNodeName(name)) return undefined;
+      return nodeSpec(name).scope === 'thread' ? { kind: 'node', pid: parent.pid, tid: parent.tid, spec: nodeSpec(name) } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function typeOf(item: Item): FuseFileType {
+  if (item.kind === 'curproc') return 'link';
+  if (item.kind === 'node') return item.spec.type === 'link' ? 'link' : 'file';
+  return 'dir';
+}
+
+export class ProcfsFilesystem implements FuseFilesystem {
+  private readonly jails: JailScope;
+  private readonly procRoot: string;
+  private readonly waits = new Waits();
+  readonly controllers: Controllers;
+  private readonly lookups = new LookupCounts();
+  private readonly handles = new Map<bigint, Handle>();
+  private readonly dirs = new Map<bigint, DirHandle>();
+  private nextFh = 1n;
+  private readonly mountedMs = Date.now();
+  private releasing: Promise<number> | undefined;
+  private releasedAtEnd = 0;
+
+  constructor(
+    private readonly fs: ProcFs,
+    private readonly opts: ProcfsFilesystemOptions,
+  ) {
+    this.procRoot = opts.procRoot ?? '/proc';
+    this.jails = new JailScope({ sameMachine: opts.sameMachine, procRoot: this.procRoot });
+    this.controllers = new Controllers(fs, this.waits, { procRoot: this.procRoot, ...(opts.log && { log: opts.log }), ...opts.controllers });
+  }
+
+  /** Counters for the session's stats line. */
+  stats(): Readonly<Record<string, number>> {
+    return {
+      handles: this.handles.size,
+      dirHandles: this.dirs.size,
+      inodesHeld: this.lookups.size,
+      controlled: this.controllers.pids().length,
+      releasedOnExit: this.controllers.releasedCount,
+    };
+  }
+
+  /** References the kernel holds on `ino` (LOOKUPs not yet given back by FORGET). */
+  lookupCount(ino: bigint): bigint {
+    return this.lookups.of(ino);
+  }
+
+  // ---- who asks, and what they may see ----------------------------------------------------------
+
+  /**
+   * The target's status as the caller may see it: ENOENT when the caller's jail does not hold
+   * it (or the caller has none), the source's ESRCH when it is gone.
+   */
+  private async visible(caller: FuseCaller, pid: number, tid?: number): Promise<ProcStatus> {
+    const scope = this.jails.scopeOf(caller.pid);
+    if (scope.kind === 'nowhere') throw new ProcfsError('ENOENT', `no process ${pid} (${scope.why})`, pid);
+    const opts: NodeOptions = tid === undefined ? {} : { tid };
+    const [line, jid] = await Promise.all([this.fs.read(pid, 'status', opts), this.jidIfJailed(scope, pid)]);
+    if (!sees(scope, jid)) throw new ProcfsError('ESRCH', `no process ${pid}`, pid);
+    return parseStatusBytes(line);
+  }
+
+  private async jidIfJailed(scope: CallerScope, pid: number): Promise<number | null> {
+    if (scope.kind !== 'jail') return null;
+    return parseJailNode((await this.fs.read(pid, 'jail')).toString('latin1')).jid;
+  }
+
+  /** `tid` is a thread of `pid` (a source may answer a thread's status for any tid). */
+  private async ownThread(pid: number, tid: number): Promise<void> {
+    if (!(await this.fs.threads(pid)).includes(tid)) throw new ProcfsError('ENOENT', `pid ${pid} has no thread ${tid}`, pid);
+  }
+
+  /** The caller's own process (curproc), on this machine; undefined when it has none here. */
+  private curproc(caller: FuseCaller): number | undefined {
+    if (!this.opts.sameMachine) return undefined;
+    if (this.jails.scopeOf(caller.pid).kind === 'nowhere') return undefined;
+    return tgidOf(caller.pid, this.procRoot);
+  }
+
+  /** Attributes of `item` as `caller` sees it; ENOENT when it does not (or no longer) exists. */
+  private async attrOf(caller: FuseCaller, item: Item): Promise<FuseAttr> {
+    const ino = inoOf(item);
+    switch (item.kind) {
+      case 'root':
+        return { ino, type: 'dir', perm: DIR_PERM, nlink: 2, uid: 0, gid: 0, size: 0n, mtimeMs: this.mountedMs };
+      case 'curproc':
+        if (this.curproc(caller) === undefined) throw noEntry('curproc');
+        return { ino, type: 'link', perm: LINK_PERM, nlink: 1, uid: 0, gid: 0, size: 0n, mtimeMs: this.mountedMs };
+      default: {
+        const tid = item.kind === 'thread' || item.kind === 'node' ? item.tid : undefined;
+        let st: ProcStatus;
+        try {
+          if (tid !== undefined) await this.ownThread(item.pid, tid);
+          st = await this.visible(caller, item.pid, tid);
+        } catch (e) {
+          onPath(e);
+        }
+        const type = typeOf(item);
+        const perm = item.kind === 'node' ? (item.spec.type === 'link' ? LINK_PERM : nodePerm(item.spec.mode)) : DIR_PERM;
+        const nlink = type === 'dir' ? (item.kind === 'task' ? 2 : 3) : 1;
+        const mtimeMs = st.start.sec >= 0 ? st.start.sec * 1000 + Math.floor(st.start.usec / 1000) : this.mountedMs;
+        return { ino, type, perm, nlink, uid: st.euid, gid: st.egid, size: 0n, mtimeMs };
+      }
+    }
+  }
+
+  // ---- FuseFilesystem ---------------------------------------------------------------------------
+
+  async lookup(caller: FuseCaller, parent: bigint, name: string): Promise<FuseEntry> {
+    const dir = itemOf(parent);
+    const item = dir && childOf(dir, name);
+    if (!item) throw noEntry(name);
+    const attr = await this.attrOf(caller, item);
+    this.lookups.looked(attr.ino);
+    // Nothing cached: a name's existence, its owner and whether this caller's jail sees it are
+    // asked again each time (the kernel's dentry cache is shared by every caller).
+    return { attr, entryTtl: 0, attrTtl: 0 };
+  }
+
+  forget(ino: bigint, nlookup: bigint): void {
+    this.lookups.forget(ino, nlookup);
+  }
+
+  getattr(caller: FuseCaller, ino: bigint): Promise<FuseAttr> {
+    const item = itemOf(ino);
+    if (!item) return Promise.reject(noEntry(`inode ${ino}`));
+    return this.attrOf(caller, item);
+  }
+
+  async setattr(caller: FuseCaller, ino: bigint, set: FuseSetattr): Promise<FuseAttr> {
+    const item = itemOf(ino);
+    if (!item) throw noEntry(`inode ${ino}`);
+    const attr = await this.attrOf(caller, item);
+    if (set.mode !== undefined) throw new ProcfsError('EPERM', 'procfs modes are fixed by the node table');
+    if (set.size !== undefined) {
+      if (item.kind !== 'node' || item.spec.type !== 'file') throw new ProcfsError('EISDIR', 'not a regular file');
+      if (set.size !== 0n) throw new ProcfsError('EINVAL', `${item.spec.name}: a procfs node cannot be truncated to ${set.size} bytes`);
+      // The shell's `>` truncates before it writes: fine on a node the caller may write.
+      const st = await this.visible(caller, item.pid, item.tid).catch(onPath);
+      const r = nodeAccess(caller, st, item.spec, { read: false, write: true });
+      if (r) throw refused(r, `${item.pid}/${item.spec.name}`);
+    }
+    return attr;
+  }
+
+  async readlink(caller: FuseCaller, ino: bigint): Promise<Buffer> {
+    const item = itemOf(ino);
+    if (item?.kind === 'curproc') {
+      const pid = this.curproc(caller);
+      if (pid === undefined) throw noEntry('curproc');
+      return Buffer.from(String(pid));
+    }
+    if (item?.kind !== 'node' || item.spec.type !== 'link') throw new ProcfsError('EINVAL', 'not a link');
+    await this.visible(caller, item.pid).catch(onPath);
+    return this.fs.read(item.pid, item.spec.name).catch(onPath);
+  }
+
+  async open(caller: FuseCaller, ino: bigint, flags: number): Promise<FuseOpened> {
+    const item = itemOf(ino);
+    if (!item) throw noEntry(`inode ${ino}`);
+    if (item.kind !== 'node' || item.spec.type !== 'file') throw new ProcfsError(item.kind === 'node' ? 'ELOOP' : 'EISDIR', 'not a regular file');
+    const want = wantOfFlags(flags);
+    let st: ProcStatus;
+    try {
+      if (item.tid !== undefined) await this.ownThread(item.pid, item.tid);
+      st = await this.visible(caller, item.pid, item.tid);
+    } catch (e) {
+      onPath(e);
+    }
+    const r = nodeAccess(caller, st, item.spec, want);
+    if (r) throw refused(r, `${item.pid}/${item.spec.name}`);
+    const fh = this.nextFh++;
+    this.handles.set(fh, { item, want, start: startKey(st), checked: { uid: caller.uid, gid: caller.gid, pid: caller.pid } });
+    return { fh, directIo: true };
+  }
+
+  /**
+   * The checks again for a caller that is not the handle's last one, and always for a non-root
+   * caller of a privileged node (see the file comment).
+   */
+  private async recheck(caller: FuseCaller, h: Handle): Promise<void> {
+    const c = h.checked;
+    const same = c.uid === caller.uid && c.gid === caller.gid && c.pid === caller.pid;
+    if (same && (caller.uid === 0 || !h.item.spec.privileged)) return;
+    const { pid, tid, spec } = h.item;
+    const st = await this.visible(caller, pid, tid);
+    if (startKey(st) !== h.start) throw new ProcfsError('ESRCH', `pid ${pid}: the process this file was opened on is gone (the pid is another process's now)`, pid, spec.name);
+    const r = nodeAccess(caller, st, spec, h.want);
+    if (r) throw refused(r, `${pid}/${spec.name}`);
+    h.checked = { uid: caller.uid, gid: caller.gid, pid: caller.pid };
+  }
+
+  private handle(fh: bigint): Handle {
+    const h = this.handles.get(fh);
+    if (!h) throw new ProcfsError('EBADF', `no open file ${fh}`);
+    return h;
+  }
+
+  async read(caller: FuseCaller, _ino: bigint, fh: bigint, offset: bigint, size: number): Promise<Buffer> {
+    const h = this.handle(fh);
+    if (!h.want.read) throw new ProcfsError('EBADF', 'not open for reading');
+    await this.recheck(caller, h);
+    const { pid, tid, spec } = h.item;
+    if (spec.name === 'mem') {
+      const buf = Buffer.allocUnsafe(size);
+      const n = await this.fs.readInto(pid, 'mem', buf, { offset, length: size });
+      return n === size ? buf : buf.subarray(0, n);
+    }
+    const opts: NodeOptions = tid === undefined ? {} : { tid };
+    let whole: Buffer;
+    if (TEXT_NODES.has(spec.name)) {
+      if (offset === 0n || !h.snapshot) h.snapshot = await this.fs.read(pid, spec.name, opts);
+      whole = h.snapshot;
+    } else {
+      whole = await this.fs.read(pid, spec.name, opts);
+    }
+    if (offset >= BigInt(whole.length)) return Buffer.alloc(0);
+    const at = Number(offset);
+    return whole.subarray(at, at + size);
+  }
+
+  async write(caller: FuseCaller, _ino: bigint, fh: bigint, offset: bigint, data: Buffer): Promise<number> {
+    const h = this.handle(fh);
+    if (!h.want.write) throw new ProcfsError('EBADF', 'not open for writing');
+    await this.recheck(caller, h);
+    const { pid, tid, spec } = h.item;
+    if (spec.name === 'ctl') return this.ctl(caller, pid, data);
+    // BSD's word nodes take the whole write as the word, wherever the offset is (`>>` appends).
+    if (WORDS.has(spec.name)) return this.fs.write(pid, spec.name, data.toString('latin1'));
+    const opts: NodeOptions = { offset, ...(tid !== undefined && { tid }) };
+    return this.fs.write(pid, spec.name, data, opts);
+  }
+
+  /** One ctl word, with the controller's rules (controllers.ts) and the joined wait (waits.ts). */
+  private async ctl(caller: FuseCaller, pid: number, data: Buffer): Promise<number> {
+    const text = data.toString('latin1');
+    const word = parseCtl(text);
+    const busy = this.controllers.refuse(pid, caller.uid);
+    if (busy) throw busy;
+    const ctrl = this.controllers.of(pid);
+    if (word.kind === 'verb' && word.verb === 'attach' && ctrl) {
+      throw new ProcfsError('EBUSY', `pid ${pid}: already attached through this mount${ctrl.proc ? ` by pid ${ctrl.proc.pid}` : ''}`, pid, 'ctl');
+    }
+    // BSD: the writer attaching itself is EINVAL. Here it would stop the caller inside its own
+    // write, with nobody left to resume it (the source only knows the daemon itself).
+    if (word.kind === 'verb' && word.verb === 'attach' && this.opts.sameMachine && tgidOf(caller.pid, this.procRoot) === pid) {
+      throw new ProcfsError('EINVAL', `pid ${pid}: a process cannot attach to itself`, pid, 'ctl');
+    }
+    if (word.kind === 'verb' && word.verb === 'wait') {
+      await this.waits.join(pid, () => this.fs.write(pid, 'ctl', 'wait'), caller.signal);
+      return data.length;
+    }
+    await this.fs.write(pid, 'ctl', text);
+    if (word.kind === 'verb') {
+      if (word.verb === 'attach') this.controllers.claim(pid, { proc: callerProcess(caller.pid, this.procRoot), uid: caller.uid });
+      else if (word.verb === 'detach' || word.verb === 'detach-stopped') this.controllers.drop(pid);
+    }
+    return data.length;
+  }
+
+  async flush(): Promise<void> {
+    // Nothing is buffered: every write went to the source when it came.
+  }
+
+  async release(_caller: FuseCaller, _ino: bigint, fh: bigint): Promise<void> {
+    this.handles.delete(fh);
+    // A process's exit closes its files: the moment to see whether a controller is gone.
+    if (this.controllers.pids().length > 0) void this.controllers.check();
+  }
+
+  async opendir(caller: FuseCaller, ino: bigint): Promise<FuseOpened> {
+    const item = itemOf(ino);
+    if (!item) throw noEntry(`inode ${ino}`);
+    if (typeOf(item) !== 'dir') throw new ProcfsError('ENOTDIR', 'not a directory');
+    await this.attrOf(caller, item);
+    const fh = this.nextFh++;
+    this.dirs.set(fh, { ino });
+    return { fh, directIo: false };
+  }
+
+  async readdir(caller: FuseCaller, ino: bigint, fh: bigint): Promise<readonly FuseDirEntry[]> {
+    const d = this.dirs.get(fh);
+    // One listing per handle: the pages of one `ls` come from the same moment.
+    if (d?.listing && d.ino === ino) return d.listing;
+    const item = itemOf(ino);
+    if (!item) throw noEntry(`inode ${ino}`);
+    const listing = await this.list(caller, item);
+    if (d && d.ino === ino) d.listing = listing;
+    return listing;
+  }
+
+  private async list(caller: FuseCaller, item: Item): Promise<FuseDirEntry[]> {
+    const entry = (name: string, it: Item): FuseDirEntry => ({ name, ino: inoOf(it), type: typeOf(it) });
+    switch (item.kind) {
+      case 'root': {
+        const out = [entry('.', item), entry('..', item)];
+        if (this.curproc(caller) !== undefined) out.push(entry('curproc', { kind: 'curproc' }));
+        for (const pid of await this.visiblePids(caller)) out.push(entry(String(pid), { kind: 'proc', pid }));
+        return out;
+      }
+      case 'proc': {
+        await this.visible(caller, item.pid).catch(onPath);
+        return [
+          entry('.', item), entry('..', { kind: 'root' }), entry('task', { kind: 'task', pid: item.pid }),
+          ...PROCESS_NODES.map((spec) => entry(spec.name, { kind: 'node', pid: item.pid, spec })),
+        ];
+      }
+      case 'task': {
+        await this.visible(caller, item.pid).catch(onPath);
+        const tids = await this.fs.threads(item.pid).catch(onPath);
+        return [
+          entry('.', item), entry('..', { kind: 'proc', pid: item.pid }),
+          ...tids.filter(encodableId).map((tid) => entry(String(tid), { kind: 'thread', pid: item.pid, tid })),
+        ];
+      }
+      case 'thread': {
+        await this.ownThread(item.pid, item.tid);
+        await this.visible(caller, item.pid, item.tid).catch(onPath);
+        return [
+          entry('.', item), entry('..', { kind: 'task', pid: item.pid }),
+          ...THREAD_NODES.map((spec) => entry(spec.name, { kind: 'node', pid: item.pid, tid: item.tid, spec })),
+        ];
+      }
+      default:
+        throw new ProcfsError('ENOTDIR', 'not a directory');
+    }
+  }
+
+  /** The pids the caller's jail holds (all, on the host; none, for a caller with no jail). */
+  private async visiblePids(caller: FuseCaller): Promise<number[]> {
+    const scope = this.jails.scopeOf(caller.pid);
+    if (scope.kind === 'nowhere') return [];
+    const pids = (await this.fs.pids()).filter(encodableId);
+    if (scope.kind === 'host') return pids;
+    const jids = await Promise.all(pids.map((pid) => this.jidIfJailed(scope, pid).catch(() => undefined)));
+    return pids.filter((_, i) => jids[i] !== undefined && sees(scope, jids[i]!));
+  }
+
+  async releasedir(_caller: FuseCaller, _ino: bigint, fh: bigint): Promise<void> {
+    this.dirs.delete(fh);
+  }
+
+  async statfs(): Promise<FuseStatfs> {
+    return { blocks: 0n, bfree: 0n, files: 0n, ffree: 0n, namelen: 255 };
+  }
+
+  async access(caller: FuseCaller, ino: bigint, mask: number): Promise<void> {
+    const item = itemOf(ino);
+    if (!item) throw noEntry(`inode ${ino}`);
+    const want = wantOfMask(mask);
+    if (item.kind !== 'node') {
+      await this.attrOf(caller, item);
+      const r = typeOf(item) === 'dir' ? dirAccess(want) : null;
+      if (r) throw refused(r, 'directory');
+      return;
+    }
+    let st: ProcStatus;
+    try {
+      if (item.tid !== undefined) await this.ownThread(item.pid, item.tid);
+      st = await this.visible(caller, item.pid, item.tid);
+    } catch (e) {
+      onPath(e);
+    }
+    const r = nodeAccess(caller, st, item.spec, want);
+    if (r) throw refused(r, `${item.pid}/${item.spec.name}`);
+  }
+
+  /** The mount is going: every controlled target released. Resolves to how many. */
+  destroy(): Promise<void> {
+    return this.releaseAll().then(() => undefined);
+  }
+
+  /**
+   * Releases every target a controller left attached; resolves to how many were released so
+   * (by every call: DESTROY and the daemon's own end both call it, the second finds none).
+   */
+  releaseAll(): Promise<number> {
+    return (this.releasing ??= this.controllers.releaseAll().then((n) => {
+      this.releasing = undefined;
+      return (this.releasedAtEnd += n);
+    }));
+  }
+
+  /** The root's inode (FUSE_ROOT_ID), for callers that walk from it. */
+  static readonly rootIno = ROOT_INO;
+}
