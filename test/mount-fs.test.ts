@@ -160,7 +160,9 @@ describe('inode numbers', () => {
     expect(itemOf(inoOf({ kind: 'node', pid: 77, spec: nodeSpec('ctl') }) | (78n << 5n))).toBeUndefined();
     expect(itemOf(inoOf({ kind: 'task', pid: 77 }) | (78n << 5n))).toBeUndefined();
     expect(itemOf(3n)).toBeUndefined();
-    expect(itemOf((77n << 34n) | 31n)).toBeUndefined();
+    expect(itemOf((77n << 34n) | 29n)).toBeUndefined();
+    expect(itemOf((77n << 34n) | 31n)).toEqual({ kind: 'files', pid: 77, which: 'map_files' });
+    expect(itemOf((77n << 34n) | (78n << 5n) | 30n)).toBeUndefined();
   });
 
   it('count the kernel\'s lookups until FORGET gives them back', () => {
@@ -225,7 +227,7 @@ describe('the tree', () => {
     expect(rootList.find((e) => e.name === 'curproc')?.type).toBe('link');
     const pino = await walk(fsys, root, String(a));
     const dir = await fsys.readdir(root, pino, 0n);
-    expect(dir.map((e) => e.name)).toEqual(['.', '..', 'task', ...NODE_TABLE.map((n) => n.name)]);
+    expect(dir.map((e) => e.name)).toEqual(['.', '..', 'task', 'root', 'map_files', ...NODE_TABLE.map((n) => n.name)]);
     expect(dir.find((e) => e.name === 'file')?.type).toBe('link');
     const task = await fsys.readdir(root, await walk(fsys, root, `${a}/task`), 0n);
     expect(task.map((e) => e.name)).toEqual(['.', '..', String(a), String(a + 1)]);

@@ -10,8 +10,11 @@
  *   kind 0: the process directory (tid 0) or a thread's directory (tid > 0)
  *   kind 1: `task/`
  *   kind 2 + i: row i of NODE_TABLE, of the process (tid 0) or of thread tid
+ *   kind 30, 31: the process's `root/` and `map_files/` (the target's files, target-files.ts)
  *
- * 1 is the root (FUSE_ROOT_ID) and 2 is `curproc`; every process path is ≥ 2^34.
+ * 1 is the root (FUSE_ROOT_ID) and 2 is `curproc`; every process path is ≥ 2^34. The names
+ * under root/ and map_files/ are paths of any depth, so their numbers come from a table
+ * (target-files.ts), in [3, 2^34).
  */
 import { NODE_TABLE, type NodeSpec } from '../procfs/node.js';
 
@@ -24,7 +27,11 @@ export type Item =
   | { readonly kind: 'task'; readonly pid: number }
   | { readonly kind: 'thread'; readonly pid: number; readonly tid: number }
   /** A node of the table: of the process (no tid), or of one thread (`task/TID/NODE`). */
-  | { readonly kind: 'node'; readonly pid: number; readonly tid?: number; readonly spec: NodeSpec };
+  | { readonly kind: 'node'; readonly pid: number; readonly tid?: number; readonly spec: NodeSpec }
+  /** pdbg's `root/` (the target's root) or `map_files/` (its mapped files), as Linux names them. */
+  | { readonly kind: 'files'; readonly pid: number; readonly which: FilesDir };
+
+export type FilesDir = 'root' | 'map_files';
 
 export const ROOT_INO = 1n;
 export const CURPROC_INO = 2n;
@@ -33,6 +40,9 @@ const ID_LIMIT = 1 << 29;
 const KIND_DIR = 0n;
 const KIND_TASK = 1n;
 const KIND_NODE0 = 2n;
+const KIND_ROOT = 30n;
+const KIND_MAP_FILES = 31n;
+if (NODE_TABLE.length + 2 > 30) throw new Error('inodes.ts: the node table outgrew its 5-bit kind field');
 
 /** True when `n` fits the number's fields: larger ids (no Linux pid is) have no path. */
 export function encodableId(n: number): boolean {
@@ -53,6 +63,8 @@ export function inoOf(item: Item): bigint {
       return pack(item.pid, item.tid, KIND_DIR);
     case 'node':
       return pack(item.pid, item.tid ?? 0, KIND_NODE0 + BigInt(NODE_TABLE.indexOf(item.spec)));
+    case 'files':
+      return pack(item.pid, 0, item.which === 'root' ? KIND_ROOT : KIND_MAP_FILES);
   }
 }
 
@@ -70,6 +82,7 @@ export function itemOf(ino: bigint): Item | undefined {
   const kind = ino & 31n;
   if (kind === KIND_DIR) return tid === 0 ? { kind: 'proc', pid } : { kind: 'thread', pid, tid };
   if (kind === KIND_TASK) return tid === 0 ? { kind: 'task', pid } : undefined;
+  if (kind === KIND_ROOT || kind === KIND_MAP_FILES) return tid === 0 ? { kind: 'files', pid, which: kind === KIND_ROOT ? 'root' : 'map_files' } : undefined;
   const spec = NODE_TABLE[Number(kind - KIND_NODE0)];
   if (!spec) return undefined;
   if (tid === 0) return { kind: 'node', pid, spec };

@@ -7,6 +7,8 @@
  *   /            curproc (a link to the caller's own directory), one directory per process
  *   /PID/        every node of the table, and task/
  *   /PID/task/TID/   the table's thread-scoped nodes (status, regs, fpregs)
+ *   /PID/root/, /PID/map_files/   the target's files (pdbg extensions, Linux's names:
+ *                    target-files.ts), so an engine with nothing but the mount has symbols
  *
  * Files are zero-size and opened direct_io. A text node (and the file link) is read whole at
  * each READ at offset 0 and later offsets of that handle are served from that copy, so `cat`
@@ -41,12 +43,20 @@ import { parseJailNode } from '../procfs/jail-node.js';
 import { isNodeName, NODE_TABLE, nodeSpec, type NodeSpec } from '../procfs/node.js';
 import type { NodeOptions, ProcFs } from '../procfs/source.js';
 import { parseStatusBytes, type ProcStatus } from '../procfs/status.js';
-import { DIR_PERM, dirAccess, LINK_PERM, nodeAccess, nodePerm, wantOfFlags, wantOfMask, type Refusal, type Want } from './access.js';
+import { canDebug, DIR_PERM, dirAccess, LINK_PERM, nodeAccess, nodePerm, wantOfFlags, wantOfMask, type Refusal, type Want } from './access.js';
 import { Controllers, type ControllerOptions } from './controllers.js';
 import { encodableId, inoOf, itemOf, LookupCounts, ROOT_INO, type Item } from './inodes.js';
 import { sees, JailScope, type CallerScope } from './jail-scope.js';
 import { callerProcess, tgidOf } from './local-procs.js';
+import { lookupUnderRoot, mappingNamed, mappingNames, TargetFileInodes, type TargetFileItem, type TargetFileRef } from './target-files.js';
 import { Waits } from './waits.js';
+
+/** What an inode number names: a path of the table, or a target-file name. */
+type AnyItem = Item | TargetFileItem;
+
+/** Directories of the target's files: the owner's (or root's) only, as /proc/PID/root is. */
+const FILES_DIR_PERM = 0o500;
+const FILE_PERM = 0o400;
 
 export interface ProcfsFilesystemOptions {
   /**
@@ -106,7 +116,7 @@ function noEntry(what: string): ProcfsError {
 }
 
 /** The child `name` of directory `parent`, by the table; undefined when there is no such name. */
-function childOf(parent: Item, name: string): Item | undefined {
+function childOf(parent: AnyItem, name: string): Item | undefined {
   const id = /^[1-9][0-9]*$/.test(name) ? Number(name) : undefined;
   switch (parent.kind) {
     case 'root':
@@ -114,6 +124,7 @@ function childOf(parent: Item, name: string): Item | undefined {
       return id !== undefined && encodableId(id) ? { kind: 'proc', pid: id } : undefined;
     case 'proc':
       if (name === 'task') return { kind: 'task', pid: parent.pid };
+      if (name === 'root' || name === 'map_files') return { kind: 'files', pid: parent.pid, which: name };
       return isNodeName(name) ? { kind: 'node', pid: parent.pid, spec: nodeSpec(name) } : undefined;
     case 'task':
       return id !== undefined && encodableId(id) ? { kind: 'thread', pid: parent.pid, tid: id } : undefined;
@@ -125,8 +136,9 @@ function childOf(parent: Item, name: string): Item | undefined {
   }
 }
 
-function typeOf(item: Item): FuseFileType {
+function typeOf(item: AnyItem): FuseFileType {
   if (item.kind === 'curproc') return 'link';
+  if (item.kind === 'tfile') return item.dir ? 'dir' : 'file';
   if (item.kind === 'node') return item.spec.type === 'link' ? 'link' : 'file';
   return 'dir';
 }
@@ -138,6 +150,9 @@ export class ProcfsFilesystem implements FuseFilesystem {
   readonly controllers: Controllers;
   private readonly lookups = new LookupCounts();
   private readonly handles = new Map<bigint, Handle>();
+  private readonly tfiles = new TargetFileInodes();
+  /** Open target files: where their bytes come from. */
+  private readonly fileHandles = new Map<bigint, { readonly pid: number; readonly file: TargetFileRef }>();
   private readonly dirs = new Map<bigint, DirHandle>();
   private nextFh = 1n;
   private readonly mountedMs = Date.now();
@@ -202,7 +217,19 @@ export class ProcfsFilesystem implements FuseFilesystem {
   }
 
   /** Attributes of `item` as `caller` sees it; ENOENT when it does not (or no longer) exists. */
-  private async attrOf(caller: FuseCaller, item: Item): Promise<FuseAttr> {
+  private async attrOf(caller: FuseCaller, item: AnyItem): Promise<FuseAttr> {
+    if (item.kind === 'tfile') {
+      const st = await this.debuggable(caller, item.pid, item.start);
+      const ino = this.tfiles.inoOf(item, false);
+      if (item.dir) return { ino, type: 'dir', perm: FILES_DIR_PERM, nlink: 2, uid: st.euid, gid: st.egid, size: 0n, mtimeMs: this.mountedMs };
+      const f = await this.fileRef(item).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
+      const id = await this.fs.statFile(item.pid, f.path, f.ref).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
+      return { ino, type: 'file', perm: FILE_PERM, nlink: 1, uid: st.euid, gid: st.egid, size: BigInt(id.size), mtimeMs: Number(id.mtimeNs / 1_000_000n) };
+    }
+    if (item.kind === 'files') {
+      const st = await this.visible(caller, item.pid).catch(onPath);
+      return { ino: inoOf(item), type: 'dir', perm: FILES_DIR_PERM, nlink: 2, uid: st.euid, gid: st.egid, size: 0n, mtimeMs: this.mountedMs };
+    }
     const ino = inoOf(item);
     switch (item.kind) {
       case 'root':
@@ -228,10 +255,59 @@ export class ProcfsFilesystem implements FuseFilesystem {
     }
   }
 
+  private item(ino: bigint): AnyItem | undefined {
+    return itemOf(ino) ?? this.tfiles.item(ino);
+  }
+
+  /** The caller may read the target's files (p_candebug); its status, for the attributes. */
+  private async debuggable(caller: FuseCaller, pid: number, start?: string): Promise<ProcStatus> {
+    const st = await this.visible(caller, pid).catch(onPath);
+    if (start !== undefined && startKey(st) !== start) throw noEntry(`${pid}: the process is gone`);
+    const r = canDebug(caller, st);
+    if (r) throw refused(r, `${pid}/files`);
+    return st;
+  }
+
+  /** Where a target file's bytes come from. */
+  private async fileRef(it: TargetFileItem): Promise<TargetFileRef> {
+    if (it.under === 'map_files') return mappingNamed(this.fs, it.pid, it.parts[0]!);
+    return { path: `/${it.parts.join('/')}`, ref: { root: 'target' } };
+  }
+
+  /** A name under root/ or map_files/ (or a directory of root/). */
+  private async lookupFile(caller: FuseCaller, dir: Extract<AnyItem, { kind: 'files' }> | TargetFileItem, name: string): Promise<FuseEntry> {
+    const st = await this.debuggable(caller, dir.pid, dir.kind === 'tfile' ? dir.start : undefined);
+    const under = dir.kind === 'files' ? dir.which : dir.under;
+    const parts = dir.kind === 'files' ? [name] : [...dir.parts, name];
+    if (under === 'map_files' && dir.kind !== 'files') throw noEntry(name);
+    let size = 0;
+    let mtimeMs = this.mountedMs;
+    let isDir = false;
+    try {
+      if (under === 'map_files') {
+        const f = await mappingNamed(this.fs, dir.pid, name);
+        const id = await this.fs.statFile(dir.pid, f.path, f.ref);
+        size = id.size;
+        mtimeMs = Number(id.mtimeNs / 1_000_000n);
+      } else {
+        const k = await lookupUnderRoot(this.fs, dir.pid, parts);
+        if (k.kind === 'dir') isDir = true;
+        else ({ size, mtimeMs } = k);
+      }
+    } catch (e) {
+      if (e instanceof ProcfsError && (e.code === 'EACCES' || e.code === 'EPERM')) throw e;
+      throw noEntry(name);
+    }
+    const ino = this.tfiles.inoOf({ pid: dir.pid, start: startKey(st), under, parts, dir: isDir }, true);
+    const attr: FuseAttr = { ino, type: isDir ? 'dir' : 'file', perm: isDir ? FILES_DIR_PERM : FILE_PERM, nlink: isDir ? 2 : 1, uid: st.euid, gid: st.egid, size: BigInt(size), mtimeMs };
+    return { attr, entryTtl: 0, attrTtl: 0 };
+  }
+
   // ---- FuseFilesystem ---------------------------------------------------------------------------
 
   async lookup(caller: FuseCaller, parent: bigint, name: string): Promise<FuseEntry> {
-    const dir = itemOf(parent);
+    const dir = this.item(parent);
+    if (dir?.kind === 'files' || (dir?.kind === 'tfile' && dir.dir)) return this.lookupFile(caller, dir, name);
     const item = dir && childOf(dir, name);
     if (!item) throw noEntry(name);
     const attr = await this.attrOf(caller, item);
@@ -242,20 +318,25 @@ export class ProcfsFilesystem implements FuseFilesystem {
   }
 
   forget(ino: bigint, nlookup: bigint): void {
+    if (this.tfiles.forget(ino, nlookup)) return;
     this.lookups.forget(ino, nlookup);
   }
 
   getattr(caller: FuseCaller, ino: bigint): Promise<FuseAttr> {
-    const item = itemOf(ino);
+    const item = this.item(ino);
     if (!item) return Promise.reject(noEntry(`inode ${ino}`));
     return this.attrOf(caller, item);
   }
 
   async setattr(caller: FuseCaller, ino: bigint, set: FuseSetattr): Promise<FuseAttr> {
-    const item = itemOf(ino);
+    const item = this.item(ino);
     if (!item) throw noEntry(`inode ${ino}`);
     const attr = await this.attrOf(caller, item);
     if (set.mode !== undefined) throw new ProcfsError('EPERM', 'procfs modes are fixed by the node table');
+    if (item.kind === 'tfile' || item.kind === 'files') {
+      if (set.size !== undefined) throw new ProcfsError('EROFS', 'the target\'s files are read-only here');
+      return attr;
+    }
     if (set.size !== undefined) {
       if (item.kind !== 'node' || item.spec.type !== 'file') throw new ProcfsError('EISDIR', 'not a regular file');
       if (set.size !== 0n) throw new ProcfsError('EINVAL', `${item.spec.name}: a procfs node cannot be truncated to ${set.size} bytes`);
@@ -280,8 +361,17 @@ export class ProcfsFilesystem implements FuseFilesystem {
   }
 
   async open(caller: FuseCaller, ino: bigint, flags: number): Promise<FuseOpened> {
-    const item = itemOf(ino);
+    const item = this.item(ino);
     if (!item) throw noEntry(`inode ${ino}`);
+    if (item.kind === 'tfile' && !item.dir) {
+      if (wantOfFlags(flags).write) throw new ProcfsError('EROFS', 'the target\'s files are read-only here');
+      await this.debuggable(caller, item.pid, item.start);
+      const file = await this.fileRef(item).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
+      const fh = this.nextFh++;
+      this.fileHandles.set(fh, { pid: item.pid, file });
+      // Not direct I/O: a file's bytes are its own, and the page cache may keep them.
+      return { fh, directIo: false };
+    }
     if (item.kind !== 'node' || item.spec.type !== 'file') throw new ProcfsError(item.kind === 'node' ? 'ELOOP' : 'EISDIR', 'not a regular file');
     const want = wantOfFlags(flags);
     let st: ProcStatus;
@@ -321,6 +411,8 @@ export class ProcfsFilesystem implements FuseFilesystem {
   }
 
   async read(caller: FuseCaller, _ino: bigint, fh: bigint, offset: bigint, size: number): Promise<Buffer> {
+    const f = this.fileHandles.get(fh);
+    if (f) return this.fs.readFile(f.pid, f.file.path, { ...f.file.ref, offset: Number(offset), length: size });
     const h = this.handle(fh);
     if (!h.want.read) throw new ProcfsError('EBADF', 'not open for reading');
     await this.recheck(caller, h);
@@ -388,12 +480,13 @@ export class ProcfsFilesystem implements FuseFilesystem {
 
   async release(_caller: FuseCaller, _ino: bigint, fh: bigint): Promise<void> {
     this.handles.delete(fh);
+    this.fileHandles.delete(fh);
     // A process's exit closes its files: the moment to see whether a controller is gone.
     if (this.controllers.pids().length > 0) void this.controllers.check();
   }
 
   async opendir(caller: FuseCaller, ino: bigint): Promise<FuseOpened> {
-    const item = itemOf(ino);
+    const item = this.item(ino);
     if (!item) throw noEntry(`inode ${ino}`);
     if (typeOf(item) !== 'dir') throw new ProcfsError('ENOTDIR', 'not a directory');
     await this.attrOf(caller, item);
@@ -406,15 +499,30 @@ export class ProcfsFilesystem implements FuseFilesystem {
     const d = this.dirs.get(fh);
     // One listing per handle: the pages of one `ls` come from the same moment.
     if (d?.listing && d.ino === ino) return d.listing;
-    const item = itemOf(ino);
+    const item = this.item(ino);
     if (!item) throw noEntry(`inode ${ino}`);
     const listing = await this.list(caller, item);
     if (d && d.ino === ino) d.listing = listing;
     return listing;
   }
 
-  private async list(caller: FuseCaller, item: Item): Promise<FuseDirEntry[]> {
+  private async list(caller: FuseCaller, item: AnyItem): Promise<FuseDirEntry[]> {
     const entry = (name: string, it: Item): FuseDirEntry => ({ name, ino: inoOf(it), type: typeOf(it) });
+    if (item.kind === 'tfile') {
+      // root/'s directories are walked by name: the seam reads files, it does not list directories.
+      await this.debuggable(caller, item.pid, item.start);
+      return [{ name: '.', ino: this.tfiles.inoOf(item, false), type: 'dir' }, { name: '..', ino: this.tfiles.inoOf(item, false), type: 'dir' }];
+    }
+    if (item.kind === 'files') {
+      const st = await this.debuggable(caller, item.pid);
+      const out: FuseDirEntry[] = [entry('.', item), entry('..', { kind: 'proc', pid: item.pid })];
+      if (item.which === 'map_files') {
+        for (const name of new Set(await mappingNames(this.fs, item.pid).catch(onPath))) {
+          out.push({ name, ino: this.tfiles.inoOf({ pid: item.pid, start: startKey(st), under: 'map_files', parts: [name], dir: false }, false), type: 'file' });
+        }
+      }
+      return out;
+    }
     switch (item.kind) {
       case 'root': {
         const out = [entry('.', item), entry('..', item)];
@@ -426,6 +534,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
         await this.visible(caller, item.pid).catch(onPath);
         return [
           entry('.', item), entry('..', { kind: 'root' }), entry('task', { kind: 'task', pid: item.pid }),
+          entry('root', { kind: 'files', pid: item.pid, which: 'root' }), entry('map_files', { kind: 'files', pid: item.pid, which: 'map_files' }),
           ...PROCESS_NODES.map((spec) => entry(spec.name, { kind: 'node', pid: item.pid, spec })),
         ];
       }
@@ -469,9 +578,15 @@ export class ProcfsFilesystem implements FuseFilesystem {
   }
 
   async access(caller: FuseCaller, ino: bigint, mask: number): Promise<void> {
-    const item = itemOf(ino);
+    const item = this.item(ino);
     if (!item) throw noEntry(`inode ${ino}`);
     const want = wantOfMask(mask);
+    if (item.kind === 'files' || item.kind === 'tfile') {
+      await this.debuggable(caller, item.pid, item.kind === 'tfile' ? item.start : undefined);
+      if (want.write) throw new ProcfsError('EACCES', 'the target\'s files are read-only here');
+      if (want.exec && item.kind === 'tfile' && !item.dir) throw new ProcfsError('EACCES', 'not executable here');
+      return;
+    }
     if (item.kind !== 'node') {
       await this.attrOf(caller, item);
       const r = typeOf(item) === 'dir' ? dirAccess(want) : null;

@@ -59,3 +59,91 @@ export async function mappingNames(fs: ProcFs, pid: number): Promise<string[]> {
   const maps = parseLinuxMaps((await fs.read(pid, 'maps')).toString('utf8'));
   return maps.filter((e) => e.inode !== 0 && e.path?.startsWith('/')).map((e) => `${e.start.toString(16)}-${e.end.toString(16)}`);
 }
+
+/** A name under `root/` or `map_files/`: a file, or (root/ only) a directory to walk on. */
+export interface TargetFileItem {
+  readonly kind: 'tfile';
+  readonly pid: number;
+  /** The process's start time when it was looked up: a reused pid is another process. */
+  readonly start: string;
+  readonly under: 'root' | 'map_files';
+  /** root/: the path's components; map_files/: the one `START-END` name. */
+  readonly parts: readonly string[];
+  readonly dir: boolean;
+}
+
+/** Table entries past this are swept of the ones the kernel holds no reference to. */
+const TABLE_SWEEP = 1 << 16;
+/** Numbers below every process path's (inodes.ts), above the root's and curproc's. */
+const FIRST_INO = 3n;
+const LIMIT_INO = 1n << 34n;
+
+/**
+ * Inode numbers of the target-file names: given out at LOOKUP (and READDIR), kept while the
+ * kernel holds a reference, forgotten at FORGET. The same name of the same process gets the
+ * same number while it is held.
+ */
+export class TargetFileInodes {
+  private readonly byIno = new Map<bigint, TargetFileItem>();
+  private readonly byKey = new Map<string, bigint>();
+  private readonly refs = new Map<bigint, bigint>();
+  private next = FIRST_INO;
+
+  private static key(it: Omit<TargetFileItem, 'kind'>): string {
+    return `${it.pid}\0${it.start}\0${it.under}\0${it.parts.join('/')}\0${it.dir ? 'd' : 'f'}`;
+  }
+
+  item(ino: bigint): TargetFileItem | undefined {
+    return this.byIno.get(ino);
+  }
+
+  /** The number of a name; `looked`: a LOOKUP reply (the kernel now holds one more reference). */
+  inoOf(it: Omit<TargetFileItem, 'kind'>, looked: boolean): bigint {
+    const key = TargetFileInodes.key(it);
+    let ino = this.byKey.get(key);
+    if (ino === undefined) {
+      if (this.byIno.size >= TABLE_SWEEP) this.sweep();
+      ino = this.allocate();
+      this.byKey.set(key, ino);
+      this.byIno.set(ino, { kind: 'tfile', ...it });
+    }
+    if (looked) this.refs.set(ino, (this.refs.get(ino) ?? 0n) + 1n);
+    return ino;
+  }
+
+  /** FORGET: true when the number was one of this table's. */
+  forget(ino: bigint, nlookup: bigint): boolean {
+    const it = this.byIno.get(ino);
+    if (!it) return false;
+    const left = (this.refs.get(ino) ?? 0n) - nlookup;
+    if (left > 0n) {
+      this.refs.set(ino, left);
+    } else {
+      this.refs.delete(ino);
+      this.byIno.delete(ino);
+      this.byKey.delete(TargetFileInodes.key(it));
+    }
+    return true;
+  }
+
+  get size(): number {
+    return this.byIno.size;
+  }
+
+  private allocate(): bigint {
+    for (;;) {
+      const ino = this.next;
+      this.next = this.next + 1n >= LIMIT_INO ? FIRST_INO : this.next + 1n;
+      if (!this.byIno.has(ino)) return ino;
+    }
+  }
+
+  /** Drops the names only READDIR gave out (no reference held): a listing must not grow the table for ever. */
+  private sweep(): void {
+    for (const [ino, it] of this.byIno) {
+      if (this.refs.has(ino)) continue;
+      this.byIno.delete(ino);
+      this.byKey.delete(TargetFileInodes.key(it));
+    }
+  }
+}
