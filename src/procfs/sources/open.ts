@@ -1,7 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import type { ProcFs } from '../source.js';
 import { LinuxProcFs } from './linux/index.js';
-import { TreeProcFs } from './tree.js';
 
 /**
  * The source behind `--proc-root DIR`: the live system when DIR is absent or is Linux's /proc
@@ -13,5 +12,7 @@ export async function openProcFs(root?: string): Promise<ProcFs> {
   if (existsSync(`${root}/self/stat`) && existsSync(`${root}/stat`)) {
     return new LinuxProcFs(realpathSync(root));
   }
+  // Loaded only for a tree: the live listing (`pdbg ps`) does not pay for it.
+  const { TreeProcFs } = await import('./tree.js');
   return TreeProcFs.open(root);
 }
