@@ -213,7 +213,7 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
     const btime = this.boot();
     for (const pid of pids) {
       try {
-        const { status, state } = linuxStatus(`${this.root}/${pid}`, pid, this.reader, btime, want.wchan);
+        const { status, state } = linuxStatus(`${this.root}/${pid}`, pid, this.reader, btime, want.wchan, want.creds !== false);
         const inode = this.uts.inodeOf(pid);
         const args = want.args ? this.args(pid) : null;
         out.push({ pid, status, jid: null, state, args });
