@@ -30,6 +30,26 @@ static inline int wait_stop(pid_t pid)
 	return status;
 }
 
+/*
+ * The same by polling: waitpid(WNOHANG) in a loop, never sleeping. On a 2-core VM a blocking
+ * waitpid pays a cross-CPU wake-up per stop that a spinning tracer does not (pdbg's wait spins
+ * first, wait-strategy.ts), so the step baseline is measured both ways.
+ */
+static inline int wait_stop_poll(pid_t pid)
+{
+	int status;
+	pid_t r;
+	while ((r = waitpid(pid, &status, __WALL | WNOHANG)) == 0)
+		;
+	if (r < 0)
+		die("waitpid");
+	if (!WIFSTOPPED(status)) {
+		fprintf(stderr, "target %d did not stop (status 0x%x)\n", pid, status);
+		exit(1);
+	}
+	return status;
+}
+
 /* SEIZE + INTERRUPT, as a debugger that must not leave a pending SIGSTOP behind. */
 static inline void attach(pid_t pid)
 {

@@ -7,9 +7,9 @@
  */
 import { parseCResult } from '../c-result.js';
 import { loadNodes } from '../drivers/nodes.js';
-import { ratioGoal } from '../goals.js';
+import { betterOf, ratioGoal } from '../goals.js';
 import { timeOk } from '../procs.js';
-import type { RowResult, Side } from '../result.js';
+import type { RowResult } from '../result.js';
 import { measureSides, sideNamed, type BenchContext, type Row, type SideDef } from '../row.js';
 import { withHot } from '../target.js';
 
@@ -18,9 +18,10 @@ const PREAD = 'C pread /proc/PID/mem';
 const VM_HUGE = 'C process_vm_readv, huge-page buffer (info)';
 const NODE = 'mem node readInto';
 
-const CHUNKS: readonly { size: number; label: string }[] = [
-  { size: 4096, label: '4 KiB' },
-  { size: 1 << 20, label: '1 MiB' },
+/** Issue 12: 4 KiB reads at 0.9× the faster C method (a promise per read was the gap); 1 MiB at 0.8× as before. */
+const CHUNKS: readonly { size: number; label: string; goal: number }[] = [
+  { size: 4096, label: '4 KiB', goal: 0.9 },
+  { size: 1 << 20, label: '1 MiB', goal: 0.8 },
 ];
 
 export const memRow: Row = {
@@ -51,7 +52,7 @@ export const memRow: Row = {
           id: `mem-${chunk.size}`,
           title: `mem read, 64 MiB × ${passes} in ${chunk.label} chunks`,
           sides,
-          goals: [ratioGoal(sideNamed(sides, NODE), faster(sideNamed(sides, VM), sideNamed(sides, PREAD)), 0.8)],
+          goals: [ratioGoal(sideNamed(sides, NODE), betterOf(sideNamed(sides, VM), sideNamed(sides, PREAD)), chunk.goal)],
           notes: [],
         });
       }
@@ -59,10 +60,3 @@ export const memRow: Row = {
     });
   },
 };
-
-/** The goal is against the faster C method at each chunk size, whichever that was in this run. */
-function faster(a: Side, b: Side): Side {
-  if (!Number.isFinite(b.median)) return a;
-  if (!Number.isFinite(a.median)) return b;
-  return b.median > a.median ? b : a;
-}

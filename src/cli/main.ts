@@ -15,6 +15,19 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
 
+/**
+ * yargs renders the whole help text on every run of a command, before its handler's first
+ * await, to have it ready should the handler fail later (~8 ms unloaded, up to 30 ms on a busy
+ * machine: the largest part of what yargs costs a `pdbg ps`). pdbg's fail() throws instead of
+ * printing help, so that text is never shown: the cache is made a no-op. `getInternalMethods`
+ * is yargs 17's own; should a later yargs lack it, nothing changes but the time.
+ */
+function skipHelpCache(cli: Argv): void {
+  const internal = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
 /** Runs the CLI; sets process.exitCode (never throws, never prints a stack). */
 export async function main(argv: string[]): Promise<void> {
   watchOutput();
@@ -31,7 +44,7 @@ export async function main(argv: string[]): Promise<void> {
       describe: 'reach the processes through a chain of hops: ssh:[USER@]HOST[:PORT], sudo[:USER], jail:NAME|JID, nsenter:PID, comma-separated; repeat for several chains (ps lists them all); default $PDBG_VIA',
       global: true,
     })
-    .command(commands)
+    .command(commands())
     .demandCommand(1, 'pdbg: name a command (pdbg --help lists them)')
     .strict()
     .recommendCommands()
@@ -43,6 +56,7 @@ export async function main(argv: string[]): Promise<void> {
     .fail((msg, err) => {
       throw err ?? new UsageError(msg.replace(/^pdbg: /, ''));
     });
+  skipHelpCache(cli);
   try {
     await cli.parseAsync();
   } catch (err) {

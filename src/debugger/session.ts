@@ -28,7 +28,7 @@
  */
 import { runBatch } from '../procfs/batch.js';
 import { ProcfsError } from '../procfs/errors.js';
-import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
+import type { NodeOptions, ProcFs, SpawnOptions, StepLoopResult } from '../procfs/source.js';
 import { parseSignal } from '../procfs/signals.js';
 import { isPlainStep, parseWhy, type Why } from '../procfs/why.js';
 import { conditionExpr, weighHit } from './bpcond.js';
@@ -358,13 +358,8 @@ export class Session {
       });
       this.invalidateAll();
       i += r.done;
-      if (r.error || !r.last) {
-        ev = await this.exitOr(new ProcfsError((r.error?.code ?? 'EIO') as ProcfsError['code'], r.error?.message ?? 'step loop ended without a step', this.pid, 'ctl'));
-        break;
-      }
-      const whyLen = r.last.why.copy(this.whyBuf, 0, 0, Math.min(r.last.why.length, this.whyBuf.length));
-      const regsRead = r.last.regs ? r.last.regs.copy(this.stepRegs, 0, 0, Math.min(r.last.regs.length, this.stepRegs.length)) : -1;
-      ev = await this.afterStep(slot, whyLen, regsRead);
+      ev = await this.afterLoop(slot, r);
+      if (r.error || !r.last) break;
       i++;
     }
     if (ev === STEPPED && this.interrupting) return { kind: 'interrupted', tid: slot.tid, pc: this.pcBig(slot) };
@@ -811,7 +806,13 @@ export class Session {
    * land in a scratch buffer: they are only taken if why says the step completed.
    */
   private async stepAndWait(slot: Slot): Promise<StopEvent | typeof STEPPED> {
-    // A source without batching (local): the four calls as they are, nothing allocated per step.
+    // A local source with its own step loop: step, wait, why and regs in one call of one step.
+    if (!this.fs.batch && this.fs.stepLoop) {
+      const r = await this.fs.stepLoop(this.pid, { tid: slot.tid, count: 1, stopAt: NO_STOPS });
+      this.invalidateAll();
+      return this.afterLoop(slot, r);
+    }
+    // A source with neither: the four calls as they are, nothing allocated per step.
     if (!this.fs.batch) {
       try {
         await this.fs.write(this.pid, 'ctl', 'step', slot.opts);
@@ -831,6 +832,16 @@ export class Session {
     if (!wait!.ok) return this.exitOr(wait!.error);
     if (!why!.ok) throw why!.error;
     return this.afterStep(slot, why!.value, regs!.ok ? regs!.value : -1);
+  }
+
+  /** The last step of a source's step loop, taken as a single step's (its failure: the exit, or the error). */
+  private async afterLoop(slot: Slot, r: StepLoopResult): Promise<StopEvent | typeof STEPPED> {
+    if (r.error || !r.last) {
+      return this.exitOr(new ProcfsError((r.error?.code ?? 'EIO') as ProcfsError['code'], r.error?.message ?? 'step loop ended without a step', this.pid, 'ctl'));
+    }
+    const whyLen = r.last.why.copy(this.whyBuf, 0, 0, Math.min(r.last.why.length, this.whyBuf.length));
+    const regsRead = r.last.regs ? r.last.regs.copy(this.stepRegs, 0, 0, Math.min(r.last.regs.length, this.stepRegs.length)) : -1;
+    return this.afterStep(slot, whyLen, regsRead);
   }
 
   /** `n`: the why bytes already read; `regsRead`: the bytes of stepRegs read with it (-1: none). */
@@ -1119,6 +1130,7 @@ export class Session {
 }
 
 const STEPPED = Symbol('stepped');
+const NO_STOPS: readonly bigint[] = [];
 /** stepN yields to the event loop every YIELD_MASK+1 steps (~10 ms). */
 const YIELD_MASK = 255;
 const INT3_BYTE = Uint8Array.of(INT3);

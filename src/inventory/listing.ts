@@ -64,6 +64,8 @@ async function describeThroughNodes(fs: ProcFs, pids: readonly number[], want: L
   return out;
 }
 
+const CRED_FIELDS: ReadonlySet<PsField> = new Set<PsField>(['uid', 'ruid', 'gid', 'rgid']);
+
 /** Every process (or `opts.pids`) of a source, ascending by pid. */
 export async function listProcesses(fs: ProcFs, opts: ListOptions = {}): Promise<ProcessInfo[]> {
   const fields = opts.fields ?? PS_FIELDS.filter((f) => f !== 'args');
@@ -71,6 +73,7 @@ export async function listProcesses(fs: ProcFs, opts: ListOptions = {}): Promise
     jid: fields.includes('jid') || (opts.jail !== undefined && matcherNeedsJid(opts.jail)),
     args: fields.includes('args'),
     wchan: fields.includes('wchan'),
+    creds: fields.some((f) => CRED_FIELDS.has(f)),
   };
   let pids = await fs.pids();
   if (opts.pids) {

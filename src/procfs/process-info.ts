@@ -24,6 +24,12 @@ export interface ListWants {
   args: boolean;
   /** The live source reads /proc/PID/wchan (a file per process) only when asked. */
   wchan: boolean;
+  /**
+   * false: the credentials are not wanted (no uid/gid column), and the live source skips
+   * /proc/PID/status, a third of what a listing reads per process: euid, ruid, rgid and egid are
+   * then -1 and groups empty. Absent: read them.
+   */
+  creds?: boolean;
 }
 
 /**

@@ -101,7 +101,8 @@ export interface StepLoopRequest {
 /**
  * What a step loop did: `done` plain steps completed before the last one; the last step's why
  * line and, when it read them, its registers. `error` when a step or wait failed (the target
- * died): no `last` then.
+ * died): no `last` then. The buffers may be the source's own (the live source reuses them):
+ * valid until its next stepLoop.
  */
 export interface StepLoopResult {
   readonly done: number;

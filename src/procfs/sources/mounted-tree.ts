@@ -21,9 +21,6 @@ import { nodeSpec, type NodeName } from '../node.js';
 import type { FileIdentity, FileRef, NodeOptions, SourceCapabilities, SyncRelease } from '../source.js';
 import { TreeProcFs } from './tree.js';
 
-/** statfs f_type of a FUSE file system (linux/magic.h FUSE_SUPER_MAGIC). */
-export const FUSE_SUPER_MAGIC = 0x65735546;
-
 /** The most one readFile fetches (an executable for its symbols); as the remote source's cap. */
 const FILE_CAP = 256 << 20;
 

@@ -1,8 +1,6 @@
 import { existsSync, realpathSync, statfsSync } from 'node:fs';
 import type { ProcFs } from '../source.js';
 import { LinuxProcFs } from './linux/index.js';
-import { FUSE_SUPER_MAGIC, MountedTreeProcFs } from './mounted-tree.js';
-import { TreeProcFs } from './tree.js';
 
 /**
  * The source behind `--proc-root DIR`: the live system when DIR is absent or is Linux's /proc
@@ -17,9 +15,16 @@ export async function openProcFs(root?: string): Promise<ProcFs> {
   if (existsSync(`${root}/self/stat`) && existsSync(`${root}/stat`)) {
     return new LinuxProcFs(realpathSync(root));
   }
+  // Loaded only for a tree: the live listing (`pdbg ps`) does not pay for it.
+  const { TreeProcFs } = await import('./tree.js');
   const tree = TreeProcFs.open(root);
-  return isFuse(root) ? new MountedTreeProcFs(tree.root) : tree;
+  if (!isFuse(root)) return tree;
+  const { MountedTreeProcFs } = await import('./mounted-tree.js');
+  return new MountedTreeProcFs(tree.root);
 }
+
+/** statfs f_type of a FUSE file system (linux/magic.h FUSE_SUPER_MAGIC). */
+const FUSE_SUPER_MAGIC = 0x65735546;
 
 function isFuse(root: string): boolean {
   try {

@@ -6,7 +6,7 @@ import { NODE_TABLE, type NodeName } from '../../node.js';
 import { deliverNote } from './note.js';
 import { FPREGS_SIZE } from '../../../arch/x86-64.js';
 import { LINUX_X86_64 } from '../../regs.js';
-import type { NodeOptions } from '../../source.js';
+import type { NodeOptions, StepLoopRequest, StepLoopResult } from '../../source.js';
 import { formatWhy, type Why } from '../../why.js';
 import { Tracer } from './tracer.js';
 
@@ -86,7 +86,7 @@ export class LinuxControl {
         return n;
       }
       case 'mem':
-        return this.withReadMem(pid, (fd) => readMem(fd, pid, opts.offset ?? 0n, into, Math.min(opts.length ?? into.byteLength, into.byteLength)));
+        return this.readMemNow(pid, into, opts);
       case 'why': {
         const b = this.whyBytes(pid);
         const n = Math.min(b.length, into.byteLength);
@@ -149,6 +149,22 @@ export class LinuxControl {
   }
 
   /**
+   * ProcFs.stepLoop (tracer.ts runs it). The why line and the registers are this source's own
+   * buffers, valid until its next stepLoop: the engine copies them at once.
+   */
+  async stepLoop(pid: number, req: StepLoopRequest): Promise<StepLoopResult> {
+    const r = await this.tracer.stepLoop(pid, req, this.loopRegs);
+    if (r.error !== undefined) {
+      const e = r.error instanceof ProcfsError ? r.error : new ProcfsError('EIO', (r.error as Error).message, pid, 'ctl');
+      return { done: r.done, error: { code: String(e.code), message: e.message } };
+    }
+    const why = this.whyBytes(pid);
+    return { done: r.done, last: r.regs ? { why, regs: this.loopRegs } : { why } };
+  }
+
+  private readonly loopRegs = Buffer.alloc(LINUX_X86_64.size);
+
+  /**
    * The `why` line as bytes, encoded once per stop: an engine reads it after every wait (twice
    * per breakpoint round trip), and formatting it each time cost ~5% of the round trip.
    */
@@ -189,13 +205,27 @@ export class LinuxControl {
     this.releaseAllSync();
   }
 
-  private withReadMem<T>(pid: number, fn: (fd: number) => T): T {
+  /**
+   * A `mem` read, synchronously, errors mapped as readInto maps them: the live source's fast
+   * path (index.ts), so a dump's 4 KiB read costs one pread and a resolved promise.
+   */
+  readMemSync(pid: number, into: Uint8Array, opts: NodeOptions): number {
+    try {
+      return this.readMemNow(pid, into, opts);
+    } catch (e) {
+      throw this.tracer.diedUnder(pid, 'mem', e);
+    }
+  }
+
+  private readMemNow(pid: number, into: Uint8Array, opts: NodeOptions): number {
+    const addr = opts.offset ?? 0n;
+    const len = opts.length === undefined || opts.length > into.byteLength ? into.byteLength : opts.length;
     const traced = this.tracer.memFd(pid);
-    if (traced !== undefined) return fn(traced);
+    if (traced !== undefined) return readMem(traced, pid, addr, into, len);
     const cached = this.readFds.get(pid);
     if (cached !== undefined) {
       try {
-        return fn(cached);
+        return readMem(cached, pid, addr, into, len);
       } catch (e) {
         // An fd outlives the address space it was opened on: after an exec, or when the pid
         // was reused, it reads EOF (ESRCH from readMem), never stale data. Reopen once.
@@ -211,7 +241,7 @@ export class LinuxControl {
       closeMem(oldFd);
     }
     this.readFds.set(pid, fd);
-    return fn(fd);
+    return readMem(fd, pid, addr, into, len);
   }
 
   private withMem<T>(pid: number, fn: (fd: number) => T): T {

@@ -11,7 +11,7 @@ import { mapNodeFromLinux } from '../../map.js';
 import { NODE_TABLE, type NodeName } from '../../node.js';
 import type { ListWants, ProcessInfo } from '../../process-info.js';
 import type {
-  FileIdentity, FileRef, HostFiles, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, SyncRelease, TracerInfo,
+  FileIdentity, FileRef, HostFiles, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult, SyncRelease, TracerInfo,
 } from '../../source.js';
 import { formatStatus } from '../../status.js';
 import type { ControlNode, LinuxControl } from './control.js';
@@ -26,6 +26,7 @@ function binaryName(name: string | null): string | null {
   return name === null ? null : Buffer.from(name, 'utf8').toString('latin1');
 }
 
+const NO_OPTS: NodeOptions = Object.freeze({});
 const CONTROL: ReadonlySet<NodeName> = new Set<NodeName>(NODE_TABLE.filter((n) => n.control).map((n) => n.name));
 
 function numericEntries(dir: string): number[] {
@@ -111,8 +112,17 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
     }
   }
 
-  readInto(pid: number, node: NodeName, into: Uint8Array, opts: NodeOptions = {}): Promise<number> {
-    if (this.loaded && CONTROL.has(node)) return this.loaded.readInto(pid, node as ControlNode, into, opts);
+  readInto(pid: number, node: NodeName, into: Uint8Array, opts: NodeOptions = NO_OPTS): Promise<number> {
+    const c = this.loaded;
+    if (c !== undefined && node === 'mem') {
+      // A dump reads 4 KiB at a time: the read done now, an already-settled promise handed back.
+      try {
+        return Promise.resolve(c.readMemSync(pid, into, opts));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    if (c !== undefined && CONTROL.has(node)) return c.readInto(pid, node as ControlNode, into, opts);
     return this.readIntoSlow(pid, node, into, opts);
   }
 
@@ -128,6 +138,11 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
     if (this.loaded && CONTROL.has(node)) return this.loaded.write(pid, node as ControlNode, data, opts);
     if (CONTROL.has(node)) return (await this.controller()).write(pid, node as ControlNode, data, opts);
     throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: read-only node`, pid, node);
+  }
+
+  /** Steps run by the tracer itself, no promise per step (tracer.ts stepLoop). */
+  async stepLoop(pid: number, req: StepLoopRequest): Promise<StepLoopResult> {
+    return (this.loaded ?? (await this.controller())).stepLoop(pid, req);
   }
 
   async readFile(pid: number, path: string, opts: FileRef & { offset?: number; length?: number } = {}): Promise<Buffer> {
@@ -198,7 +213,7 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
     const btime = this.boot();
     for (const pid of pids) {
       try {
-        const { status, state } = linuxStatus(`${this.root}/${pid}`, pid, this.reader, btime, want.wchan);
+        const { status, state } = linuxStatus(`${this.root}/${pid}`, pid, this.reader, btime, want.wchan, want.creds !== false);
         const inode = this.uts.inodeOf(pid);
         const args = want.args ? this.args(pid) : null;
         out.push({ pid, status, jid: null, state, args });

@@ -42,8 +42,10 @@ export function closeMem(fd: number): void {
 }
 
 /**
- * Reads up to `into.byteLength` bytes at `addr`; the count is short when a later page is
- * unmapped. Unmapped first byte → EIO naming the address.
+ * Reads up to `length` bytes at `addr` into `into`; the count is short when a later page is
+ * unmapped. Unmapped first byte → EIO naming the address. A dump calls this per 4 KiB, where a
+ * pread is ~2 µs: the offset travels as a number (a user address fits in 2^53) and the common
+ * case is one call with nothing allocated.
  */
 export function readMem(fd: number, pid: number, addr: bigint, into: Uint8Array, length = into.byteLength): number {
   // Big reads: process_vm_readv (measured ~2-9 GB/s at 1 MiB against ~1 for pread); small
@@ -52,10 +54,11 @@ export function readMem(fd: number, pid: number, addr: bigint, into: Uint8Array,
     const r = sys.vmRead(pid, into, length, addr);
     if (r > 0) return r;
   }
+  const at = addr <= MAX_SAFE ? Number(addr) : -1;
   let done = 0;
   while (done < length) {
     const view = done === 0 ? into : into.subarray(done);
-    const r = sys.pread(fd, view, length - done, addr + BigInt(done));
+    const r = sys.pread(fd, view, length - done, at >= 0 ? at + done : addr + BigInt(done));
     if (r < 0) {
       if (done > 0) break;
       throw memError(pid, addr, r);
@@ -69,6 +72,8 @@ export function readMem(fd: number, pid: number, addr: bigint, into: Uint8Array,
   }
   return done;
 }
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Writes all of `data` at `addr` or throws (EIO for an unmapped page, naming its address). */
 export function writeMem(fd: number, pid: number, addr: bigint, data: Uint8Array): number {

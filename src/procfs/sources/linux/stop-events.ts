@@ -115,6 +115,9 @@ function onStatus(t: Target, th: Thread, s: number, ops: EventOps): void {
     th.running = false;
     // A job-control stop we lifted belonged to the old image (pdbg start's stopper shell).
     t.liftedJobStop = false;
+    // /proc/PID/mem opened on the old image reads EOF from now on: the next read opens the new one.
+    if (t.memFd >= 0) closeMem(t.memFd);
+    t.memFd = -1;
     reason = { reason: 'exec' };
   } else if (event !== 0) {
     return ops.again(th); // an event we did not ask for

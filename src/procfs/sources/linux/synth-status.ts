@@ -16,6 +16,9 @@ export function bootTime(procRoot = '/proc'): number {
   return Number(text.slice(at + 7, text.indexOf('\n', at + 1)));
 }
 
+/** Credentials not read (ListWants.creds false). */
+const NO_CREDS = { ruid: -1, euid: -1, rgid: -1, egid: -1, groups: [] as number[] };
+
 function ticks(t: number): Timeval {
   return { sec: Math.floor(t / CLK_TCK), usec: (t % CLK_TCK) * (1_000_000 / CLK_TCK) };
 }
@@ -25,15 +28,17 @@ function ticks(t: number): Timeval {
  * credentials of /proc/PID/status and /proc/PID/wchan. The jail is the caller's: it needs the
  * namespace, which is cached per source. `dir` is `/proc/PID` or `/proc/PID/task/TID`.
  */
-export function linuxStatus(dir: string, pid: number, r: ProcReader, btime: number, withWchan = true): { status: ProcStatus; state: string } {
+export function linuxStatus(dir: string, pid: number, r: ProcReader, btime: number, withWchan = true, withCreds = true): { status: ProcStatus; state: string } {
   let st;
-  let creds;
+  let creds = NO_CREDS;
   let wchan: string | null = null;
   try {
     const s = r.readOnce(`${dir}/stat`);
     st = parseLinuxStat(s.buf, s.len);
-    const c = r.readOnce(`${dir}/status`);
-    creds = parseLinuxCreds(c.buf.toString('latin1', 0, c.len));
+    if (withCreds) {
+      const c = r.readOnce(`${dir}/status`);
+      creds = parseLinuxCreds(c.buf.toString('latin1', 0, c.len));
+    }
   } catch (err) {
     if (err instanceof Error && 'field' in err) throw err;
     throw fromSystemError(err, pid, 'status');
@@ -64,7 +69,7 @@ export function linuxStatus(dir: string, pid: number, r: ProcReader, btime: numb
     ruid: creds.ruid,
     rgid: creds.rgid,
     egid: creds.egid,
-    groups: creds.groups,
+    groups: creds === NO_CREDS ? [] : creds.groups,
     jail: null,
   };
   return { status, state: st.state };

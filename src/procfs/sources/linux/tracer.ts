@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { INT3, USER_REGS_RIP_OFFSET } from '../../../arch/x86-64.js';
 import { P, S, W } from './native.js';
-import { ctlPrecondition, type CtlWord, type TraceState } from '../../ctl.js';
+import { ctlPrecondition, parseCtl, type CtlWord, type TraceState } from '../../ctl.js';
 import { ProcfsError } from '../../errors.js';
 import { closeMem, openMem, readMem } from './mem.js';
 import { signalName } from '../../signals.js';
@@ -13,7 +13,8 @@ import { pollTarget, type EventOps } from './stop-events.js';
 import { listTasks, readStatus } from './task-list.js';
 import { TrapClassifier } from './trap-classify.js';
 import { allStopped, exitedError, goneText, newTarget, newThread, pickThread, type Mode, type Target, type Thread } from './trace-target.js';
-import { pollUntilSync, sleep, sleepSync, waitUntil } from './wait-strategy.js';
+import { pollUntilSync, sleep, sleepSync, spinUntil, waitUntil } from './wait-strategy.js';
+import type { StepLoopRequest } from '../../source.js';
 
 /**
  * The ptrace engine under the `ctl` node, all-stop (all-stop.ts): `run` resumes every thread,
@@ -32,6 +33,22 @@ const SIGCONT = constants.signals.SIGCONT;
 const SIGKILL = constants.signals.SIGKILL;
 /** Forks are traced so that the debugger can take its breakpoint bytes out of a child before it runs. */
 const OPTIONS = P.PTRACE_O_TRACECLONE | P.PTRACE_O_TRACEEXEC | P.PTRACE_O_TRACEFORK | P.PTRACE_O_TRACEVFORK | P.PTRACE_O_TRACEVFORKDONE;
+const STEP = parseCtl('step');
+/** The step loop gives the event loop a turn every YIELD_MASK+1 steps (~6 ms): signals, timers, an interrupt. */
+const YIELD_MASK = 255;
+const RIP_LO = USER_REGS_RIP_OFFSET;
+const RIP_HI = USER_REGS_RIP_OFFSET + 4;
+
+/**
+ * How a step loop ended: `done` plain steps before the last one; `regs` when the last one was a
+ * plain step and its registers are in the caller's buffer (otherwise `why` tells); `error` when
+ * a step or its wait failed (the target died).
+ */
+export interface StepRun {
+  readonly done: number;
+  readonly regs: boolean;
+  readonly error?: unknown;
+}
 
 export class Tracer {
   private readonly targets = new Map<number, Target>();
@@ -43,6 +60,8 @@ export class Tracer {
     classifyTrap: (th): StopReason => this.traps.classify(th),
   };
   private readonly poll = () => this.pollAll();
+  /** Step loops in flight, by pid: an `interrupt` word ends one. */
+  private readonly loops = new Map<number, { interrupted: boolean }>();
 
   constructor(private readonly procRoot = '/proc') {}
 
@@ -122,7 +141,12 @@ export class Tracer {
       case 'wait': return this.wait(pid);
       case 'step': return this.step(this.live(pid)!, tid);
       case 'run': return this.resume(this.live(pid)!, 0);
-      case 'interrupt': return void haltAll(this.live(pid)!);
+      case 'interrupt': {
+        // A step loop between two steps has nothing running to interrupt: it ends after the step.
+        const loop = this.loops.get(pid);
+        if (loop) loop.interrupted = true;
+        return void haltAll(this.live(pid)!);
+      }
       case 'detach': return this.detach(pid, false);
       case 'detach-stopped': return this.detach(pid, true);
     }
@@ -196,11 +220,70 @@ export class Tracer {
     if (t.ended) return;
     if (takeQueuedStop(t)) return;
     await waitUntil(this.poll, () => t.ended || allStopped(t));
+    this.settled(t);
+  }
+
+  /** `wait` without a promise when the stop comes within the spin (a step's does): false if it did not. */
+  private waitNow(t: Target, stopped: () => boolean): boolean {
+    if (t.ended || takeQueuedStop(t)) return true;
+    if (!spinUntil(this.poll, stopped)) return false;
+    this.settled(t);
+    return true;
+  }
+
+  private settled(t: Target): void {
     if (!t.ended && !t.haveStop) {
       // Only our own interrupt stops came back: say why we stopped it.
       const tid = t.threads.has(t.lastTid) ? t.lastTid : t.pid;
       t.why = { state: 'stopped', tid, reason: t.mode === 'attach' ? 'attach' : 'interrupt' };
       t.haveStop = true;
+    }
+  }
+
+  /**
+   * ProcFs.stepLoop on the live source: the words `step` and `wait` as the ctl node runs them,
+   * the trap classified (GETSIGINFO) as for any stop, and PTRACE_GETREGS into `regs`, with no
+   * promise per step: the wait spins synchronously and parks (as `wait` does) only for a step
+   * that blocks, in a system call say. Ends after a step that is not a plain one (its `why`
+   * says what), that lands on `stopAt`, after `count` steps, or when an `interrupt` word comes
+   * (the event loop gets a turn every YIELD_MASK+1 steps).
+   */
+  async stepLoop(pid: number, req: StepLoopRequest, regs: Buffer): Promise<StepRun> {
+    const t = this.live(pid);
+    const pre = ctlPrecondition(STEP, this.state(pid), pid, t?.ended ? goneText(t) : undefined);
+    if (pre) return { done: 0, regs: false, error: pre };
+    const target = t!;
+    const stops = new Set<number>();
+    for (const a of req.stopAt) stops.add(Number(a));
+    const stopped = () => target.ended || allStopped(target);
+    const loop = { interrupted: false };
+    this.loops.set(pid, loop);
+    try {
+      for (let i = 0; i < req.count; i++) {
+        try {
+          this.step(target, req.tid);
+          if (!this.waitNow(target, stopped)) await this.wait(pid);
+        } catch (e) {
+          return { done: i, regs: false, error: e };
+        }
+        const w = target.why;
+        if (w.state !== 'stopped' || w.reason !== 'step') return { done: i, regs: false };
+        try {
+          P.getRegs(w.tid, regs);
+        } catch (e) {
+          return { done: i, regs: false, error: this.diedUnder(pid, 'regs', e) };
+        }
+        if (i === req.count - 1 || loop.interrupted) return { done: i, regs: true };
+        if (stops.size !== 0 && stops.has(regs.readUInt32LE(RIP_LO) + regs.readUInt32LE(RIP_HI) * 2 ** 32)) return { done: i, regs: true };
+        if ((i & YIELD_MASK) === YIELD_MASK) {
+          await new Promise<void>((r) => setImmediate(r));
+          // Released meanwhile (the exit guard), or interrupted: this step is the last.
+          if (loop.interrupted || this.live(pid) !== target || !allStopped(target) || target.virtualRun) return { done: i, regs: true };
+        }
+      }
+      return { done: 0, regs: false };
+    } finally {
+      if (this.loops.get(pid) === loop) this.loops.delete(pid);
     }
   }
 

@@ -15,20 +15,29 @@ const SPIN_MS = 2;
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-/** Polls (`poll` consumes every ready event, returns how many) until `done()`. */
-export async function waitUntil(poll: () => number, done: () => boolean): Promise<void> {
-  if (done()) return;
+/**
+ * The spinning part of a wait, synchronously: polls (`poll` consumes every ready event, returns
+ * how many) until `done()` or SPIN_MS. False when the target still runs: the caller parks.
+ * The step loop (tracer.ts) waits through this alone, so a step costs no promise.
+ */
+export function spinUntil(poll: () => number, done: () => boolean): boolean {
+  if (done()) return true;
   const start = performance.now();
   for (let i = 0; ; i++) {
     poll();
-    if (done()) return;
+    if (done()) return true;
     // Read the clock every 16 polls: a poll is ~0.5 µs, the clock is not free either.
     if ((i & 15) === 15) {
       const spent = performance.now() - start;
-      if (spent >= SPIN_MS) break;
+      if (spent >= SPIN_MS) return false;
       if (spent >= HOT_SPIN_MS) W.yieldCpu();
     }
   }
+}
+
+/** Polls until `done()`: spinning first (spinUntil), then parked on a worker thread. */
+export async function waitUntil(poll: () => number, done: () => boolean): Promise<void> {
+  if (spinUntil(poll, done)) return;
   // koffi's worker call does not keep Node's event loop alive; this timer does, so a CLI
   // awaiting `wait` is not ended by an empty loop.
   const keepAlive = setInterval(() => {}, 1 << 30);
