@@ -7,7 +7,7 @@
  * and the daemon's end by SIGTERM and SIGKILL.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,7 +221,7 @@ describe.skipIf(!ok)('pdbg mount', () => {
     const [root, proc, thread, link] = ls.stdout.split('--\n');
     expect(root!.split('\n')).toContain(String(t.pid));
     expect(root!.split('\n')).toContain('curproc');
-    expect(proc!.trim().split('\n').sort()).toEqual(['cmdline', 'ctl', 'etype', 'file', 'fpregs', 'jail', 'map', 'maps', 'mem', 'note', 'notepg', 'regs', 'status', 'task', 'why']);
+    expect(proc!.trim().split('\n').sort()).toEqual(['cmdline', 'ctl', 'etype', 'file', 'fpregs', 'jail', 'map', 'map_files', 'maps', 'mem', 'note', 'notepg', 'regs', 'root', 'status', 'task', 'why']);
     expect(thread!.trim().split('\n').sort()).toEqual(['fpregs', 'regs', 'status']);
     expect(link!.trim()).toBe(buildTarget('mountee'));
     // Stopped (job control), so that times and wchan hold still between the two reads.
@@ -316,6 +316,23 @@ describe.skipIf(!ok)('pdbg mount', () => {
     await until(() => procState(t.pid).tracerPid === 0, 'the target released after its controller exited');
     await runs(t);
     expect((await sh(`cat ${d.dir}/${t.pid}/why`)).stdout).toBe('detached\n');
+  });
+
+  it('serves the target\'s mapped files (map_files/START-END, root/PATH) to its owner and root only', async () => {
+    const exe = buildTarget('mountee');
+    const range = (await sh(`grep -m1 ' ${exe}$' /proc/${t.pid}/maps | cut -d' ' -f1`)).stdout.trim();
+    expect(range).toMatch(/^[0-9a-f]+-[0-9a-f]+$/);
+    const r = await sh(`ls ${d.dir}/${t.pid}/map_files | grep -c . ; cmp ${d.dir}/${t.pid}/map_files/${range} ${exe} && echo same-map; cmp ${d.dir}/${t.pid}/root${exe} ${exe} && echo same-root; stat -c %s ${d.dir}/${t.pid}/root${exe}`);
+    expect(r.stderr).toBe('');
+    const [count, sameMap, sameRoot, size] = r.stdout.trim().split('\n');
+    expect(Number(count)).toBeGreaterThan(1);
+    expect(sameMap).toBe('same-map');
+    expect(sameRoot).toBe('same-root');
+    expect(Number(size)).toBe(statSync(exe).size);
+    expect((await sh(`cat ${d.dir}/${t.pid}/root/no/such/file`)).status).not.toBe(0);
+    const nobody = await sh(`cat ${d.dir}/${t.pid}/map_files/${range} > /dev/null`, { nobody: true });
+    expect(nobody.status).not.toBe(0);
+    expect(nobody.stderr).toMatch(/Permission denied/);
   });
 
   it('applies the access rules to an unprivileged user', async () => {
