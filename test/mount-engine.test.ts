@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCleanError, killStarted, pdbg, pdbgBin, pdbgStart, trackStarted } from './helpers/cli.js';
 import { mountOk, startMount, type RunningMount } from './helpers/pdbg-mount.js';
-import { buildTarget, procState } from './helpers/targets.js';
+import { buildTarget, procState, rawMem } from './helpers/targets.js';
+import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
+import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
+import { pdbgAsync } from './helpers/cli.js';
 import { killAllTmux, startInTmux } from './helpers/tmux.js';
 
 const tmuxOk = spawnSync('tmux', ['-V']).status === 0;
@@ -113,6 +116,32 @@ $M detach $pid
     expect(r.stdout).toMatch(/\(pdbg\) info registers rdi\nrdi {12}0x1 {17}1\n/);
     expect(r.stdout).toContain('(pdbg) detach\ndetached\n');
     expect(waitOutput(out, 'total')).toContain('call 0 -> 21\ncall 1 -> 3\ncall 2 -> 5\ntotal 29');
+  });
+
+  it('a debugger over the mount killed with breakpoints planted: the mount takes them out, the target runs on', async () => {
+    const { pid } = start('tuitarget');
+    pdbg(['detach', String(pid)]);
+    const syms = await ProcessSymbols.forProcess(new LinuxProcFs(), pid);
+    const tick = syms.lookup('tui_tick').address;
+    const main = syms.lookup('main').address;
+    const counter = syms.lookup('tui_ticks').address;
+    const before = [rawMem(pid, tick, 16), rawMem(pid, main, 16)];
+    // Hit tui_tick over and over, with a second breakpoint on main that is never hit: killed
+    // mid-way, the engine leaves int3 bytes in, maybe a thread just past one of them.
+    const file = join(dir, 'hits.pdbg');
+    writeFileSync(file, `break main\nbreak tui_tick\n${'continue\n'.repeat(100000)}`);
+    const run = pdbgAsync(['--proc-root', mnt!.dir, 'script', String(pid), file]);
+    for (let i = 0; i < 400 && (run.stdout().match(/breakpoint 2 at/g) ?? []).length < 20; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((run.stdout().match(/breakpoint 2 at/g) ?? []).length).toBeGreaterThanOrEqual(20);
+    run.child.kill('SIGKILL');
+    await run.done;
+    for (let i = 0; i < 200 && procState(pid).tracerPid !== 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(procState(pid).tracerPid).toBe(0);
+    expect([rawMem(pid, tick, 16), rawMem(pid, main, 16)]).toEqual(before);
+    const t0 = rawMem(pid, counter, 8).readBigUInt64LE();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rawMem(pid, counter, 8).readBigUInt64LE()).toBeGreaterThan(t0);
+    expect(procState(pid).state).not.toBe('T');
   });
 
   it('refuses what a mount cannot do with one line: starting a program, an unknown pid', () => {

@@ -23,6 +23,8 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { ProcFs } from '../procfs/source.js';
 import { stillAlive, type ProcIdentity } from './local-procs.js';
 import type { Waits } from './waits.js';
+import { pcNumber, REGS_SIZE, setPc } from '../debugger/regfile.js';
+import { ReleaseJournal } from '../remote/journal.js';
 
 export interface Controller {
   /** The process that wrote `attach` (undefined: it was gone before the attach returned). */
@@ -52,6 +54,12 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 
 export class Controllers {
   private readonly byPid = new Map<number, Controller>();
+  /**
+   * The int3 bytes callers wrote through `mem`, with what they replaced (the agent's journal):
+   * a debugger over the mount that dies (SIGKILL) leaves them planted, and the release puts
+   * them back, as the exit guard would have.
+   */
+  readonly journal = new ReleaseJournal();
   private timer: NodeJS.Timeout | undefined;
   /** Checks run one at a time; this is the last one. */
   private checking: Promise<number> = Promise.resolve(0);
@@ -135,6 +143,40 @@ export class Controllers {
       await withTimeout(this.fs.write(pid, 'ctl', 'interrupt').catch(() => undefined), SETTLE_MS);
       await withTimeout(wait.catch(() => undefined), SETTLE_MS);
     }
+    await this.unplant(pid);
+    this.journal.detachedFrom(pid);
     await withTimeout(this.fs.write(pid, 'ctl', 'detach').catch(() => undefined), DETACH_MS);
+  }
+
+  /**
+   * The int3 bytes the controller left, put back: a thread stopped just past one of them gets
+   * its pc back on the instruction (it never ran), then each byte still an int3 gets its
+   * original. The target is stopped here (the settle above), so nothing runs meanwhile.
+   */
+  private async unplant(pid: number): Promise<void> {
+    const restores = this.journal.restores(pid);
+    if (restores.length === 0) return;
+    // A target left running with its bytes in: stopped first, so no thread runs into one meanwhile.
+    await withTimeout(this.fs.write(pid, 'ctl', 'interrupt').catch(() => undefined), SETTLE_MS);
+    await withTimeout(this.fs.write(pid, 'ctl', 'wait').catch(() => undefined), SETTLE_MS);
+    const why = await withTimeout(this.fs.read(pid, 'why').catch(() => undefined), SETTLE_MS);
+    const m = why && /^stopped (\d+) trap 0x([0-9a-f]+)/.exec(why.toString('latin1'));
+    if (m) {
+      const tid = Number(m[1]);
+      const after = BigInt(`0x${m[2]}`);
+      if (restores.some((r) => r.addr === after - 1n)) {
+        const regs = Buffer.alloc(REGS_SIZE);
+        const n = await withTimeout(this.fs.readInto(pid, 'regs', regs, { tid }).catch(() => 0), SETTLE_MS);
+        if (n === REGS_SIZE && BigInt(pcNumber(regs)) === after) {
+          setPc(regs, Number(after - 1n));
+          await withTimeout(this.fs.write(pid, 'regs', regs, { tid }).catch(() => undefined), SETTLE_MS);
+        }
+      }
+    }
+    for (const r of restores) {
+      const b = await withTimeout(this.fs.read(pid, 'mem', { offset: r.addr, length: 1 }).catch(() => undefined), SETTLE_MS);
+      if (b && b.length === 1 && b[0] !== 0xcc) continue;
+      await withTimeout(this.fs.write(pid, 'mem', Uint8Array.of(r.original), { offset: r.addr }).catch(() => undefined), SETTLE_MS);
+    }
   }
 }

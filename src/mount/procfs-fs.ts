@@ -444,7 +444,18 @@ export class ProcfsFilesystem implements FuseFilesystem {
     // BSD's word nodes take the whole write as the word, wherever the offset is (`>>` appends).
     if (WORDS.has(spec.name)) return this.fs.write(pid, spec.name, data.toString('latin1'));
     const opts: NodeOptions = { offset, ...(tid !== undefined && { tid }) };
-    return this.fs.write(pid, spec.name, data, opts);
+    if (spec.name !== 'mem') return this.fs.write(pid, spec.name, data, opts);
+    // An int3 written through mem is journaled with the byte it covers, so a caller that dies
+    // with breakpoints planted has them taken out by its release (controllers.ts).
+    const journal = this.controllers.journal;
+    const originals = new Map<bigint, number>();
+    for (const addr of journal.needsOriginal(pid, offset, data)) {
+      const b = await this.fs.read(pid, 'mem', { offset: addr, length: 1 });
+      originals.set(addr, b[0]!);
+    }
+    const n = await this.fs.write(pid, 'mem', data, opts);
+    journal.wrote(pid, offset, data, originals);
+    return n;
   }
 
   /** One ctl word, with the controller's rules (controllers.ts) and the joined wait (waits.ts). */
@@ -469,7 +480,11 @@ export class ProcfsFilesystem implements FuseFilesystem {
     await this.fs.write(pid, 'ctl', text);
     if (word.kind === 'verb') {
       if (word.verb === 'attach') this.controllers.claim(pid, { proc: callerProcess(caller.pid, this.procRoot), uid: caller.uid });
-      else if (word.verb === 'detach' || word.verb === 'detach-stopped') this.controllers.drop(pid);
+      else if (word.verb === 'detach' || word.verb === 'detach-stopped') {
+        this.controllers.drop(pid);
+        // Detached by its controller: what it planted it took out (the engine restores first).
+        this.controllers.journal.detachedFrom(pid);
+      }
     }
     return data.length;
   }
