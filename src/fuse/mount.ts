@@ -163,6 +163,7 @@ async function mountByFusermount(path: string, opts: MountOptions): Promise<Fuse
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? 1));
   child.on('error', () => (exited = 127));
+  let lingered = 0;
   const fd = await new Promise<number>((res, rej) => {
     const poll = () => {
       let r: number | 'again' | 'closed';
@@ -172,6 +173,9 @@ async function mountByFusermount(path: string, opts: MountOptions): Promise<Fuse
         return rej(e);
       }
       if (typeof r === 'number') return res(r);
+      // The socket closes before Node sees the exit: wait for it (and its last stderr line), so
+      // the line says why, not "exited with null".
+      if (r === 'closed' && exited === null && (lingered += 2) < 2000) return void setTimeout(poll, 2);
       if (r === 'closed' || exited !== null) {
         const why = stderr.trim().split('\n').pop() || (exited === 127 ? 'fusermount3 not found' : `fusermount3 exited with ${exited}`);
         return rej(new MountError(`cannot mount ${path}: ${why}`, 'EPERM'));
