@@ -32,7 +32,7 @@ export interface EmulatedForm {
   readonly flags: string;
 }
 
-export type FormId = 'endbr64' | 'nop' | 'push' | 'mov64' | 'mov32' | 'mov32imm' | 'mov64imm32' | 'movabs' | 'sub' | 'add';
+export type FormId = 'endbr64' | 'nop' | 'push' | 'mov64' | 'mov32' | 'mov32imm' | 'mov64imm32' | 'movabs' | 'sub' | 'add' | 'jmp';
 
 /** The table README shows: one row per form; every other instruction is single-stepped. */
 export const EMULATED_FORMS: readonly EmulatedForm[] = [
@@ -46,6 +46,7 @@ export const EMULATED_FORMS: readonly EmulatedForm[] = [
   { id: 'movabs', syntax: 'movabs $imm64,%r64', encodings: 'REX.W b8+r io', effect: 'dst = imm64', flags: '-' },
   { id: 'sub', syntax: 'sub $imm,%r64', encodings: 'REX.W 83 /5 ib, REX.W 81 /5 id (mod 11), REX.W 2d id', effect: 'dst −= sign-extended imm', flags: 'CF PF AF ZF SF OF' },
   { id: 'add', syntax: 'add $imm,%r64', encodings: 'REX.W 83 /0 ib, REX.W 81 /0 id (mod 11), REX.W 05 id', effect: 'dst += sign-extended imm', flags: 'CF PF AF ZF SF OF' },
+  { id: 'jmp', syntax: 'jmp rel', encodings: 'eb cb, e9 cd', effect: 'rip = the target (instead of rip += length)', flags: '-' },
 ];
 
 /**
@@ -57,7 +58,9 @@ export type EmulationPlan =
   | PlanBase<'push'> & { readonly op: 'push'; readonly src: number }
   | PlanBase<'mov64' | 'mov32'> & { readonly op: 'mov'; readonly dst: number; readonly src: number; readonly width: 32 | 64 }
   | PlanBase<'mov32imm' | 'mov64imm32' | 'movabs'> & { readonly op: 'set'; readonly dst: number; readonly value: bigint }
-  | PlanBase<'sub' | 'add'> & { readonly op: 'arith'; readonly dst: number; readonly imm: bigint; readonly sub: boolean };
+  | PlanBase<'sub' | 'add'> & { readonly op: 'arith'; readonly dst: number; readonly imm: bigint; readonly sub: boolean }
+  /** `delta`: the target's distance from the instruction's own address (mod 2^64), so the plan holds wherever the code is. */
+  | PlanBase<'jmp'> & { readonly op: 'jump'; readonly delta: bigint };
 
 interface PlanBase<F extends FormId> {
   readonly form: F;
@@ -116,6 +119,8 @@ export function planFor(code: Uint8Array): EmulationPlan | undefined {
   const decoder = new Decoder(64, code, DecoderOptions.None);
   const ins = new Instruction();
   try {
+    // At address 0: a branch target is then relative to the instruction (EmulationPlan `jump`).
+    decoder.ip = 0n;
     decoder.decodeOut(ins);
     if (ins.isInvalid || ins.length > code.length) return undefined;
     const plan = formOf(ins);
@@ -208,6 +213,12 @@ function formOf(ins: Instruction): EmulationPlan | undefined {
       const imm = (ins.code === Code.Sub_rm64_imm8 || ins.code === Code.Add_rm64_imm8 ? ins.immediate8to64 : ins.immediate32to64) & M64;
       return { form: sub ? 'sub' : 'add', op: 'arith', dst, imm, sub, length, text: `${sub ? 'sub' : 'add'} $${hexImm(imm)},${regText(dst, 64)}` };
     }
+    case Code.Jmp_rel8_64:
+    case Code.Jmp_rel32_64: {
+      // Decoded at address 0, the target is the displacement plus the length.
+      const delta = ins.nearBranchTarget & M64;
+      return { form: 'jmp', op: 'jump', delta, length, text: `jmp .${delta >= SIGN ? '-' : '+'}${hexImm(delta).replace('-', '')}` };
+    }
     default:
       return undefined;
   }
@@ -261,7 +272,8 @@ export function applyPlan(plan: EmulationPlan, regs: Buffer): StackWrite | undef
       break;
     }
   }
-  regs.writeBigUInt64LE((regs.readBigUInt64LE(RIP) + BigInt(plan.length)) & M64, RIP);
+  const step = plan.op === 'jump' ? plan.delta : BigInt(plan.length);
+  regs.writeBigUInt64LE((regs.readBigUInt64LE(RIP) + step) & M64, RIP);
   return write;
 }
 
