@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { cacheDir, cSourceDir } from './paths.js';
 
 /** The C programs of bench/c/, and how each is compiled. */
-export type CProgram = 'step' | 'breakpoint' | 'memread' | 'hot' | 'deep' | 'preadfile';
+export type CProgram = 'step' | 'breakpoint' | 'emulate' | 'memread' | 'hot' | 'deep' | 'preadfile';
 
 /**
  * Baselines at -O2, as the issue asks. The target at -O0 with symbols and frame pointers: its
@@ -35,6 +35,7 @@ export function buildAllC(): Record<CProgram, string> {
   return {
     step: buildC('step'),
     breakpoint: buildC('breakpoint'),
+    emulate: buildC('emulate'),
     memread: buildC('memread'),
     hot: buildC('hot'),
     deep: buildC('deep'),

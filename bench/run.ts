@@ -13,6 +13,7 @@ import { oneLine } from './rounds.js';
 import type { BenchContext, Row, RowId } from './row.js';
 import { backtraceRow } from './rows/backtrace.js';
 import { breakpointRow } from './rows/breakpoint.js';
+import { emulatedRow } from './rows/emulated.js';
 import { listingRow } from './rows/listing.js';
 import { memRow } from './rows/mem.js';
 import { mountRow } from './rows/mount.js';
@@ -28,6 +29,7 @@ import { toJsonText } from './json.js';
 const ROWS: Record<RowId, Row> = {
   step: stepRow,
   breakpoint: breakpointRow,
+  emulated: emulatedRow,
   backtrace: backtraceRow,
   mem: memRow,
   listing: listingRow,

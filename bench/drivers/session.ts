@@ -13,8 +13,12 @@ type SessionStatic = typeof SessionClass;
 export interface SessionDriver {
   /** Steps per second of `stepN(n)` on a running target. */
   stepRate(pid: number, n: number): Promise<number>;
-  /** Breakpoint hits per second: `n` × `cont()` onto an int3 at `addr`. */
-  hitRate(pid: number, addr: bigint, n: number): Promise<number>;
+  /**
+   * Breakpoint hits per second: `n` × `cont()` onto an int3 at `addr`. `emulate`: the engine
+   * executes the instruction under it (it must be in emulate.ts's table: checked), or false:
+   * every hit steps over it.
+   */
+  hitRate(pid: number, addr: bigint, n: number, emulate: boolean): Promise<number>;
 }
 
 export async function loadSession(): Promise<Loaded<SessionDriver>> {
@@ -28,11 +32,11 @@ export async function loadSession(): Promise<Loaded<SessionDriver>> {
   if (!live.ok) return live;
   const open = live.value;
 
-  async function withSession<T>(pid: number, fn: (s: SessionClass) => Promise<T>): Promise<T> {
+  async function withSession<T>(pid: number, fn: (s: SessionClass) => Promise<T>, emulate = true): Promise<T> {
     const fs: ProcFs = await open();
     let s: SessionClass | undefined;
     try {
-      s = await Session!.attach(fs, pid);
+      s = await Session!.attach(fs, pid, { emulate });
       return await fn(s);
     } finally {
       try {
@@ -55,9 +59,10 @@ export async function loadSession(): Promise<Loaded<SessionDriver>> {
           if (ev.kind !== 'step') throw new Error(`stepN stopped early: ${ev.kind}`);
           return (n * 1e9) / ns;
         }),
-      hitRate: (pid, addr, n) =>
+      hitRate: (pid, addr, n, emulate) =>
         withSession(pid, async (s) => {
-          await s.break(addr);
+          const bp = await s.break(addr);
+          if (emulate && !bp.emulation) throw new Error(`the instruction at 0x${addr.toString(16)} is not one the engine emulates`);
           const expectHit = async () => {
             const ev = await s.cont();
             if (ev.kind !== 'breakpoint') throw new Error(`cont stopped by ${ev.kind}, not the breakpoint`);
@@ -66,8 +71,11 @@ export async function loadSession(): Promise<Loaded<SessionDriver>> {
           const t0 = process.hrtime.bigint();
           for (let i = 0; i < n; i++) await expectHit();
           const ns = Number(process.hrtime.bigint() - t0);
+          // Older builds have no counts: then nothing can be checked.
+          const offs = (s as { stepOffs?: { emulated: number; stepped: number } }).stepOffs;
+          if (offs && (emulate ? offs.stepped : offs.emulated) !== 0) throw new Error(`expected every step-off ${emulate ? 'emulated' : 'stepped'}: ${offs.emulated} emulated, ${offs.stepped} stepped`);
           return (n * 1e9) / ns;
-        }),
+        }, emulate),
     },
   };
 }

@@ -2,6 +2,8 @@
  * Breakpoint hits per second: an int3 on `hot_fn`, which a `hot break` target calls in a loop;
  * each hit is a full round trip of a persistent breakpoint (continue, trap, rewind the pc, step
  * over the original instruction, re-plant). gdb does the same with an ignore count (gdb.ts).
+ * pdbg runs with its emulation off here, so the row keeps measuring the step-over that every
+ * instruction outside emulate.ts's table takes; the `emulated` row measures the one-stop hit.
  */
 import { parseCResult } from '../c-result.js';
 import { loadSession } from '../drivers/session.js';
@@ -44,7 +46,7 @@ export const breakpointRow: Row = {
         sample: () => withHot('break', async (t) => gdbRate(t.pid, gdbBreakContinue('hot_fn', gdbN))),
       },
       session.ok
-        ? { name: SESSION, kind: 'pdbg', unit: 'hits/s', better: 'higher', sample: () => withHot('break', (t) => session.value.hitRate(t.pid, t.addr, n)) }
+        ? { name: SESSION, kind: 'pdbg', unit: 'hits/s', better: 'higher', sample: () => withHot('break', (t) => session.value.hitRate(t.pid, t.addr, n, false)) }
         : { name: SESSION, kind: 'pdbg', unit: 'hits/s', better: 'higher', missing: session.why },
     ];
     const sides = await measureSides(ctx, defs);

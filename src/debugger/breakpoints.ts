@@ -9,6 +9,7 @@
  */
 
 import { INT3 } from '../arch/x86-64.js';
+import type { EmulationPlan } from './emulate.js';
 
 // The engine's users (session.ts) have always found it here.
 export { INT3 };
@@ -30,6 +31,11 @@ export interface Breakpoint {
   enabled: boolean;
   /** The engine's own (nexti's step-over): a negative id, never listed, no condition. */
   readonly internal: boolean;
+  /**
+   * How the instruction under the 0xCC is executed in place of a step over it (emulate.ts),
+   * decided from its bytes when planted; undefined: it is stepped over.
+   */
+  emulation?: EmulationPlan;
 }
 
 /**

@@ -54,4 +54,10 @@ export const rawPolicy: SessionPolicy = {
 export interface SessionOptions {
   /** Default: gdbPolicy. */
   readonly policy?: SessionPolicy;
+  /**
+   * Execute the instruction under a breakpoint in the engine where emulate.ts's table has it
+   * (one stop a hit) instead of stepping over it (two). Default true; the bench turns it off to
+   * measure the step-over.
+   */
+  readonly emulate?: boolean;
 }

@@ -28,11 +28,12 @@
  */
 import { runBatch } from '../procfs/batch.js';
 import { ProcfsError } from '../procfs/errors.js';
-import type { NodeOptions, ProcFs, SpawnOptions, StepLoopResult } from '../procfs/source.js';
+import type { BatchOp, NodeOptions, ProcFs, SpawnOptions, StepLoopResult } from '../procfs/source.js';
 import { parseSignal } from '../procfs/signals.js';
 import { isPlainStep, parseWhy, type Why } from '../procfs/why.js';
 import { conditionExpr, weighHit } from './bpcond.js';
 import { BreakpointTable, INT3, type AddOptions, type Breakpoint, type PendingBreakpoint } from './breakpoints.js';
+import { applyPlan, planApplies, planFor, type EmulationPlan } from './emulate.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import type { EvalContext } from './expr.js';
 import { guard } from './guard.js';
@@ -123,6 +124,10 @@ export class Session {
   onRelease: Leave = 'as-is';
   /** Which process to go on with after a fork; the other one is released with no breakpoint in it. */
   followFork: FollowFork = 'parent';
+  /** Whether a step off a breakpoint executes its instruction in the engine where it can (emulate.ts). */
+  emulate = true;
+  /** Steps off a breakpoint so far: executed in the engine, or by lifting the byte and single-stepping. */
+  readonly stepOffs = { emulated: 0, stepped: 0 };
 
   private constructor(
     readonly fs: ProcFs,
@@ -155,6 +160,7 @@ export class Session {
    */
   static async attach(fs: ProcFs, pid: number, opts: SessionOptions = {}): Promise<Session> {
     const s = new Session(fs, pid, opts.policy);
+    if (opts.emulate !== undefined) s.emulate = opts.emulate;
     await fs.write(pid, 'ctl', 'attach');
     s.unguard = guard(s);
     try {
@@ -178,11 +184,11 @@ export class Session {
    * The source starts it (`ProcFs.spawn`): on Linux it is not pdbg's child, so Node never reaps it behind the tracer.
    */
   static async launch(fs: ProcFs, argv: readonly string[], opts: SpawnOptions & SessionOptions = {}): Promise<Session> {
-    const { policy, ...spawnOpts } = opts;
+    const { policy, emulate, ...spawnOpts } = opts;
     const pid = await fs.spawn(argv, spawnOpts);
     let s: Session;
     try {
-      s = await Session.attach(fs, pid, policy ? { policy } : {});
+      s = await Session.attach(fs, pid, { ...(policy ? { policy } : {}), ...(emulate !== undefined ? { emulate } : {}) });
     } catch (err) {
       await fs.write(pid, 'note', 'kill').catch(() => undefined);
       throw err;
@@ -494,6 +500,7 @@ export class Session {
   async writeMem(addr: bigint, data: Uint8Array): Promise<void> {
     this.assertAlive();
     await this.fs.write(this.pid, 'mem', this.bps.mask(addr, data), { offset: addr });
+    await this.replanUnder(addr, data.length);
   }
 
   /** Every thread, with its pc when stopped. */
@@ -554,6 +561,7 @@ export class Session {
     await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
     const bp = this.bps.add(addr, original, temporary, opts);
     if (opts.condition !== undefined) bp.condition = opts.condition;
+    await this.plan(bp);
     return bp;
   }
 
@@ -596,6 +604,7 @@ export class Session {
     const original = this.byteBuf[0]!;
     await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: bp.addr });
     this.bps.enable(id, original);
+    await this.plan(bp);
     return bp;
   }
 
@@ -786,17 +795,103 @@ export class Session {
     return ev === 'resume' ? Promise.reject(err) : ev;
   }
 
-  /** Lifts the byte under the thread, steps it, plants the byte again. */
+  /**
+   * Moves a thread off the breakpoint it sits on: by executing the displaced instruction in the
+   * engine where its plan allows (one regs write, plus one stack write for a push; no step, no
+   * second stop), else by lifting the byte, stepping the thread and planting the byte again.
+   *
+   * The lifted byte is never missed by another thread: `ctl step` of the Linux source resumes
+   * only the one thread (tracer.ts `step`: one resumeThread, the others stay in their ptrace
+   * stops), which is gdb's all-stop step-over; a thread that stopped meanwhile is queued
+   * (all-stop.ts) and no other thread runs until the byte is back. An emulated step lifts nothing.
+   */
   private async stepOffBreakpoint(slot: Slot, at: number): Promise<StopEvent | typeof STEPPED> {
-    const original = this.bps.originalByte(at)!;
-    const addr = BigInt(at);
     this.onBreakpoint.delete(slot.tid);
     this.pendingSignal = undefined;
+    const plan = this.emulate ? this.bps.at(at)?.emulation : undefined;
+    if (plan) {
+      const ev = await this.emulateOff(slot, plan);
+      if (ev !== DECLINED) return ev;
+    }
+    const original = this.bps.originalByte(at)!;
+    const addr = BigInt(at);
+    this.stepOffs.stepped++;
     await this.fs.write(this.pid, 'mem', Uint8Array.of(original), { offset: addr });
     try {
       return await this.stepAndWait(slot);
     } finally {
       if (this.bps.has(at) && this._state === 'stopped' && !this.children.bytesLifted) await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+    }
+  }
+
+  /**
+   * The instruction under a breakpoint executed by its plan: the stack write first (a push), then
+   * the registers, so a refused write leaves the thread as it was and the step-over takes it.
+   * The new registers are built in the scratch buffer and taken only once written.
+   */
+  private async emulateOff(slot: Slot, plan: EmulationPlan): Promise<StopEvent | typeof STEPPED | typeof DECLINED> {
+    await this.loadRegs(slot);
+    if (!planApplies(plan, slot.regs)) return DECLINED;
+    const regs = this.stepRegs;
+    regs.set(slot.regs);
+    const write = applyPlan(plan, regs);
+    if (this.fs.batch) {
+      // One round trip to a remote source; the batch ends at a failed write, so the regs are not
+      // written when the stack was not.
+      const ops: BatchOp[] = [{ op: 'write', pid: this.pid, node: 'regs', data: regs, opts: slot.opts }];
+      if (write) ops.unshift({ op: 'write', pid: this.pid, node: 'mem', data: write.data, opts: { offset: write.addr } });
+      const results = await runBatch(this.fs, ops);
+      const failed = results.find((r) => !r.ok);
+      if (failed && !failed.ok) {
+        if (write && !results[0]!.ok) return this.declineOr(failed.error);
+        slot.valid = false;
+        return this.exitOr(failed.error);
+      }
+    } else {
+      if (write) {
+        try {
+          await this.fs.write(this.pid, 'mem', write.data, { offset: write.addr });
+        } catch (err) {
+          return this.declineOr(err);
+        }
+      }
+      try {
+        await this.fs.write(this.pid, 'regs', regs, slot.opts);
+      } catch (err) {
+        slot.valid = false;
+        return this.exitOr(err);
+      }
+    }
+    slot.regs.set(regs);
+    slot.valid = true;
+    this.stepOffs.emulated++;
+    return this.landed(slot);
+  }
+
+  /** A stack write refused (unmapped: a fake's target without a stack) is the CPU's to do; a dead target is its exit. */
+  private async declineOr(err: unknown): Promise<StopEvent | typeof DECLINED> {
+    if (err instanceof ProcfsError && err.code === 'ESRCH') return this.exitOr(err);
+    return DECLINED;
+  }
+
+  /** Decodes the instruction under a breakpoint (its original bytes) into its emulation plan, once. */
+  private async plan(bp: Breakpoint): Promise<void> {
+    let code: Buffer | undefined;
+    try {
+      code = await this.readMem(bp.addr, MAX_INSN);
+    } catch {
+      // Near the end of a mapping, or not readable: stepped over, as before.
+    }
+    const plan = code ? planFor(code) : undefined;
+    if (plan) bp.emulation = plan;
+    else delete bp.emulation;
+  }
+
+  /** A client wrote code: the plans of breakpoints whose instruction the bytes may cover are decided again. */
+  private async replanUnder(addr: bigint, len: number): Promise<void> {
+    if (this.bps.size === 0) return;
+    for (const bp of this.bps.all()) {
+      if (bp.enabled && bp.addr + BigInt(MAX_INSN) > addr && bp.addr < addr + BigInt(len)) await this.plan(bp);
     }
   }
 
@@ -851,21 +946,26 @@ export class Session {
       if (regsRead === REGS_SIZE) slot.regs.set(this.stepRegs);
       else await this.fs.readInto(this.pid, 'regs', slot.regs, slot.opts);
       slot.valid = true;
-      const pc = pcNumber(slot.regs);
-      const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
-      if (bp) {
-        const v = await weighHit(bp, this.condContext(slot));
-        if (v.stop) return this.hit(slot, bp, v.conditionError);
-        // The step is done, on a breakpoint that does not stop: the next resume steps off it.
-        this.onBreakpoint.add(slot.tid);
-      }
-      return STEPPED;
+      return this.landed(slot);
     }
     const w = parseWhy(this.whyBuf.toString('latin1', 0, n));
     const ev = await this.interpret(w);
     // A clone or fork event stops the step before it finishes: finish it.
     if (ev === 'resume') return this.stepAndWait(slot);
     return ev;
+  }
+
+  /** A completed step (or emulated instruction) of `slot`, whose regs are current: did it land on a breakpoint? */
+  private async landed(slot: Slot): Promise<StopEvent | typeof STEPPED> {
+    const pc = pcNumber(slot.regs);
+    const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
+    if (bp) {
+      const v = await weighHit(bp, this.condContext(slot));
+      if (v.stop) return this.hit(slot, bp, v.conditionError);
+      // The step is done, on a breakpoint that does not stop: the next resume steps off it.
+      this.onBreakpoint.add(slot.tid);
+    }
+    return STEPPED;
   }
 
   /** Resumes every thread with `word` (`run` or a signal name) until a stop worth reporting. */
@@ -1131,6 +1231,10 @@ export class Session {
 
 const STEPPED = Symbol('stepped');
 const NO_STOPS: readonly bigint[] = [];
+/** An emulation plan that does not apply here (a push leaving its page, a stack write refused): step over instead. */
+const DECLINED = Symbol('declined');
+/** The longest x86-64 instruction: what a breakpoint's plan is decoded from. */
+const MAX_INSN = 15;
 /** stepN yields to the event loop every YIELD_MASK+1 steps (~10 ms). */
 const YIELD_MASK = 255;
 const INT3_BYTE = Uint8Array.of(INT3);

@@ -47,6 +47,13 @@ function ctlWord(data: string | Buffer): string {
 export class Agent {
   private readonly reader = new FrameReader();
   private readonly journal = new ReleaseJournal();
+  /**
+   * Threads whose registers the client wrote since the target was last resumed, by pid (`all`:
+   * a write without a thread id). The client saw their stop, so their pc is its own: settle
+   * leaves it even where it is one past an int3 (an engine that executed a 1-byte `push` in
+   * place of a step leaves it exactly there).
+   */
+  private readonly regsWritten = new Map<number, Set<number | 'all'>>();
   /** Requests run one at a time in arrival order; this is the last one queued. */
   private tail: Promise<void> = Promise.resolve();
   private greeted = false;
@@ -211,6 +218,7 @@ export class Agent {
       case Kind.STEPLOOP:
         this.looping = req.pid;
         this.loopInterrupted = false;
+        this.regsWritten.delete(req.pid);
         try {
           return await runStepLoop(fs, req.pid, req.req, () => this.loopInterrupted || this.releasing !== undefined);
         } finally {
@@ -234,8 +242,15 @@ export class Agent {
       return n;
     }
     const n = await this.fs.write(pid, node, data, opts);
+    if (node === 'regs') {
+      let set = this.regsWritten.get(pid);
+      if (!set) this.regsWritten.set(pid, (set = new Set()));
+      set.add(opts.tid ?? 'all');
+    }
     if (node === 'ctl') {
       const word = ctlWord(data);
+      // Any word but `wait` may resume (or end) the target: the next stop is the client's news again.
+      if (word !== 'wait') this.regsWritten.delete(pid);
       if (word === 'attach') this.journal.attachedTo(pid);
       else if (word === 'detach' || word === 'detach-stopped') this.journal.detachedFrom(pid);
     }
@@ -355,6 +370,8 @@ export class Agent {
       const tid = Number(m[1]);
       const after = BigInt(`0x${m[2]}`);
       if (!this.journal.restores(pid).some((r) => r.addr === after - 1n)) continue;
+      const written = this.regsWritten.get(pid);
+      if (written && (written.has(tid) || written.has('all'))) continue;
       const regs = Buffer.alloc(REGS_SIZE);
       const n = await withTimeout(this.fs.readInto(pid, 'regs', regs, { tid }).catch(() => 0), CHECK_TIMEOUT_MS);
       // Already put back (the client saw the stop and rewound before it went): leave it.

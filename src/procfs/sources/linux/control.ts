@@ -126,7 +126,10 @@ export class LinuxControl {
           throw new ProcfsError('EINVAL', `${pid}/${node}: write of ${bytes.byteLength} bytes at ${off} exceeds the ${size}-byte struct`, pid, node);
         }
         const tid = this.tracer.stoppedThread(pid, node, opts.tid);
-        if (node === 'regs') this.tracer.forgetRegs();
+        if (node === 'regs') {
+          this.tracer.forgetRegs();
+          this.tracer.regsWritten(pid, tid);
+        }
         if (off === 0 && bytes.byteLength === size) {
           if (node === 'regs') P.setRegs(tid, bytes);
           else P.setFpRegs(tid, bytes);

@@ -25,9 +25,11 @@ export function release(t: Target, leaveStopped: boolean, regs: StopRegs, procRo
   // Queued now, dequeued after the detach: the group stops as if someone had sent it.
   if (stop) S.kill(t.pid, SIGSTOP);
   // A thread stopped on an int3 whose byte is gone (a breakpoint lifted before anyone saw that
-  // stop) must re-execute the original instruction, not resume one byte into it.
+  // stop) must re-execute the original instruction, not resume one byte into it. Not one whose
+  // registers the client wrote since: it saw the stop, and its pc is the client's (an engine
+  // that executed a 1-byte `push` in place of a step leaves it exactly one past the int3).
   const seen = t.pending.map((p) => p.why).concat(t.why.state === 'stopped' ? [t.why] : []);
-  for (const w of seen) if (w.reason === 'trap') rewindLiftedTrap(t, w.tid, w.addr, procRoot);
+  for (const w of seen) if (w.reason === 'trap' && !t.threads.get(w.tid)?.regsWritten) rewindLiftedTrap(t, w.tid, w.addr, procRoot);
   const undelivered = new Map<number, number>();
   for (const p of t.pending) if (p.sig && !undelivered.has(p.tid)) undelivered.set(p.tid, p.sig);
   for (const th of t.threads.values()) P.ptraceErrno(P.PTRACE_DETACH, th.tid, 0, undelivered.get(th.tid) ?? 0);

@@ -63,6 +63,7 @@ function onStatus(t: Target, th: Thread, s: number, ops: EventOps): void {
   if (W.WIFSIGNALED(s)) return threadGone(t, th.tid, { state: 'killed', signal: signalName(W.WTERMSIG(s)) });
   if (!W.WIFSTOPPED(s)) return;
   th.running = false;
+  th.regsWritten = false;
   const sig = W.WSTOPSIG(s);
   const event = W.WPTRACEEVENT(s);
   let reason: StopReason | null = null;

@@ -19,6 +19,12 @@ export interface Thread {
    * the resume is that leftover (or SIGCONT's notice), never news.
    */
   interruptAsked: boolean;
+  /**
+   * The client wrote its registers since it last stopped: whatever its pc is, the client put it
+   * there (a rewound breakpoint trap, an instruction the engine executed in place of a step), so
+   * a release must not take it for a trap nobody saw and rewind it.
+   */
+  regsWritten: boolean;
 }
 
 export interface Pending {
@@ -66,7 +72,7 @@ export interface Target {
 }
 
 export function newThread(tid: number, fresh: boolean): Thread {
-  return { tid, running: true, fresh, stepping: false, interruptAsked: false };
+  return { tid, running: true, fresh, stepping: false, interruptAsked: false, regsWritten: false };
 }
 
 export function newTarget(pid: number, realChild: boolean, jobStopped: boolean, forked = false): Target {

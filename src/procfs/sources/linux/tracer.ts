@@ -77,6 +77,12 @@ export class Tracer {
     this.stopRegs.forget();
   }
 
+  /** The client wrote `tid`'s registers at this stop (Thread.regsWritten). */
+  regsWritten(pid: number, tid: number): void {
+    const th = this.live(pid)?.threads.get(tid);
+    if (th) th.regsWritten = true;
+  }
+
   /** The target's state as the ctl errno rules see it. */
   state(pid: number): TraceState {
     if (pid === process.pid) return 'self';
