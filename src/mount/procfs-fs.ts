@@ -30,7 +30,9 @@
  * calls the node's visibility check with the reading thread. A handle opened by root and
  * passed to a user is the user's, then. A non-root caller of a privileged node is checked on
  * every request (the target may have exec'd a set-id program since: P_SUGID); root is not
- * re-checked while it stays the same process, which keeps a mem read at one source call.
+ * re-checked while it stays a caller that passed (the last few callers that passed are kept per
+ * handle: the request header names the calling thread, so one debugger's main thread and its
+ * I/O pool threads are several callers), which keeps a mem read at one source call.
  * A handle follows the process it was opened on: a check that finds another process under the
  * pid (a new start time) is ESRCH; root's unchecked reads follow the pid.
  */
@@ -82,7 +84,8 @@ interface Handle {
   /** The text read at the last READ at offset 0. */
   snapshot?: Buffer;
   /** The caller that last passed the checks on this handle. */
-  checked: { readonly uid: number; readonly gid: number; readonly pid: number };
+  /** The callers (`uid:gid:pid`) that passed the checks on this handle, the last few. */
+  readonly checked: string[];
 }
 
 /** What a directory handle listed at its first READDIR (the session pages it by offset). */
@@ -96,6 +99,13 @@ const TEXT_NODES = new Set(NODE_TABLE.filter((n) => n.name !== 'mem' && n.name !
 const PROCESS_NODES: readonly NodeSpec[] = NODE_TABLE;
 const THREAD_NODES = NODE_TABLE.filter((n) => n.scope === 'thread');
 const WORDS = new Set(['ctl', 'note', 'notepg']);
+
+/** How many callers a handle remembers as checked (a debugger's main thread and its pool's four). */
+const CHECKED_KEPT = 8;
+
+function callerKey(c: FuseCaller): string {
+  return `${c.uid}:${c.gid}:${c.pid}`;
+}
 
 function startKey(st: ProcStatus): string {
   return `${st.start.sec},${st.start.usec}`;
@@ -384,7 +394,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
     const r = nodeAccess(caller, st, item.spec, want);
     if (r) throw refused(r, `${item.pid}/${item.spec.name}`);
     const fh = this.nextFh++;
-    this.handles.set(fh, { item, want, start: startKey(st), checked: { uid: caller.uid, gid: caller.gid, pid: caller.pid } });
+    this.handles.set(fh, { item, want, start: startKey(st), checked: [callerKey(caller)] });
     return { fh, directIo: true };
   }
 
@@ -393,15 +403,18 @@ export class ProcfsFilesystem implements FuseFilesystem {
    * caller of a privileged node (see the file comment).
    */
   private async recheck(caller: FuseCaller, h: Handle): Promise<void> {
-    const c = h.checked;
-    const same = c.uid === caller.uid && c.gid === caller.gid && c.pid === caller.pid;
+    const key = callerKey(caller);
+    const same = h.checked.includes(key);
     if (same && (caller.uid === 0 || !h.item.spec.privileged)) return;
     const { pid, tid, spec } = h.item;
     const st = await this.visible(caller, pid, tid);
     if (startKey(st) !== h.start) throw new ProcfsError('ESRCH', `pid ${pid}: the process this file was opened on is gone (the pid is another process's now)`, pid, spec.name);
     const r = nodeAccess(caller, st, spec, h.want);
     if (r) throw refused(r, `${pid}/${spec.name}`);
-    h.checked = { uid: caller.uid, gid: caller.gid, pid: caller.pid };
+    if (!same) {
+      h.checked.push(key);
+      if (h.checked.length > CHECKED_KEPT) h.checked.shift();
+    }
   }
 
   private handle(fh: bigint): Handle {

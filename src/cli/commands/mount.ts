@@ -52,12 +52,12 @@ export const mountCommand: CommandModule<object, MountArgs> = {
     const syncRelease = () => {
       const pids = fsys.controllers.pids();
       const sync = fs.capabilities.syncRelease;
-      // LinuxProcFs detaches every target it traces in one call; the daemon plants no bytes.
-      if (sync && pids.length > 0) {
+      // The int3 bytes callers left (the journal) go back with each target's release.
+      for (const pid of sync ? pids : []) {
         try {
-          sync.releaseSync(pids[0]!, []);
+          sync!.releaseSync(pid, fsys.controllers.journal.restores(pid));
         } catch {
-          /* exiting: nothing better to do */
+          /* exiting: the next target still gets its release */
         }
       }
     };
@@ -95,6 +95,7 @@ export const mountCommand: CommandModule<object, MountArgs> = {
     const n = (await fs.pids().catch(() => [])).length;
     process.stderr.write(`pdbg: serving ${n} processes at ${dir}; umount ${dir} or Ctrl-C to stop\n`);
     await session.done;
+    debug?.(`requests served: ${JSON.stringify(session.stats())}`);
     const released = (await withTimeout(fsys.releaseAll(), STOP_MS)) ?? 0;
     await withTimeout(fs.close().catch(() => undefined), STOP_MS);
     for (const sig of SIGNALS) process.off(sig, onSignal);
