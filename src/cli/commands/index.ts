@@ -17,6 +17,7 @@ import { snapshotCommand } from './snapshot.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { stepCommand } from './step.js';
+import { traceCommand } from './trace.js';
 
 /**
  * Every `pdbg` subcommand, one module each in this folder. Help and dispatch come from this
@@ -36,6 +37,7 @@ export const commands: CommandModule<any, any>[] = [
   runCommand,
   regsCommand,
   btCommand,
+  traceCommand,
   memCommand,
   noteCommand,
   notepgCommand,
