@@ -4,8 +4,8 @@ import { alternate } from './rounds.js';
 import type { Better } from './stats.js';
 import { median } from './stats.js';
 
-export type RowId = 'step' | 'breakpoint' | 'emulated' | 'backtrace' | 'mem' | 'listing' | 'snapshot' | 'startup' | 'tui' | 'remote' | 'ssh' | 'fanout' | 'fuse' | 'mount';
-export const ROW_IDS: readonly RowId[] = ['step', 'breakpoint', 'emulated', 'backtrace', 'mem', 'listing', 'snapshot', 'startup', 'tui', 'remote', 'ssh', 'fanout', 'fuse', 'mount'];
+export type RowId = 'step' | 'breakpoint' | 'emulated' | 'trace' | 'backtrace' | 'mem' | 'listing' | 'snapshot' | 'startup' | 'tui' | 'remote' | 'ssh' | 'fanout' | 'fuse' | 'mount';
+export const ROW_IDS: readonly RowId[] = ['step', 'breakpoint', 'emulated', 'trace', 'backtrace', 'mem', 'listing', 'snapshot', 'startup', 'tui', 'remote', 'ssh', 'fanout', 'fuse', 'mount'];
 
 export interface BenchContext {
   /** A short smoke run: small counts, two rounds. Numbers are for "does it work", not for the README. */

@@ -22,6 +22,7 @@ import { fanoutRow, remoteRow, sshRow } from './rows/remote.js';
 import { snapshotRow } from './rows/snapshot.js';
 import { startupRow } from './rows/startup.js';
 import { stepRow } from './rows/step.js';
+import { traceRow } from './rows/trace.js';
 import { tuiRow } from './rows/tui.js';
 import { machineLine, resultsTable } from './table.js';
 import { toJsonText } from './json.js';
@@ -30,6 +31,7 @@ const ROWS: Record<RowId, Row> = {
   step: stepRow,
   breakpoint: breakpointRow,
   emulated: emulatedRow,
+  trace: traceRow,
   backtrace: backtraceRow,
   mem: memRow,
   listing: listingRow,

@@ -67,3 +67,31 @@ export function formatTable(header: string[], rows: string[][], right: ReadonlyS
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
+
+/**
+ * Output written in chunks instead of a write per line (`pdbg trace` at tens of thousands of
+ * lines a second): lines gather until `limit` characters, then go out in one write; `flush`
+ * sends what is there (a timer calls it, so a quiet target's lines are not held back). Writes
+ * go through writeOut, so a reader that went away drops them; `closed` says so.
+ */
+export class ChunkedOut {
+  private pending = '';
+
+  constructor(private readonly limit = 32 * 1024) {}
+
+  line(text: string): void {
+    this.pending += text + '\n';
+    if (this.pending.length >= this.limit) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending === '') return;
+    const text = this.pending;
+    this.pending = '';
+    writeOut(text);
+  }
+
+  get closed(): boolean {
+    return stdoutGone;
+  }
+}

@@ -24,6 +24,24 @@ export function conditionExpr(text: string): Expr {
   return e;
 }
 
+const STOP: HitVerdict = { stop: true };
+const PASS: HitVerdict = { stop: false };
+
+/**
+ * The verdict without evaluating anything, for a breakpoint with no condition (every hit of a
+ * trace): counted, and passed while an ignore count is left. Undefined when there is a condition
+ * to evaluate (weighHit). Synchronous and allocation-free: no context, no promise per hit.
+ */
+export function weighPlain(bp: Breakpoint): HitVerdict | undefined {
+  if (bp.condition !== undefined) return undefined;
+  bp.hits++;
+  if (bp.ignoreCount > 0) {
+    bp.ignoreCount--;
+    return PASS;
+  }
+  return STOP;
+}
+
 export async function weighHit(bp: Breakpoint, ctx: EvalContext): Promise<HitVerdict> {
   let conditionError: string | undefined;
   if (bp.condition !== undefined) {

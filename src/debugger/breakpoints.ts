@@ -36,7 +36,34 @@ export interface Breakpoint {
    * decided from its bytes when planted; undefined: it is stepped over.
    */
   emulation?: EmulationPlan;
+  /**
+   * An action breakpoint (gdb's dprintf): a hit whose condition holds runs this instead of
+   * stopping, and the resume goes on; it stops only when the action answers `'stop'`.
+   */
+  onHit?: HitAction;
 }
+
+/**
+ * What an action gets at a hit. One object per session, reused for every hit (the hot path of
+ * `pdbg trace` allocates nothing for it): valid only until the action returns.
+ */
+export interface BreakpointHit {
+  readonly bp: Breakpoint;
+  readonly tid: number;
+  /**
+   * The thread's raw `user_regs_struct` (regfile.ts reads it by name), already read for the
+   * hit, with the pc back on the breakpoint's address. Read-only: write registers through the
+   * session.
+   */
+  readonly regs: Buffer;
+}
+
+/**
+ * An action breakpoint's callback. It may read memory and plant or delete breakpoints through
+ * the session (the target is stopped while it runs), but must not resume it. Answering `'stop'`
+ * makes this hit a stop reported as a breakpoint, as a plain breakpoint's would be.
+ */
+export type HitAction = (hit: BreakpointHit) => void | 'stop' | Promise<void | 'stop'>;
 
 /**
  * A breakpoint on a name no loaded module defines yet (`break SSL_read` before libssl is
@@ -49,6 +76,8 @@ export interface PendingBreakpoint {
   readonly temporary: boolean;
   /** Its `if COND`, kept for when it is planted. */
   readonly condition?: string;
+  /** Its action (an action breakpoint waiting for its library). */
+  readonly onHit?: HitAction;
 }
 
 interface Entry extends Breakpoint {

@@ -19,6 +19,7 @@ import { nexti } from './nexti.js';
 import { printCommand } from './print-cmd.js';
 import { DISPLAY_ORDER, regName } from './regfile.js';
 import { frameData, frameLine, frameNumber } from './stack.js';
+import { traceCommand, untraceCommand } from './trace-cmd.js';
 import type { Session } from './session.js';
 import { hexdump, parseAssignment, parseHexBytes, parseLength, parseValue } from './values.js';
 
@@ -299,6 +300,11 @@ export const COMMANDS: readonly DebugCommand[] = [
     ];
     return { lines, data: { ...stopData(s, stop), from: frameData(from), returned: { rax, signed } }, stop };
   }, true),
+  cmd('trace', [], 'trace SYM[,SYM…] [--args N] [--ret]', 'trace calls (gdb dprintf-like action breakpoints): the next continue writes one line per call, name(0x…) or with --ret name(0x…) = rax, and never stops on them; N argument registers (default 3)', (s, a, c) => traceCommand(s, a, c.usage)),
+  cmd('untrace', [], 'untrace', 'stop tracing: lift the trace points, write calls still in flight (= ?) and the calls per function', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    return untraceCommand(s);
+  }),
   cmd('detach', [], 'detach', 'lift every breakpoint and let the target run on', async (s, a, c) => {
     arity(c, a, 0, 0);
     await s.detach({ leave: 'running' });

@@ -44,8 +44,12 @@ const RELEASE_TIMEOUT_MS = 3000;
 let installed = false;
 let dying = false;
 
-/** A client (the TUI, a script) may take Ctrl-C for itself, e.g. to interrupt the target. */
-let sigintOverride: (() => void) | undefined;
+/**
+ * A client may take a signal for itself: the TUI takes Ctrl-C to interrupt the target, `pdbg
+ * trace` takes Ctrl-C, SIGTERM and SIGHUP to end its trace and release the target its own way.
+ */
+export type TakeableSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+const overrides = new Map<GuardSignal, () => void>();
 
 function releaseAllSync(): number {
   let n = 0;
@@ -104,8 +108,9 @@ function onExit(): void {
 }
 
 function onSignal(sig: GuardSignal): void {
-  if (sig === 'SIGINT' && sigintOverride && !dying) {
-    sigintOverride();
+  const override = overrides.get(sig);
+  if (override && !dying) {
+    override();
     return;
   }
   void die(sig === 'SIGINT' ? 'interrupted' : `terminated by ${sig}`, 128 + (osConstants.signals[sig] ?? 0));
@@ -149,7 +154,17 @@ export function guard(r: Releasable): () => void {
 
 /** Routes SIGINT to `fn` instead of release-and-exit (undefined restores the default). */
 export function onInterrupt(fn: (() => void) | undefined): void {
-  sigintOverride = fn;
+  takeSignal('SIGINT', fn);
+}
+
+/**
+ * Routes `sig` to `fn` instead of release-and-exit (undefined restores the default). The
+ * guard's handlers are installed only while a session is registered: take a signal after the
+ * attach.
+ */
+export function takeSignal(sig: TakeableSignal, fn: (() => void) | undefined): void {
+  if (fn) overrides.set(sig, fn);
+  else overrides.delete(sig);
 }
 
 /** True once a signal or a fatal error is ending pdbg: commands in flight stop quietly. */

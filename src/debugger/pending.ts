@@ -5,7 +5,7 @@
  * came. The session owns the bytes and the table; this keeps the waiting list and the hook.
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { AddOptions, Breakpoint, BreakpointTable, PendingBreakpoint } from './breakpoints.js';
+import type { AddOptions, Breakpoint, BreakpointTable, HitAction, PendingBreakpoint } from './breakpoints.js';
 import { HOOK_SYMBOL, R_DEBUG_SYMBOL, rStateAddress, RT_CONSISTENT } from './solib-events.js';
 
 /** What the waiting list needs of its session. */
@@ -19,7 +19,7 @@ export interface PendingHost {
   readByte(addr: bigint): Promise<number>;
   writeByte(addr: bigint, value: number): Promise<void>;
   /** Plants a user breakpoint (the session's own checks and bookkeeping). */
-  plant(addr: bigint, temporary: boolean, opts: AddOptions & { readonly condition?: string }): Promise<Breakpoint>;
+  plant(addr: bigint, temporary: boolean, opts: AddOptions & { readonly condition?: string; readonly onHit?: HitAction }): Promise<Breakpoint>;
   describe(addr: bigint): string;
   say(text: string): void;
   /** The target is stopped (bytes can be written now). */
@@ -47,11 +47,17 @@ export class PendingBreakpoints {
     return this.hook !== undefined && Number(this.hook.addr) === at;
   }
 
-  async add(spec: string, temporary: boolean, why: ProcfsError, condition?: string): Promise<PendingBreakpoint> {
+  async add(spec: string, temporary: boolean, why: ProcfsError, condition?: string, onHit?: HitAction): Promise<PendingBreakpoint> {
     if (!(await this.ensureHook())) {
       throw new ProcfsError('ENOENT', `${why.message} (and no dynamic linker to load a library that defines it later)`, this.host.pid());
     }
-    const p: PendingBreakpoint = { id: this.host.table.reserveId(), spec, temporary, ...(condition !== undefined ? { condition } : {}) };
+    const p: PendingBreakpoint = {
+      id: this.host.table.reserveId(),
+      spec,
+      temporary,
+      ...(condition !== undefined ? { condition } : {}),
+      ...(onHit !== undefined ? { onHit } : {}),
+    };
     this.waiting.push(p);
     return p;
   }
@@ -87,7 +93,12 @@ export class PendingBreakpoints {
         this.host.say(`breakpoint ${p.id} (${p.spec}) is at ${this.host.describe(addr)}, where breakpoint ${there.id} already is: dropped`);
         continue;
       }
-      const bp = await this.host.plant(addr, p.temporary, { spec: p.spec, id: p.id, ...(p.condition !== undefined ? { condition: p.condition } : {}) });
+      const bp = await this.host.plant(addr, p.temporary, {
+        spec: p.spec,
+        id: p.id,
+        ...(p.condition !== undefined ? { condition: p.condition } : {}),
+        ...(p.onHit !== undefined ? { onHit: p.onHit } : {}),
+      });
       this.host.say(`breakpoint ${bp.id} (${p.spec}) planted at ${this.host.describe(addr)}: its library is loaded`);
     }
     await this.dropHookIfIdle();

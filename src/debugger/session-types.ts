@@ -2,6 +2,7 @@
  * The engine's vocabulary as its clients see it: where a session's target stands, how it is let
  * go, what a breakpoint may be asked to be. Session (session.ts) implements them.
  */
+import type { HitAction } from './breakpoints.js';
 import type { StopEvent } from './events.js';
 
 /** Where the session's target stands. */
@@ -33,6 +34,12 @@ export interface BreakOptions {
   condition?: string;
   /** The engine's own, numbered below zero and not listed (nexti's step over a call). */
   internal?: boolean;
+  /**
+   * An action breakpoint: each hit (whose condition holds) runs this with the thread and its
+   * registers, then the thread steps off and the resume goes on without reporting a stop
+   * (gdb's dprintf). See HitAction.
+   */
+  onHit?: HitAction;
 }
 
 /**

@@ -31,8 +31,8 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { BatchOp, NodeOptions, ProcFs, SpawnOptions, StepLoopResult } from '../procfs/source.js';
 import { parseSignal } from '../procfs/signals.js';
 import { isPlainStep, parseWhy, type Why } from '../procfs/why.js';
-import { conditionExpr, weighHit } from './bpcond.js';
-import { BreakpointTable, INT3, type AddOptions, type Breakpoint, type PendingBreakpoint } from './breakpoints.js';
+import { conditionExpr, weighHit, weighPlain, type HitVerdict } from './bpcond.js';
+import { BreakpointTable, INT3, type AddOptions, type Breakpoint, type HitAction, type PendingBreakpoint } from './breakpoints.js';
 import { applyPlan, planApplies, planFor, type EmulationPlan } from './emulate.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import type { EvalContext } from './expr.js';
@@ -48,7 +48,7 @@ import type { ProcessSymbols } from './symbols/index.js';
 import { gdbPolicy, type SessionOptions, type SessionPolicy } from './policy.js';
 import type { BreakOptions, DetachOptions, FollowFork, Leave, MessageListener, SessionState, StopListener, ThreadInfo } from './session-types.js';
 
-export type { Breakpoint, PendingBreakpoint } from './breakpoints.js';
+export type { Breakpoint, BreakpointHit, HitAction, PendingBreakpoint } from './breakpoints.js';
 export type { StopEvent } from './events.js';
 export type { SpawnOptions as LaunchOptions, StdioTarget } from '../procfs/source.js';
 export type { Registers } from './regfile.js';
@@ -84,6 +84,10 @@ export class Session {
   /** The regs a step batch reads with its why; copied into the slot only when the step completed. */
   private readonly stepRegs = Buffer.alloc(REGS_SIZE);
   private readonly byteBuf = Buffer.alloc(1);
+  /** What an action breakpoint's callback is handed: one object, refilled at every hit. */
+  private readonly hitInfo: { bp: Breakpoint; tid: number; regs: Buffer } = { bp: undefined as unknown as Breakpoint, tid: 0, regs: this.stepRegs };
+  /** Action hits passed since the last turn of the event loop. */
+  private actionsSinceYield = 0;
   private locator: Locator;
   private pendingSignal: string | undefined;
   private interrupting = false;
@@ -496,6 +500,17 @@ export class Session {
     return buf;
   }
 
+  /**
+   * Fills `into` from `addr` as readMem does (our 0xCC bytes shown as the code), into the caller's
+   * buffer: an action breakpoint reading a word per hit allocates nothing. Resolves to the count.
+   */
+  async readMemInto(addr: bigint, into: Uint8Array): Promise<number> {
+    this.assertAlive();
+    const n = await this.fs.readInto(this.pid, 'mem', into, { offset: addr, length: into.length });
+    this.bps.unmask(addr, n === into.length ? into : into.subarray(0, n));
+    return n;
+  }
+
   /** Writes target memory (text too: copy-on-write through `mem`); a breakpoint under it stays planted. */
   async writeMem(addr: bigint, data: Uint8Array): Promise<void> {
     this.assertAlive();
@@ -544,16 +559,17 @@ export class Session {
       addr = await this.resolve(where);
     } catch (err) {
       if (!opts.pending || typeof where !== 'string' || !isUnknownName(err) || !couldBeLibrarySymbol(where)) throw err;
-      return this.pending.add(where, opts.temporary ?? false, err as ProcfsError, opts.condition);
+      return this.pending.add(where, opts.temporary ?? false, err as ProcfsError, opts.condition, opts.onHit);
     }
     return this.plant(addr, opts.temporary ?? false, {
       ...(typeof where === 'string' ? { spec: where } : {}),
       ...(opts.internal ? { internal: true } : {}),
       ...(opts.condition !== undefined ? { condition: opts.condition } : {}),
+      ...(opts.onHit !== undefined ? { onHit: opts.onHit } : {}),
     });
   }
 
-  private async plant(addr: bigint, temporary: boolean, opts: AddOptions & { readonly condition?: string }): Promise<Breakpoint> {
+  private async plant(addr: bigint, temporary: boolean, opts: AddOptions & { readonly condition?: string; readonly onHit?: HitAction }): Promise<Breakpoint> {
     const dup = this.bps.at(Number(addr));
     if (dup) throw new ProcfsError('EEXIST', `breakpoint ${dup.id} is already at ${this.describe(addr)}`, this.pid);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
@@ -561,6 +577,7 @@ export class Session {
     await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
     const bp = this.bps.add(addr, original, temporary, opts);
     if (opts.condition !== undefined) bp.condition = opts.condition;
+    if (opts.onHit !== undefined) bp.onHit = opts.onHit;
     await this.plan(bp);
     return bp;
   }
@@ -648,6 +665,15 @@ export class Session {
    */
   async symbolTable(reload = false): Promise<ProcessSymbols | undefined> {
     return this.locator.load(reload);
+  }
+
+  /**
+   * The executable's entry point (ELF e_entry plus its load bias), undefined where its module
+   * cannot be read. At the exec stop only the dynamic linker has run: by the entry every library
+   * the program links is mapped.
+   */
+  async entryPoint(): Promise<bigint | undefined> {
+    return this.locator.entry();
   }
 
   /** Loads symbols now (else the first `resolve` of a name does); failures only mean "no names". */
@@ -960,8 +986,10 @@ export class Session {
     const pc = pcNumber(slot.regs);
     const bp = this.bps.size !== 0 ? this.bps.at(pc) : undefined;
     if (bp) {
-      const v = await weighHit(bp, this.condContext(slot));
-      if (v.stop) return this.hit(slot, bp, v.conditionError);
+      const v = weighPlain(bp) ?? (await weighHit(bp, this.condContext(slot)));
+      // A step that lands on an action breakpoint is its hit: the action runs now, once (the
+      // instruction there runs on the next resume, which steps off without trapping).
+      if (v.stop && !(await this.actionPasses(slot, bp, v))) return this.hit(slot, bp, v.conditionError);
       // The step is done, on a breakpoint that does not stop: the next resume steps off it.
       this.onBreakpoint.add(slot.tid);
     }
@@ -1189,15 +1217,47 @@ export class Session {
    * the thread steps off it, over any further passing breakpoint, and the resume goes on.
    */
   private async hitOrPass(slot: Slot, bp: Breakpoint): Promise<StopEvent | 'resume'> {
-    const v = await weighHit(bp, this.condContext(slot));
-    if (v.stop) return this.hit(slot, bp, v.conditionError);
+    const v = weighPlain(bp) ?? (await weighHit(bp, this.condContext(slot)));
     let at = Number(bp.addr);
+    if (v.stop) {
+      if (!(await this.actionPasses(slot, bp, v))) return this.hit(slot, bp, v.conditionError);
+      // The action (or a temporary action breakpoint's end) took the byte out: the pc is back
+      // on the original instruction, nothing to step off.
+      if (!this.bps.has(at)) return 'resume';
+    }
     for (;;) {
       const ev = await this.stepOffBreakpoint(slot, at);
       if (ev !== STEPPED) return ev;
       at = pcNumber(slot.regs);
-      if (!this.onBreakpoint.has(slot.tid) || !this.bps.has(at)) return 'resume';
+      if (!this.onBreakpoint.has(slot.tid) || !this.bps.has(at)) break;
     }
+    // Hits handled without a report come in a tight loop of system calls and microtasks: let the
+    // event loop turn now and then (signals, timers, an interrupt, the client's output).
+    if (bp.onHit !== undefined && ++this.actionsSinceYield >= ACTION_YIELD_EVERY) {
+      this.actionsSinceYield = 0;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    return 'resume';
+  }
+
+  /**
+   * Runs an action breakpoint's callback for a hit that would stop; true when the hit then
+   * passes (the resume goes on), false when it is a stop after all: a plain breakpoint, a
+   * condition that failed to evaluate, or the action answering `'stop'`. A temporary action
+   * breakpoint is deleted by the hit that ran it.
+   */
+  private async actionPasses(slot: Slot, bp: Breakpoint, v: HitVerdict): Promise<boolean> {
+    const action = bp.onHit;
+    if (action === undefined || (v.stop && v.conditionError !== undefined)) return false;
+    const info = this.hitInfo;
+    info.bp = bp;
+    info.tid = slot.tid;
+    info.regs = slot.regs;
+    const r = action(info);
+    const verdict = r !== undefined && typeof r === 'object' ? await r : r;
+    if (verdict === 'stop') return false;
+    if (bp.temporary && this.bps.get(bp.id) === bp) await this.delete(bp.id);
+    return true;
   }
 
   /** Registers and memory of the thread that hit, for a breakpoint's condition. */
@@ -1237,6 +1297,8 @@ const DECLINED = Symbol('declined');
 const MAX_INSN = 15;
 /** stepN yields to the event loop every YIELD_MASK+1 steps (~10 ms). */
 const YIELD_MASK = 255;
+/** A resume passing action breakpoints yields every so many hits (~10 ms at 20k hits/s). */
+const ACTION_YIELD_EVERY = 256;
 const INT3_BYTE = Uint8Array.of(INT3);
 
 

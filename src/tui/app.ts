@@ -15,6 +15,7 @@ import { describeStop, isGone, type StopEvent } from '../debugger/events.js';
 import { evalAddress } from '../debugger/expr.js';
 import { sessionContext } from '../debugger/inspect-state.js';
 import { onInterrupt } from '../debugger/guard.js';
+import { onTraceOutput } from '../debugger/trace-cmd.js';
 import type { Session } from '../debugger/session.js';
 import { frameWhere } from '../debugger/stack.js';
 import { parseLength } from '../debugger/values.js';
@@ -43,6 +44,9 @@ export interface TuiOptions {
 /** A command that has not answered in this long shows the running screen (and takes `i`). */
 const SLOW_COMMAND_MS = 150;
 
+/** Trace lines redraw the screen at most this often. */
+const TRACE_DRAW_MS = 100;
+
 const PANES: PaneName[] = ['status', 'disasm', 'memory', 'backtrace', 'regs', 'log', 'cmd', 'help', 'popup'];
 
 export class TuiApp {
@@ -59,6 +63,7 @@ export class TuiApp {
   private outputPos = 0;
   private outputTimer: NodeJS.Timeout | undefined;
   private lastStop: StopEvent;
+  private drawTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly s: Session,
@@ -84,6 +89,12 @@ export class TuiApp {
     this.s.onMessage((text) => {
       this.say(text);
       if (!this.quitting) this.draw();
+    });
+    // `trace` lines come at the target's pace, thousands a second: the log takes each, the
+    // screen is redrawn at most every TRACE_DRAW_MS.
+    onTraceOutput(this.s, (line) => {
+      this.say(line);
+      this.drawSoon();
     });
     if (this.o.targetOutput) {
       this.outputTimer = setInterval(() => this.pollOutput(), 200);
@@ -152,6 +163,14 @@ export class TuiApp {
     t.pane('help').setLines([formatHelpBar(this.mode)]);
     t.pane('popup').setLines(this.mode === 'popup' ? this.popup : []);
     t.render();
+  }
+
+  private drawSoon(): void {
+    if (this.drawTimer || this.quitting) return;
+    this.drawTimer = setTimeout(() => {
+      this.drawTimer = undefined;
+      if (!this.quitting) this.draw();
+    }, TRACE_DRAW_MS);
   }
 
   private commandLine(width: number): Line {
@@ -365,6 +384,7 @@ export class TuiApp {
     } finally {
       onInterrupt(undefined);
       if (this.outputTimer) clearInterval(this.outputTimer);
+      if (this.drawTimer) clearTimeout(this.drawTimer);
       this.o.terminal.destroy();
       this.done();
     }

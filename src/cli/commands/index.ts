@@ -40,6 +40,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { command: 'detach <pid>', describe: 'release a process: stop tracing it and let it run (SIGCONT)', load: async () => (await import('./detach.js')).detachCommand },
   { command: 'script <pid> <file>', describe: 'run debugger commands from a file (- for stdin) in one session', load: async () => (await import('./script.js')).scriptCommand },
   { command: 'mount <dir>', describe: 'serve the procfs as files at DIR (FUSE), in the foreground, until umount DIR or Ctrl-C', load: async () => (await import('./mount.js')).mountCommand },
+  { command: 'trace [target] [syms]', describe: 'trace function calls: pdbg trace PID SYM[,SYM…], or pdbg trace SYM[,SYM…] -- CMD ARGS…', load: async () => (await import('./trace.js')).traceCommand },
   { command: 'serve', describe: 'serve the procfs to a remote pdbg over stdin/stdout (the agent end of --via)', load: async () => (await import('./serve.js')).serveCommand },
 ];
 

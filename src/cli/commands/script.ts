@@ -27,7 +27,7 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
       .positional('pid', { type: 'string', describe: 'process id' })
       .positional('file', { type: 'string', describe: 'script file, or - for stdin' })
       .option('json', { type: 'boolean', describe: 'print an array of {line, command, output, result}' })
-      .epilog('Commands: break [if COND] tbreak condition ignore enable disable delete breakpoints step stepi nexti continue until signal regs set x x/FMT print/FMT disassemble write threads thread note detach help; info breakpoints|registers|threads|symbol|sharedlibrary|proc mappings') as unknown as Argv<ScriptArgs>,
+      .epilog('Commands: break [if COND] tbreak trace untrace condition ignore enable disable delete breakpoints step stepi nexti continue until signal regs set x x/FMT print/FMT disassemble write threads thread note detach help; info breakpoints|registers|threads|symbol|sharedlibrary|proc mappings') as unknown as Argv<ScriptArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
     // yargs hands a lone `-` over as true or '' (it means stdin to it too).
@@ -42,8 +42,11 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
     const { runScript } = await import('../../debugger/script.js');
     // What the engine did by itself (a fork child let go) is part of the transcript.
     const notices = argv.json ? undefined : (s: Session) => void s.onMessage((t) => printLine(`[${t}]`));
+    const { onTraceOutput } = await import('../../debugger/trace-cmd.js');
     await withOneShot(argv, pid, async (s) => {
       await s.loadSymbols();
+      // A `trace` command's calls, as they happen during the next continue.
+      if (!argv.json) onTraceOutput(s, printLine);
       const steps = await runScript(s, text, (step) => {
         if (!argv.json && step.output.lines.length) printLine(step.output.lines.join('\n'));
       }, (line) => {

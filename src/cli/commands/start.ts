@@ -14,7 +14,7 @@ interface StartArgs {
 }
 
 /** A standard fd of the target: the file given, else pdbg's own when it is a terminal, else /dev/null. */
-function stdio(path: string | undefined, fd: 0 | 1 | 2): string | 'inherit' | 'ignore' {
+export function targetStdio(path: string | undefined, fd: 0 | 1 | 2): string | 'inherit' | 'ignore' {
   if (path !== undefined) return path;
   const stream = fd === 0 ? process.stdin : fd === 1 ? process.stdout : process.stderr;
   // Never hand a pipe on: `pid=$(pdbg start -- prog)` would wait for the target to close it.
@@ -46,9 +46,9 @@ export const startCommand: CommandModule<object, StartArgs> = {
     const fs = await openSource(argv);
     try {
       const s = await Session.launch(fs, cmd, {
-        stdin: stdio(argv.stdin, 0),
-        stdout: stdio(argv.stdout, 1),
-        stderr: stdio(argv.stderr, 2),
+        stdin: targetStdio(argv.stdin, 0),
+        stdout: targetStdio(argv.stdout, 1),
+        stderr: targetStdio(argv.stderr, 2),
       });
       s.onRelease = 'stopped';
       const pc = 'pc' in s.lastStop ? s.lastStop.pc : 0n;
