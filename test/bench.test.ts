@@ -140,7 +140,7 @@ describe('table', () => {
 describe('bench arguments', () => {
   it('defaults, --quick, --only lists in table order, --rounds', () => {
     expect(parseBenchArgs([])).toMatchObject({ json: false, quick: false, rounds: 5 });
-    expect(parseBenchArgs([]).only).toHaveLength(12);
+    expect(parseBenchArgs([]).only).toHaveLength(15);
     expect(parseBenchArgs(['--quick'])).toMatchObject({ quick: true, rounds: 2 });
     expect(parseBenchArgs(['--only', 'mem,step', '--only', 'tui']).only).toEqual(['step', 'mem', 'tui']);
     expect(parseBenchArgs(['--only', 'fanout,remote,ssh']).only).toEqual(['remote', 'ssh', 'fanout']);
