@@ -32,7 +32,7 @@ export interface EmulatedForm {
   readonly flags: string;
 }
 
-export type FormId = 'endbr64' | 'nop' | 'push' | 'mov64' | 'mov32' | 'mov32imm' | 'mov64imm32' | 'movabs' | 'sub' | 'add' | 'jmp';
+export type FormId = 'endbr64' | 'nop' | 'push' | 'mov64' | 'mov32' | 'mov32imm' | 'mov64imm32' | 'movabs' | 'sub' | 'add' | 'lea' | 'jmp';
 
 /** The table README shows: one row per form; every other instruction is single-stepped. */
 export const EMULATED_FORMS: readonly EmulatedForm[] = [
@@ -46,6 +46,7 @@ export const EMULATED_FORMS: readonly EmulatedForm[] = [
   { id: 'movabs', syntax: 'movabs $imm64,%r64', encodings: 'REX.W b8+r io', effect: 'dst = imm64', flags: '-' },
   { id: 'sub', syntax: 'sub $imm,%r64', encodings: 'REX.W 83 /5 ib, REX.W 81 /5 id (mod 11), REX.W 2d id', effect: 'dst −= sign-extended imm', flags: 'CF PF AF ZF SF OF' },
   { id: 'add', syntax: 'add $imm,%r64', encodings: 'REX.W 83 /0 ib, REX.W 81 /0 id (mod 11), REX.W 05 id', effect: 'dst += sign-extended imm', flags: 'CF PF AF ZF SF OF' },
+  { id: 'lea', syntax: 'lea disp(%base,%index,scale),%r64 or %r32', encodings: 'REX.W 8d /r, 8d /r (64-bit addressing; not RIP-relative)', effect: 'dst = base + index × scale + disp, modulo 2^64 (a 32-bit dst: the low 32 bits, zero-extended); no memory is accessed', flags: '-' },
   { id: 'jmp', syntax: 'jmp rel', encodings: 'eb cb, e9 cd', effect: 'rip = the target (instead of rip += length)', flags: '-' },
 ];
 
@@ -59,6 +60,8 @@ export type EmulationPlan =
   | PlanBase<'mov64' | 'mov32'> & { readonly op: 'mov'; readonly dst: number; readonly src: number; readonly width: 32 | 64 }
   | PlanBase<'mov32imm' | 'mov64imm32' | 'movabs'> & { readonly op: 'set'; readonly dst: number; readonly value: bigint }
   | PlanBase<'sub' | 'add'> & { readonly op: 'arith'; readonly dst: number; readonly imm: bigint; readonly sub: boolean }
+  /** `base`, `index`: register offsets, or -1 for none; `disp` already sign-extended to 64 bits. */
+  | PlanBase<'lea'> & { readonly op: 'lea'; readonly dst: number; readonly width: 32 | 64; readonly base: number; readonly index: number; readonly scale: number; readonly disp: bigint }
   /** `delta`: the target's distance from the instruction's own address (mod 2^64), so the plan holds wherever the code is. */
   | PlanBase<'jmp'> & { readonly op: 'jump'; readonly delta: bigint };
 
@@ -213,6 +216,21 @@ function formOf(ins: Instruction): EmulationPlan | undefined {
       const imm = (ins.code === Code.Sub_rm64_imm8 || ins.code === Code.Add_rm64_imm8 ? ins.immediate8to64 : ins.immediate32to64) & M64;
       return { form: sub ? 'sub' : 'add', op: 'arith', dst, imm, sub, length, text: `${sub ? 'sub' : 'add'} $${hexImm(imm)},${regText(dst, 64)}` };
     }
+    case Code.Lea_r64_m:
+    case Code.Lea_r32_m: {
+      // RIP-relative forms would need the instruction's own address; 32-bit addressing (0x67)
+      // wraps at 2^32: both are stepped over.
+      if (ins.isIpRelMemoryOperand) return undefined;
+      const width = ins.code === Code.Lea_r64_m ? 64 : 32;
+      const dst = gpr(ins.op0Register, width);
+      const base = ins.memoryBase === Register.None ? -1 : gpr(ins.memoryBase, 64);
+      const index = ins.memoryIndex === Register.None ? -1 : gpr(ins.memoryIndex, 64);
+      if (dst < 0 || (base < 0 && ins.memoryBase !== Register.None) || (index < 0 && ins.memoryIndex !== Register.None)) return undefined;
+      const disp = ins.memoryDisplacement & M64;
+      const scale = ins.memoryIndexScale;
+      const addr = [base >= 0 ? regText(base, 64) : '', index >= 0 ? `,${regText(index, 64)},${scale}` : ''].join('');
+      return { form: 'lea', op: 'lea', dst, width, base, index, scale, disp, length, text: `lea ${disp === 0n ? '' : hexImm(disp)}(${addr}),${regText(dst, width)}` };
+    }
     case Code.Jmp_rel8_64:
     case Code.Jmp_rel32_64: {
       // Decoded at address 0, the target is the displacement plus the length.
@@ -262,6 +280,14 @@ export function applyPlan(plan: EmulationPlan, regs: Buffer): StackWrite | undef
     case 'set':
       regs.writeBigUInt64LE(plan.value, plan.dst);
       break;
+    case 'lea': {
+      let v = plan.disp;
+      if (plan.base >= 0) v += regs.readBigUInt64LE(plan.base);
+      if (plan.index >= 0) v += regs.readBigUInt64LE(plan.index) * BigInt(plan.scale);
+      v &= M64;
+      regs.writeBigUInt64LE(plan.width === 64 ? v : v & 0xffff_ffffn, plan.dst);
+      break;
+    }
     case 'arith': {
       const a = regs.readBigUInt64LE(plan.dst);
       const b = plan.imm;
