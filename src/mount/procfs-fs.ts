@@ -384,15 +384,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
     }
     if (item.kind !== 'node' || item.spec.type !== 'file') throw new ProcfsError(item.kind === 'node' ? 'ELOOP' : 'EISDIR', 'not a regular file');
     const want = wantOfFlags(flags);
-    let st: ProcStatus;
-    try {
-      if (item.tid !== undefined) await this.ownThread(item.pid, item.tid);
-      st = await this.visible(caller, item.pid, item.tid);
-    } catch (e) {
-      onPath(e);
-    }
-    const r = nodeAccess(caller, st, item.spec, want);
-    if (r) throw refused(r, `${item.pid}/${item.spec.name}`);
+    const st = await this.granted(caller, item, want);
     const fh = this.nextFh++;
     this.handles.set(fh, { item, want, start: startKey(st), checked: [callerKey(caller)] });
     return { fh, directIo: true };
@@ -415,6 +407,20 @@ export class ProcfsFilesystem implements FuseFilesystem {
       h.checked.push(key);
       if (h.checked.length > CHECKED_KEPT) h.checked.shift();
     }
+  }
+
+  /** The node's target as the caller sees it, if `want` is granted on it (ENOENT on a path when it is not there). */
+  private async granted(caller: FuseCaller, item: NodeItem, want: Want): Promise<ProcStatus> {
+    let st: ProcStatus;
+    try {
+      if (item.tid !== undefined) await this.ownThread(item.pid, item.tid);
+      st = await this.visible(caller, item.pid, item.tid);
+    } catch (e) {
+      onPath(e);
+    }
+    const r = nodeAccess(caller, st, item.spec, want);
+    if (r) throw refused(r, `${item.pid}/${item.spec.name}`);
+    return st;
   }
 
   private handle(fh: bigint): Handle {
@@ -621,15 +627,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
       if (r) throw refused(r, 'directory');
       return;
     }
-    let st: ProcStatus;
-    try {
-      if (item.tid !== undefined) await this.ownThread(item.pid, item.tid);
-      st = await this.visible(caller, item.pid, item.tid);
-    } catch (e) {
-      onPath(e);
-    }
-    const r = nodeAccess(caller, st, item.spec, want);
-    if (r) throw refused(r, `${item.pid}/${item.spec.name}`);
+    await this.granted(caller, item, want);
   }
 
   /** The mount is going: every controlled target released. Resolves to how many. */
