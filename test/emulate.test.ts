@@ -116,7 +116,9 @@ describe('the emulation table against the CPU (test/targets/emurows.c)', () => {
     const cases: string[] = [];
     let k = 0;
     for (const r of rows) {
-      const writesMemory = r.plan.op === 'push';
+      const writesMemory = r.plan.op === 'push' || r.plan.op === 'store';
+      // A store through rbp: rbp on the scratch stack too (the helper resolves `S` for both).
+      const rbpOnStack = r.plan.op === 'store' && r.plan.base === off('rbp');
       for (let c = 0; c < EDGES.length * 2; c++, k++) {
         const vals = GPRS.map((_, i) => (EDGES[(c + i * 3) % EDGES.length]! ^ (BigInt(i) << 40n)) & M64);
         // The row's destination (or rsp) sees every edge value, and so does its source.
@@ -126,7 +128,7 @@ describe('the emulation table against the CPU (test/targets/emurows.c)', () => {
         vals[8] = EDGES[(c + 4) % EDGES.length]!;
         vals[4] = EDGES[(c + 5) % EDGES.length]!;
         const rsp = writesMemory ? 'S' : vals[4]!.toString(16);
-        cases.push(`${r.name} ${vals.map((v, i) => (i === 4 ? rsp : v.toString(16))).join(' ')} ${FLAGS[k % FLAGS.length]!.toString(16)}`);
+        cases.push(`${r.name} ${vals.map((v, i) => (i === 4 ? rsp : i === 5 && rbpOnStack ? 'S' : v.toString(16))).join(' ')} ${FLAGS[k % FLAGS.length]!.toString(16)}`);
       }
     }
     const out = execFileSync(bin, [], { input: cases.join('\n') + '\n', encoding: 'utf8' }).trim().split('\n');
@@ -145,7 +147,7 @@ describe('the emulation table against the CPU (test/targets/emurows.c)', () => {
       // The register file as it was before the row: rsp as the helper resolved `S`.
       const rspIn = input[5] === 'S' ? stackBase + 256n * 8n : BigInt(`0x${input[5]}`);
       const regs = regsWith({ rip: 0x40_0000n, eflags: pre, cs: 0x33n, ss: 0x2bn });
-      GPRS.forEach((n, j) => regs.writeBigUInt64LE(j === 4 ? rspIn : BigInt(`0x${input[j + 1]}`), off(n)));
+      GPRS.forEach((n, j) => regs.writeBigUInt64LE(j === 4 ? rspIn : input[j + 1] === 'S' ? stackBase + 256n * 8n : BigInt(`0x${input[j + 1]}`), off(n)));
       const ctx = `${cases[i]} → ${out[i]}`;
       expect(planApplies(row.plan, regs), ctx).toBe(true);
       const w = applyPlan(row.plan, regs);

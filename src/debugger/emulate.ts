@@ -32,7 +32,7 @@ export interface EmulatedForm {
   readonly flags: string;
 }
 
-export type FormId = 'endbr64' | 'nop' | 'push' | 'mov64' | 'mov32' | 'mov32imm' | 'mov64imm32' | 'movabs' | 'sub' | 'add' | 'lea' | 'jmp';
+export type FormId = 'endbr64' | 'nop' | 'push' | 'mov64' | 'mov32' | 'mov32imm' | 'mov64imm32' | 'movabs' | 'sub' | 'add' | 'lea' | 'store' | 'jmp';
 
 /** The table README shows: one row per form; every other instruction is single-stepped. */
 export const EMULATED_FORMS: readonly EmulatedForm[] = [
@@ -47,6 +47,7 @@ export const EMULATED_FORMS: readonly EmulatedForm[] = [
   { id: 'sub', syntax: 'sub $imm,%r64', encodings: 'REX.W 83 /5 ib, REX.W 81 /5 id (mod 11), REX.W 2d id', effect: 'dst −= sign-extended imm', flags: 'CF PF AF ZF SF OF' },
   { id: 'add', syntax: 'add $imm,%r64', encodings: 'REX.W 83 /0 ib, REX.W 81 /0 id (mod 11), REX.W 05 id', effect: 'dst += sign-extended imm', flags: 'CF PF AF ZF SF OF' },
   { id: 'lea', syntax: 'lea disp(%base,%index,scale),%r64 or %r32', encodings: 'REX.W 8d /r, 8d /r (64-bit addressing; not RIP-relative)', effect: 'dst = base + index × scale + disp, modulo 2^64 (a 32-bit dst: the low 32 bits, zero-extended); no memory is accessed', flags: '-' },
+  { id: 'store', syntax: 'mov %r64,disp(%rsp) or disp(%rbp)', encodings: 'REX.W 89 /r with a memory operand: base rsp or rbp, no index, no segment prefix', effect: 'the 8 bytes at base + disp = src; only when they lie in the page holding [rsp] (a stack store after a call: the compiler\'s spill of a return value)', flags: '-' },
   { id: 'jmp', syntax: 'jmp rel', encodings: 'eb cb, e9 cd', effect: 'rip = the target (instead of rip += length)', flags: '-' },
 ];
 
@@ -62,6 +63,8 @@ export type EmulationPlan =
   | PlanBase<'sub' | 'add'> & { readonly op: 'arith'; readonly dst: number; readonly imm: bigint; readonly sub: boolean }
   /** `base`, `index`: register offsets, or -1 for none; `disp` already sign-extended to 64 bits. */
   | PlanBase<'lea'> & { readonly op: 'lea'; readonly dst: number; readonly width: 32 | 64; readonly base: number; readonly index: number; readonly scale: number; readonly disp: bigint }
+  /** An 8-byte store of `src` at `base` + `disp` (base rsp or rbp). */
+  | PlanBase<'store'> & { readonly op: 'store'; readonly src: number; readonly base: number; readonly disp: bigint }
   /** `delta`: the target's distance from the instruction's own address (mod 2^64), so the plan holds wherever the code is. */
   | PlanBase<'jmp'> & { readonly op: 'jump'; readonly delta: bigint };
 
@@ -128,11 +131,11 @@ export function planFor(code: Uint8Array): EmulationPlan | undefined {
     if (ins.isInvalid || ins.length > code.length) return undefined;
     const plan = formOf(ins);
     // iced's own account must agree with the row: the flags it writes, none left undefined, and
-    // no memory touched but a push's stack slot. A disagreement means a form we misread.
+    // no memory touched but a push's stack slot or a store's. A disagreement means a form we misread.
     if (!plan || ins.rflagsUndefined !== RflagsBits.None) return undefined;
     if (ins.rflagsModified !== (plan.op === 'arith' ? ARITH_BITS : RflagsBits.None)) return undefined;
     if (plan.op === 'push' ? ins.stackPointerIncrement !== -8 : ins.stackPointerIncrement !== 0) return undefined;
-    if (usedMemory(ins) !== (plan.op === 'push' ? 1 : 0)) return undefined;
+    if (usedMemory(ins) !== (plan.op === 'push' || plan.op === 'store' ? 1 : 0)) return undefined;
     return plan;
   } finally {
     ins.free();
@@ -180,6 +183,7 @@ function formOf(ins: Instruction): EmulationPlan | undefined {
     case Code.Mov_r64_rm64:
     case Code.Mov_rm32_r32:
     case Code.Mov_r32_rm32: {
+      if (ins.code === Code.Mov_rm64_r64 && ins.op0Kind === OpKind.Memory) return storeOf(ins, length);
       if (!regOps(2)) return undefined;
       const width = ins.code === Code.Mov_rm64_r64 || ins.code === Code.Mov_r64_rm64 ? 64 : 32;
       const dst = gpr(ins.op0Register, width);
@@ -242,6 +246,17 @@ function formOf(ins: Instruction): EmulationPlan | undefined {
   }
 }
 
+/** `mov %r64,disp(%rsp|%rbp)`: the one memory store in the table, to the stack only. */
+function storeOf(ins: Instruction, length: number): EmulationPlan | undefined {
+  if (ins.op1Kind !== OpKind.Register || ins.memoryIndex !== Register.None || ins.segmentPrefix !== Register.None || ins.isIpRelMemoryOperand) return undefined;
+  if (ins.memoryBase !== Register.RSP && ins.memoryBase !== Register.RBP) return undefined;
+  const src = gpr(ins.op1Register, 64);
+  const base = gpr(ins.memoryBase, 64);
+  if (src < 0 || base < 0) return undefined;
+  const disp = ins.memoryDisplacement & M64;
+  return { form: 'store', op: 'store', src, base, disp, length, text: `mov ${regText(src, 64)},${disp === 0n ? '' : hexImm(disp)}(${regText(base, 64)})` };
+}
+
 /**
  * Whether the plan may run on these registers. A push is left to the CPU when its 8 bytes would
  * leave the page holding the word at rsp (written by the `call` that entered the function): below
@@ -249,6 +264,13 @@ function formOf(ins: Instruction): EmulationPlan | undefined {
  * neither grow it nor fault as the CPU does.
  */
 export function planApplies(plan: EmulationPlan, regs: Buffer): boolean {
+  if (plan.op === 'store') {
+    // The same rule as a push's: the page holding [rsp] is there and writable (the call that
+    // entered the function wrote to it); a store anywhere else is left to the CPU.
+    const at = (regs.readBigUInt64LE(plan.base) + plan.disp) & M64;
+    const page = regs.readBigUInt64LE(RSP) & ~(PAGE - 1n);
+    return at >= page && at + 8n <= page + PAGE;
+  }
   if (plan.op !== 'push') return true;
   return (regs.readBigUInt64LE(RSP) & (PAGE - 1n)) >= 8n;
 }
@@ -280,6 +302,12 @@ export function applyPlan(plan: EmulationPlan, regs: Buffer): StackWrite | undef
     case 'set':
       regs.writeBigUInt64LE(plan.value, plan.dst);
       break;
+    case 'store': {
+      const data = Buffer.alloc(8);
+      data.writeBigUInt64LE(regs.readBigUInt64LE(plan.src));
+      write = { addr: (regs.readBigUInt64LE(plan.base) + plan.disp) & M64, data };
+      break;
+    }
     case 'lea': {
       let v = plan.disp;
       if (plan.base >= 0) v += regs.readBigUInt64LE(plan.base);

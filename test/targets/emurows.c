@@ -87,6 +87,10 @@ ROW(lea_rdi_rax, "lea 0x1(%rdi),%rax")
 ROW(lea_sib_rdx, "lea -0x80(%rdi,%rsi,4),%rdx")
 ROW(lea_index_r9d, "lea 0x7fffffff(,%rbx,8),%r9d")
 ROW(lea_r13_r8, "lea (%r13,%r8,2),%r13")
+ROW(store_rax_rbp, "mov %rax,-0x30(%rbp)")
+ROW(store_rdi_rsp, "mov %rdi,0x8(%rsp)")
+ROW(store_rsp_rsp, "mov %rsp,-0x10(%rsp)")
+ROW(store_r12_rbp, "mov %r12,(%rbp)")
 ROW(jmp8, ".byte 0xeb,0x03\nint3\nint3\nint3")
 ROW(jmp32, ".byte 0xe9,0x02,0,0,0\nint3\nint3")
 
@@ -103,7 +107,7 @@ static const struct row rows[] = {
 	R(mov_rcx_r10), R(mov_edi_edx), R(mov_r8d_eax), R(mov_esp_r11d), R(mov_imm_eax), R(mov_imm_r9d),
 	R(mov_imm_rax), R(movabs_r11), R(sub8_rsp), R(sub32_rsp), R(sub_m128_rsp), R(sub1_rax),
 	R(sub_rax_short), R(sub32_rbx), R(add8_rsp), R(add1_rbx), R(add_rax_short), R(add_m1_r13),
-	R(add32_r8), R(lea_rdi_rax), R(lea_sib_rdx), R(lea_index_r9d), R(lea_r13_r8), R(jmp8), R(jmp32),
+	R(add32_r8), R(lea_rdi_rax), R(lea_sib_rdx), R(lea_index_r9d), R(lea_r13_r8), R(store_rax_rbp), R(store_rdi_rsp), R(store_rsp_rsp), R(store_r12_rbp), R(jmp8), R(jmp32),
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 #define STACK_FILL 0xa5a5a5a5a5a5a5a5ull
@@ -136,7 +140,7 @@ int main(int argc, char **argv)
 		char *p = line + used;
 		for (int i = 0; i < 17; i++) {
 			while (*p == ' ') p++;
-			if (i == 4 && *p == 'S') {
+			if ((i == 4 || i == 5) && *p == 'S') {
 				row_in[i] = (uint64_t)(uintptr_t)STACK_TOP;
 				p++;
 			} else {
