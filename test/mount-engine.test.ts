@@ -144,6 +144,35 @@ $M detach $pid
     expect(procState(pid).state).not.toBe('T');
   });
 
+  it.skipIf(!tmuxOk)('a TUI over the mount killed right after an emulated step off a breakpoint: its pc is not rewound, the target runs on', async () => {
+    const { pid } = start('tuitarget');
+    pdbg(['detach', String(pid)]);
+    const syms = await ProcessSymbols.forProcess(new LinuxProcFs(), pid);
+    const tick = syms.lookup('tui_tick').address;
+    const counter = syms.lookup('tui_ticks').address;
+    const before = rawMem(pid, tick, 16);
+    expect(before[0]).toBe(0x55); // push %rbp: one byte, emulated; the pc lands one past the int3
+    const pane = startInTmux(['node', pdbgBin, '--proc-root', mnt!.dir, 'attach', String(pid)]);
+    await pane.waitFor((s) => /registers/.test(s) && /rip\s+0x/.test(s), 15_000);
+    pane.keys('b');
+    pane.keys('tui_tick', true);
+    pane.keys('Enter');
+    await pane.waitFor(/breakpoint 1 at 0x[0-9a-f]+ <tui_tick>/, 10_000);
+    pane.keys('c');
+    await pane.waitFor(/breakpoint 1 at 0x[0-9a-f]+ <tui_tick> \(thread/, 10_000);
+    pane.keys('s');
+    await pane.waitFor(new RegExp(`stepped to 0x${(tick + 1n).toString(16)}`), 10_000);
+    process.kill(pane.panePid(), 'SIGKILL');
+    for (let i = 0; i < 200 && procState(pid).tracerPid !== 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(procState(pid).tracerPid).toBe(0);
+    expect(rawMem(pid, tick, 16)).toEqual(before);
+    // A push run twice returns through the saved rbp: the target would die of SIGSEGV.
+    const t0 = rawMem(pid, counter, 8).readBigUInt64LE();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(procState(pid).state).not.toBe('Z');
+    expect(rawMem(pid, counter, 8).readBigUInt64LE()).toBeGreaterThan(t0);
+  });
+
   it('refuses what a mount cannot do with one line: starting a program, an unknown pid', () => {
     expect(isCleanError(pdbg(['--proc-root', mnt!.dir, 'debug', '--', '/bin/true']))).toBe(true);
     const r = pdbg(['--proc-root', mnt!.dir, 'regs', '999999999']);

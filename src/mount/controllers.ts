@@ -23,8 +23,8 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { ProcFs } from '../procfs/source.js';
 import { stillAlive, type ProcIdentity } from './local-procs.js';
 import type { Waits } from './waits.js';
-import { pcNumber, REGS_SIZE, setPc } from '../debugger/regfile.js';
 import { ReleaseJournal } from '../remote/journal.js';
+import { rewindPastTrap, stillPlanted, withTimeout } from '../remote/unplant.js';
 
 export interface Controller {
   /** The process that wrote `attach` (undefined: it was gone before the attach returned). */
@@ -47,10 +47,6 @@ const CHECK_MS = 250;
 const SETTLE_MS = 1500;
 const DETACH_MS = 3000;
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]).finally(() => clearTimeout(timer));
-}
 
 export class Controllers {
   private readonly byPid = new Map<number, Controller>();
@@ -151,7 +147,7 @@ export class Controllers {
   /**
    * The int3 bytes the controller left, put back: a thread stopped just past one of them gets
    * its pc back on the instruction (it never ran), then each byte still an int3 gets its
-   * original. The target is stopped here (the settle above), so nothing runs meanwhile.
+   * original (unplant.ts, shared with the agent).
    */
   private async unplant(pid: number): Promise<void> {
     const restores = this.journal.restores(pid);
@@ -159,23 +155,8 @@ export class Controllers {
     // A target left running with its bytes in: stopped first, so no thread runs into one meanwhile.
     await withTimeout(this.fs.write(pid, 'ctl', 'interrupt').catch(() => undefined), SETTLE_MS);
     await withTimeout(this.fs.write(pid, 'ctl', 'wait').catch(() => undefined), SETTLE_MS);
-    const why = await withTimeout(this.fs.read(pid, 'why').catch(() => undefined), SETTLE_MS);
-    const m = why && /^stopped (\d+) trap 0x([0-9a-f]+)/.exec(why.toString('latin1'));
-    if (m) {
-      const tid = Number(m[1]);
-      const after = BigInt(`0x${m[2]}`);
-      if (restores.some((r) => r.addr === after - 1n)) {
-        const regs = Buffer.alloc(REGS_SIZE);
-        const n = await withTimeout(this.fs.readInto(pid, 'regs', regs, { tid }).catch(() => 0), SETTLE_MS);
-        if (n === REGS_SIZE && BigInt(pcNumber(regs)) === after) {
-          setPc(regs, Number(after - 1n));
-          await withTimeout(this.fs.write(pid, 'regs', regs, { tid }).catch(() => undefined), SETTLE_MS);
-        }
-      }
-    }
-    for (const r of restores) {
-      const b = await withTimeout(this.fs.read(pid, 'mem', { offset: r.addr, length: 1 }).catch(() => undefined), SETTLE_MS);
-      if (b && b.length === 1 && b[0] !== 0xcc) continue;
+    await rewindPastTrap(this.fs, pid, this.journal, SETTLE_MS);
+    for (const r of await stillPlanted(this.fs, pid, restores, SETTLE_MS)) {
       await withTimeout(this.fs.write(pid, 'mem', Uint8Array.of(r.original), { offset: r.addr }).catch(() => undefined), SETTLE_MS);
     }
   }

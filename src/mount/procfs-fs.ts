@@ -463,6 +463,13 @@ export class ProcfsFilesystem implements FuseFilesystem {
     // BSD's word nodes take the whole write as the word, wherever the offset is (`>>` appends).
     if (WORDS.has(spec.name)) return this.fs.write(pid, spec.name, data.toString('latin1'));
     const opts: NodeOptions = { offset, ...(tid !== undefined && { tid }) };
+    if (spec.name === 'regs') {
+      const n = await this.fs.write(pid, 'regs', data, opts);
+      // The pc is the caller's now (an emulated one-byte push leaves it one past the int3): a
+      // release must not take it for a trap's and rewind it.
+      this.controllers.journal.wroteRegs(pid, tid);
+      return n;
+    }
     if (spec.name !== 'mem') return this.fs.write(pid, spec.name, data, opts);
     // An int3 written through mem is journaled with the byte it covers, so a caller that dies
     // with breakpoints planted has them taken out by its release (controllers.ts).
@@ -497,6 +504,8 @@ export class ProcfsFilesystem implements FuseFilesystem {
       return data.length;
     }
     await this.fs.write(pid, 'ctl', text);
+    // Anything but `wait` may resume the target: its next stop is news, its pc a trap's again.
+    this.controllers.journal.resumed(pid);
     if (word.kind === 'verb') {
       if (word.verb === 'attach') this.controllers.claim(pid, { proc: callerProcess(caller.pid, this.procRoot), uid: caller.uid });
       else if (word.verb === 'detach' || word.verb === 'detach-stopped') {

@@ -5,12 +5,12 @@
  */
 import { hostname } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { pcNumber, REGS_SIZE, setPc } from '../debugger/regfile.js';
 import { ProcfsError } from '../procfs/errors.js';
 import type { NodeName } from '../procfs/node.js';
 import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
 import { runStepLoop } from '../procfs/step-loop.js';
 import { ReleaseJournal, type Restore } from './journal.js';
+import { rewindPastTrap, stillPlanted, withTimeout } from './unplant.js';
 import {
   decodeRequest, encodeError, encodeOk, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError, SESSION_ID,
   type Frame, type ReplyValue, type Request,
@@ -35,11 +35,6 @@ export interface AgentOptions {
 /** Bounds the release's checks of the bytes it is about to write back (a target stuck in D state). */
 const CHECK_TIMEOUT_MS = 1500;
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]).finally(() => clearTimeout(timer));
-}
-
 function ctlWord(data: string | Buffer): string {
   return (typeof data === 'string' ? data : data.toString('latin1')).trim();
 }
@@ -47,13 +42,6 @@ function ctlWord(data: string | Buffer): string {
 export class Agent {
   private readonly reader = new FrameReader();
   private readonly journal = new ReleaseJournal();
-  /**
-   * Threads whose registers the client wrote since the target was last resumed, by pid (`all`:
-   * a write without a thread id). The client saw their stop, so their pc is its own: settle
-   * leaves it even where it is one past an int3 (an engine that executed a 1-byte `push` in
-   * place of a step leaves it exactly there).
-   */
-  private readonly regsWritten = new Map<number, Set<number | 'all'>>();
   /** Requests run one at a time in arrival order; this is the last one queued. */
   private tail: Promise<void> = Promise.resolve();
   private greeted = false;
@@ -218,7 +206,7 @@ export class Agent {
       case Kind.STEPLOOP:
         this.looping = req.pid;
         this.loopInterrupted = false;
-        this.regsWritten.delete(req.pid);
+        this.journal.resumed(req.pid);
         try {
           return await runStepLoop(fs, req.pid, req.req, () => this.loopInterrupted || this.releasing !== undefined);
         } finally {
@@ -242,15 +230,11 @@ export class Agent {
       return n;
     }
     const n = await this.fs.write(pid, node, data, opts);
-    if (node === 'regs') {
-      let set = this.regsWritten.get(pid);
-      if (!set) this.regsWritten.set(pid, (set = new Set()));
-      set.add(opts.tid ?? 'all');
-    }
+    if (node === 'regs') this.journal.wroteRegs(pid, opts.tid);
     if (node === 'ctl') {
       const word = ctlWord(data);
       // Any word but `wait` may resume (or end) the target: the next stop is the client's news again.
-      if (word !== 'wait') this.regsWritten.delete(pid);
+      if (word !== 'wait') this.journal.resumed(pid);
       if (word === 'attach') this.journal.attachedTo(pid);
       else if (word === 'detach' || word === 'detach-stopped') this.journal.detachedFrom(pid);
     }
@@ -325,7 +309,7 @@ export class Agent {
     if (pids.length === 0) return 0;
     await this.settle(pids);
     const restores = new Map<number, Restore[]>();
-    for (const pid of pids) restores.set(pid, await this.stillPlanted(pid, this.journal.restores(pid)));
+    for (const pid of pids) restores.set(pid, await stillPlanted(this.fs, pid, this.journal.restores(pid), CHECK_TIMEOUT_MS));
     const sync = this.fs.capabilities.syncRelease;
     if (sync) {
       // Bytes are written into every process before anything is detached: LinuxProcFs detaches
@@ -363,34 +347,10 @@ export class Agent {
       await withTimeout(this.tail, CHECK_TIMEOUT_MS);
     }
     for (const pid of pids) {
-      if (!this.journal.isAttached(pid)) continue;
-      const why = await withTimeout(this.fs.read(pid, 'why').catch(() => undefined), CHECK_TIMEOUT_MS);
-      const m = why && /^stopped (\d+) trap 0x([0-9a-f]+)/.exec(why.toString('latin1'));
-      if (!m) continue;
-      const tid = Number(m[1]);
-      const after = BigInt(`0x${m[2]}`);
-      if (!this.journal.restores(pid).some((r) => r.addr === after - 1n)) continue;
-      const written = this.regsWritten.get(pid);
-      if (written && (written.has(tid) || written.has('all'))) continue;
-      const regs = Buffer.alloc(REGS_SIZE);
-      const n = await withTimeout(this.fs.readInto(pid, 'regs', regs, { tid }).catch(() => 0), CHECK_TIMEOUT_MS);
-      // Already put back (the client saw the stop and rewound before it went): leave it.
-      if (n !== REGS_SIZE || BigInt(pcNumber(regs)) !== after) continue;
-      setPc(regs, Number(after - 1n));
-      await withTimeout(this.fs.write(pid, 'regs', regs, { tid }).catch(() => undefined), CHECK_TIMEOUT_MS);
+      if (this.journal.isAttached(pid)) await rewindPastTrap(this.fs, pid, this.journal, CHECK_TIMEOUT_MS);
     }
   }
 
-  /** Drops entries whose byte is no longer an int3 (where the byte can be read at all). */
-  private async stillPlanted(pid: number, list: Restore[]): Promise<Restore[]> {
-    const out: Restore[] = [];
-    for (const r of list) {
-      const b = await withTimeout(this.fs.read(pid, 'mem', { offset: r.addr, length: 1 }).catch(() => undefined), CHECK_TIMEOUT_MS);
-      if (b && b.length === 1 && b[0] !== 0xcc) continue;
-      out.push(r);
-    }
-    return out;
-  }
 }
 
 function sameRestores(a: readonly Restore[], b: readonly Restore[]): boolean {

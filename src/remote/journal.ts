@@ -23,6 +23,12 @@ interface Entry {
 export class ReleaseJournal {
   private readonly bytes = new Map<number, Map<bigint, Entry>>();
   private readonly attached = new Set<number>();
+  /**
+   * Threads whose registers the client wrote since the target's last stop ('all': no tid): their
+   * pc is the client's, not a trap's. An engine that emulated the instruction under its int3 (a
+   * one-byte push) leaves the pc exactly one past the byte, as a fresh trap would.
+   */
+  private readonly regsWritten = new Map<number, Set<number | 'all'>>();
 
   /** The addresses of a coming mem write whose original byte must be read before it lands. */
   needsOriginal(pid: number, offset: bigint, data: Uint8Array): bigint[] {
@@ -53,6 +59,24 @@ export class ReleaseJournal {
     }
   }
 
+  /** The client wrote the registers of `tid` (undefined: of the process's chosen thread). */
+  wroteRegs(pid: number, tid?: number): void {
+    let set = this.regsWritten.get(pid);
+    if (!set) this.regsWritten.set(pid, (set = new Set()));
+    set.add(tid ?? 'all');
+  }
+
+  /** A word that may resume (or end) the target: its next stop is the client's news again. */
+  resumed(pid: number): void {
+    this.regsWritten.delete(pid);
+  }
+
+  /** Whether `tid`'s pc is the client's since the last stop (see regsWritten). */
+  regsSetSinceStop(pid: number, tid: number): boolean {
+    const set = this.regsWritten.get(pid);
+    return set !== undefined && (set.has(tid) || set.has('all'));
+  }
+
   attachedTo(pid: number): void {
     this.attached.add(pid);
   }
@@ -61,6 +85,7 @@ export class ReleaseJournal {
   detachedFrom(pid: number): void {
     this.attached.delete(pid);
     this.bytes.delete(pid);
+    this.regsWritten.delete(pid);
   }
 
   /** Processes the client still holds, or left int3 bytes in. */
@@ -84,5 +109,6 @@ export class ReleaseJournal {
   clear(): void {
     this.bytes.clear();
     this.attached.clear();
+    this.regsWritten.clear();
   }
 }
