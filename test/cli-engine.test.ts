@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isCleanError, killStarted, pdbg, pdbgBin, pdbgStart, trackStarted } from './helpers/cli.js';
+import { driveWriterByShell, isCleanError, killStarted, pdbg, pdbgStart } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
-import { buildTarget, procState, rawMem } from './helpers/targets.js';
+import { procState, rawMem } from './helpers/targets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-cli-engine-'));
 afterAll(killStarted);
@@ -26,40 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!liveOk('cli-engine'))('one-shot engine commands', () => {
   it('a shell script drives a target command by command, and its output proves the edits', () => {
-    const writer = buildTarget('writer');
-    const out = join(dir, 'script-writer.out');
-    const script = join(dir, 'drive.sh');
-    writeFileSync(
-      script,
-      `set -eu
-P="${process.execPath} ${pdbgBin}"
-pid=$($P start --stdout ${out} -- ${writer})
-echo $pid > ${out}.pid
-echo "pid $pid"
-$P step $pid -n 3
-$P regs $pid | grep '^rip'
-$P run $pid --until checkpoint
-$P mem $pid value 8
-$P mem $pid value --write 0700000000000000
-$P run $pid --until get_value
-# push rbp; mov rbp,rsp; mov rax,[value]; pop rbp: now at ret, rax holds the value
-$P step $pid -n 4
-$P regs $pid --set rax=99 | grep '^rax'
-$P detach $pid
-`,
-    );
-    let stdout: string;
-    try {
-      // stderr captured: on failure execFileSync's error carries it; on success there is none to show.
-      stdout = execFileSync('bash', [script], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    } finally {
-      try {
-        trackStarted(Number(readFileSync(`${out}.pid`, 'utf8')));
-      } catch {
-        /* never started */
-      }
-    }
-    const pid = Number(/^pid (\d+)/.exec(stdout)![1]);
+    const { stdout, pid, out } = driveWriterByShell(dir);
     expect(stdout).toMatch(/^stepped to 0x[0-9a-f]+ <[^>]+> \(thread \d+\)$/m);
     expect(stdout).toMatch(/^rip +0x[0-9a-f]{16}/m);
     expect(stdout).toMatch(/^temporary breakpoint \d+ at 0x[0-9a-f]+ <checkpoint> \(thread \d+\)$/m);

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCleanError, killStarted, pdbg, pdbgBin, pdbgStart, trackStarted } from './helpers/cli.js';
+import { driveWriterByShell, isCleanError, killStarted, pdbg, pdbgBin, pdbgStart } from './helpers/cli.js';
 import { mountOk, startMount, type RunningMount } from './helpers/pdbg-mount.js';
-import { buildTarget, procState, rawMem } from './helpers/targets.js';
+import { procState, rawMem } from './helpers/targets.js';
 import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { pdbgAsync } from './helpers/cli.js';
@@ -43,39 +43,7 @@ describe.skipIf(!mountOk('engine over a pdbg mount'))('the engine over a pdbg mo
   });
 
   it('one-shot commands drive a target through the mount, and its output proves the edits', () => {
-    const writer = buildTarget('writer');
-    const out = join(dir, 'writer-sh.out');
-    const script = join(dir, 'drive.sh');
-    writeFileSync(
-      script,
-      `set -eu
-P="${process.execPath} ${pdbgBin}"
-M="$P --proc-root ${mnt!.dir}"
-pid=$($P start --stdout ${out} -- ${writer})
-echo $pid > ${out}.pid
-echo "pid $pid"
-$M step $pid -n 3
-$M regs $pid | grep '^rip'
-$M run $pid --until checkpoint
-$M mem $pid value 8
-$M mem $pid value --write 0700000000000000
-$M run $pid --until get_value
-$M step $pid -n 4
-$M regs $pid --set rax=99 | grep '^rax'
-$M detach $pid
-`,
-    );
-    let stdout: string;
-    try {
-      stdout = execFileSync('bash', [script], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    } finally {
-      try {
-        trackStarted(Number(readFileSync(`${out}.pid`, 'utf8')));
-      } catch {
-        /* never started */
-      }
-    }
-    const pid = Number(/^pid (\d+)/.exec(stdout)![1]);
+    const { stdout, pid, out } = driveWriterByShell(dir, ['--proc-root', mnt!.dir]);
     expect(stdout).toMatch(/^stepped to 0x[0-9a-f]+ <[^>]+> \(thread \d+\)$/m);
     expect(stdout).toMatch(/^rip +0x[0-9a-f]{16}/m);
     expect(stdout).toMatch(/^temporary breakpoint \d+ at 0x[0-9a-f]+ <checkpoint> \(thread \d+\)$/m);

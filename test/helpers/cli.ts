@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTarget, repoRoot } from './targets.js';
 
@@ -71,4 +72,47 @@ export function killStarted(): void {
       /* gone */
     }
   }
+}
+
+/**
+ * The shell session both engine suites run (cli-engine: live; mount-engine: `--proc-root MNT`):
+ * `pdbg start` the writer target, then step, regs, run --until, mem read and write, regs --set
+ * and detach through `pdbg GLOBALS…`, each a process of its own. Its stdout and the target's pid.
+ */
+export function driveWriterByShell(dir: string, globals: string[] = []): { stdout: string; pid: number; out: string } {
+  const writer = buildTarget('writer');
+  const out = join(dir, `writer-${globals.length ? 'via' : 'live'}.out`);
+  const script = join(dir, 'drive.sh');
+  writeFileSync(
+    script,
+    `set -eu
+P="${process.execPath} ${pdbgBin}"
+M="$P ${globals.join(' ')}"
+pid=$($P start --stdout ${out} -- ${writer})
+echo $pid > ${out}.pid
+echo "pid $pid"
+$M step $pid -n 3
+$M regs $pid | grep '^rip'
+$M run $pid --until checkpoint
+$M mem $pid value 8
+$M mem $pid value --write 0700000000000000
+$M run $pid --until get_value
+# push rbp; mov rbp,rsp; mov rax,[value]; pop rbp: now at ret, rax holds the value
+$M step $pid -n 4
+$M regs $pid --set rax=99 | grep '^rax'
+$M detach $pid
+`,
+  );
+  let stdout: string;
+  try {
+    // stderr captured: on failure execFileSync's error carries it; on success there is none to show.
+    stdout = execFileSync('bash', [script], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } finally {
+    try {
+      trackStarted(Number(readFileSync(`${out}.pid`, 'utf8')));
+    } catch {
+      /* never started */
+    }
+  }
+  return { stdout, pid: Number(/^pid (\d+)/.exec(stdout)![1]), out };
 }
