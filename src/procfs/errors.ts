@@ -3,7 +3,8 @@ import { constants } from 'node:os';
 /** The errno names pdbg reports; the numbers are Linux's, from Node's table. */
 export type ErrnoName =
   | 'ESRCH' | 'EPERM' | 'EBUSY' | 'EIO' | 'EINVAL' | 'EOPNOTSUPP' | 'ENOENT' | 'EACCES'
-  | 'EFAULT' | 'ECHILD' | 'ENOTDIR' | 'EEXIST' | 'ENOSYS' | 'EAGAIN' | 'EINTR' | 'EBADF';
+  | 'EFAULT' | 'ECHILD' | 'ENOTDIR' | 'EEXIST' | 'ENOSYS' | 'EAGAIN' | 'EINTR' | 'EBADF'
+  | 'ELOOP' | 'EFBIG' | 'ETIMEDOUT' | 'EXDEV';
 
 const errnoNumbers = constants.errno as Record<string, number>;
 const errnoByNumber = new Map<number, string>(

@@ -1,0 +1,105 @@
+/**
+ * Opening a file that somebody else named: a debug link in a target's ELF file, a build-id path
+ * under a jail's root, a path an agent is asked to read, a node of a `--proc-root` tree. Nothing
+ * about such a name is trusted, so one rule serves them all:
+ *
+ * - opened O_NONBLOCK|O_NOCTTY: opening a FIFO for reading then returns at once instead of
+ *   blocking the thread for ever (the hang of a `.gnu_debuglink` naming a FIFO), and a terminal
+ *   never becomes pdbg's controlling one;
+ * - O_NOFOLLOW where the last component must not be a link (a tree's nodes; a caller that
+ *   resolved the path itself);
+ * - checked with fstat on the opened descriptor to be a regular file (a device can act on open:
+ *   a tape rewinds, a watchdog arms; a FIFO or socket gives no end), and refused past a size the
+ *   caller names, so a 2 GiB sparse file is one line, not seconds of a blocked event loop.
+ *
+ * O_NONBLOCK has no effect on a regular file's reads, so the descriptor reads as usual.
+ */
+import { closeSync, constants, fstatSync, openSync, type BigIntStats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { fromSystemError, ProcfsError } from './errors.js';
+
+/** What an untrusted open asks for. */
+export interface UntrustedOpen {
+  /** Follow a symbolic link in the last component (default false: O_NOFOLLOW). */
+  readonly follow?: boolean;
+  /** The largest file accepted, in bytes; a larger one is EFBIG. */
+  readonly maxSize?: number;
+  /** For the error's text and fields. */
+  readonly pid?: number;
+  readonly what?: string;
+}
+
+/** An opened regular file and what fstat said of it. */
+export interface UntrustedFd {
+  readonly fd: number;
+  readonly stat: BigIntStats;
+}
+
+export function untrustedFlags(follow: boolean): number {
+  return constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (follow ? 0 : constants.O_NOFOLLOW);
+}
+
+function kindOf(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
+function sizeText(n: number): string {
+  return n >= 1 << 20 ? `${Math.round(n / (1 << 20))} MiB` : `${n} bytes`;
+}
+
+/** The check applied to an opened descriptor's stat: a regular file within the size bound. */
+export function checkRegular(st: BigIntStats, path: string, opts: UntrustedOpen = {}): void {
+  const who = opts.what ?? path;
+  if (!st.isFile()) throw new ProcfsError('EINVAL', `${who}: ${kindOf(st)}, not a regular file; refused`, opts.pid, opts.what);
+  if (opts.maxSize !== undefined && st.size > BigInt(opts.maxSize)) {
+    throw new ProcfsError('EFBIG', `${who}: larger than ${sizeText(opts.maxSize)}; refused`, opts.pid, opts.what);
+  }
+}
+
+/** ELOOP from O_NOFOLLOW on a link, said as what it is. */
+function openError(err: unknown, path: string, opts: UntrustedOpen): ProcfsError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ELOOP' && !opts.follow) return new ProcfsError('ELOOP', `${opts.what ?? path}: a symbolic link; refused`, opts.pid, opts.what);
+  return fromSystemError(err, opts.pid, opts.what ?? path);
+}
+
+/** Opens `path` by the rule above (synchronously: it cannot block on the kinds of file it refuses). */
+export function openUntrustedSync(path: string, opts: UntrustedOpen = {}): UntrustedFd {
+  let fd: number;
+  try {
+    fd = openSync(path, untrustedFlags(opts.follow ?? false));
+  } catch (err) {
+    throw openError(err, path, opts);
+  }
+  try {
+    const stat = fstatSync(fd, { bigint: true });
+    checkRegular(stat, path, opts);
+    return { fd, stat };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/** The same through fs.promises, for callers on the event loop. */
+export async function openUntrusted(path: string, opts: UntrustedOpen = {}): Promise<{ handle: FileHandle; stat: BigIntStats }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, untrustedFlags(opts.follow ?? false));
+  } catch (err) {
+    throw openError(err, path, opts);
+  }
+  try {
+    const stat = await handle.stat({ bigint: true });
+    checkRegular(stat, path, opts);
+    return { handle, stat };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
