@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeError, decodeOk, encodeRequest, FrameReader, helloFrame, Kind, type Frame, type Request } from '../src/remote/protocol.js';
+import { decodeError, decodeOk, encodeOk, encodeOkPieces, encodeRequest, FrameReader, helloFrame, Kind, type Frame, type ReplyValue, type Request } from '../src/remote/protocol.js';
 import { pdbgBin } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { killAll, procState, startTarget } from './helpers/targets.js';
@@ -105,6 +105,18 @@ afterEach(() => {
   for (const a of agents.splice(0)) a.kill('SIGKILL');
   killAll();
   killAllTracees();
+});
+
+describe('a reply in pieces', () => {
+  it('is the frame encodeOk makes, its big bytes not copied', () => {
+    const big = Buffer.alloc(1024 * 1024, 7);
+    for (const [kind, value] of [[Kind.READ, big], [Kind.READ, Buffer.of(1, 2)], [Kind.PIDS, [1, 2, 3]], [Kind.CLOSE, undefined]] as [number, ReplyValue][]) {
+      const pieces = encodeOkPieces(9, kind, value);
+      expect(Buffer.concat(pieces).equals(encodeOk(9, kind, value))).toBe(true);
+    }
+    const pieces = encodeOkPieces(9, Kind.READ, big);
+    expect(pieces.some((p) => p.buffer === big.buffer && p.byteOffset === big.byteOffset && p.length === big.length)).toBe(true);
+  });
 });
 
 describe.skipIf(!liveOk('agent stream'))('the agent as a stream', () => {

@@ -171,7 +171,8 @@ export class Encoder {
         run.push(p);
         continue;
       }
-      out.push(Buffer.concat(run), p);
+      if (run.length > 0) out.push(Buffer.concat(run));
+      out.push(p);
       run = [];
     }
     if (run.length > 0) out.push(Buffer.concat(run));
