@@ -75,7 +75,11 @@ function startNear(argv: readonly string[]): Near {
     });
     child.on('exit', (code, signal) => res([code, signal]));
   });
+  let killed = false;
   const kill = (): void => {
+    // Once: a later call could find the group's number taken by somebody else's new group.
+    if (killed) return;
+    killed = true;
     if (child.pid !== undefined) {
       try {
         process.kill(-child.pid, 'SIGKILL');
@@ -163,7 +167,11 @@ function readMarker(near: Near, label: string, limitMs: number | undefined): Pro
 async function install(wrap: Wrap, b: AgentBundle, label: string, limits: ChainLimits): Promise<void> {
   const near = startNear(wrap(installArgv(b)));
   let out = '';
-  near.child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')).length > MAX_PREAMBLE_BYTES && near.kill());
+  near.child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+    // The install prints one line; a far side that floods instead is cut, not buffered.
+    if (out.length > MAX_PREAMBLE_BYTES) near.kill();
+  });
   near.child.stdin!.end(b.tar);
   const timer = after(limits.installMs);
   const exit = await Promise.race([near.exited, timer.promise.then(() => undefined)]);

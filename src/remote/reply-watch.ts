@@ -84,8 +84,13 @@ export class ReplyWatch {
 
   private check(): void {
     const now = Date.now();
+    // The agent sends the replies of a run of ordered requests together when its queue drains:
+    // the `ctl run` of a resume is answered with the `wait` after it. While one that may wait is
+    // queued, no ordered reply is late.
+    let covered = false;
+    for (const e of this.entries.values()) covered ||= e.ordered && e.mayWait;
     for (const e of this.entries.values()) {
-      if (e.mayWait || e.due === undefined) continue;
+      if (e.mayWait || e.due === undefined || (covered && e.ordered)) continue;
       if (now - Math.max(e.due, this.heardAt) > this.limitMs) {
         this.stop();
         this.expired(e.what);
