@@ -207,6 +207,8 @@ export class RemoteProcFs implements ProcFs {
       const timer = setTimeout(() => {
         this.lose(`no hello from the agent in ${timeoutMs} ms`);
       }, timeoutMs);
+      // A connection given up another way (the chain's exit) must not be kept waiting for it.
+      timer.unref();
       this.pending.set(0, {
         kind: Kind.HELLO,
         resolve: (v) => {
