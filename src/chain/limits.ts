@@ -29,8 +29,8 @@ export function chainLimits(env: NodeJS.ProcessEnv = process.env): ChainLimits {
   let s = DEFAULT_VIA_TIMEOUT_S;
   if (text !== undefined && text !== '') {
     s = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : NaN;
-    // setTimeout's range: past 2^31-1 ms it fires at once.
-    if (!(s >= 0 && s * 1000 * 10 < 2 ** 31)) throw new UsageError(`PDBG_VIA_TIMEOUT: '${text}' is not a number of seconds (0 for no limit, under 200000)`);
+    // setTimeout's range: past 2^31-1 ms (the install's ten times included) it fires at once.
+    if (!(s >= 0 && s < 200_000)) throw new UsageError(`PDBG_VIA_TIMEOUT: '${text}' is not a number of seconds (0 for no limit, under 200000)`);
   }
   if (s === 0) return { handshakeMs: undefined, requestMs: undefined, installMs: undefined };
   const ms = Math.max(1, Math.round(s * 1000));
