@@ -35,10 +35,10 @@ function checkPath(path: string, pid: number): string {
  * for a mapping, the candidate whose inode is the mapping's, else the mapping itself. With
  * `ref.as`, as that caller could (in-root.ts, map-file.ts). The caller closes the fd.
  */
-export function openTargetFile(procRoot: string, pid: number, path: string, ref: FileRef = {}): InRootFile {
+export function openTargetFile(procRoot: string, pid: number, path: string, ref: FileRef = {}, forRead = true): InRootFile {
   const clean = checkPath(path, pid);
   const as: FileCaller | undefined = ref.as;
-  const common = { pid, what: `${pid}: ${clean}`, ...(as && { as }) };
+  const common = { pid, what: `${pid}: ${clean}`, forRead, ...(as && { as }) };
   if (ref.root === 'host') return openInRoot('/', clean, { ...common, pid: undefined });
   if (!ref.mapping) return openInRoot(`${procRoot}/${pid}/root`, clean, common);
   const m = ref.mapping;
@@ -56,13 +56,13 @@ export function openTargetFile(procRoot: string, pid: number, path: string, ref:
     if (f.st.ino === BigInt(m.inode)) return f;
     closeSync(f.fd);
   }
-  return openMapping(`${procRoot}/${pid}/map_files/${hex(m.start)}-${hex(m.end)}`, { pid, what: common.what, ...(as && { as }) });
+  return openMapping(`${procRoot}/${pid}/map_files/${hex(m.start)}-${hex(m.end)}`, { pid, what: common.what, forRead, ...(as && { as }) });
 }
 
 /** The host path that holds the file `ref` names (for readers that open it in place), checked to be the file the rules above open. */
 export async function hostPathOf(procRoot: string, pid: number, path: string, ref: FileRef = {}): Promise<string> {
   const clean = checkPath(path, pid);
-  const f = openTargetFile(procRoot, pid, path, ref);
+  const f = openTargetFile(procRoot, pid, path, ref, false);
   try {
     // The plain path resolves absolute links against pdbg's root: it is given out only where
     // it leads to the same file as the resolution inside the target's root did.
@@ -81,7 +81,7 @@ export async function hostPathOf(procRoot: string, pid: number, path: string, re
 }
 
 export async function statTargetFile(procRoot: string, pid: number, path: string, ref: FileRef = {}): Promise<FileIdentity> {
-  const f = openTargetFile(procRoot, pid, path, ref);
+  const f = openTargetFile(procRoot, pid, path, ref, false);
   closeSync(f.fd);
   return { dev: f.st.dev, ino: f.st.ino, size: Number(f.st.size), mtimeNs: f.st.mtimeNs };
 }

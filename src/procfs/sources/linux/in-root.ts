@@ -58,9 +58,14 @@ export interface InRootOptions {
   readonly mode?: ResolveMode;
   /** For error messages. */
   readonly what?: string;
+  /**
+   * False: give back the O_PATH descriptor, for a stat (which needs the directories' search
+   * permission only, as stat(2) does), not one opened for reading. Default true.
+   */
+  readonly forRead?: boolean;
 }
 
-/** An open regular file and its statx. */
+/** An open regular file (O_PATH where `forRead` was false) and its statx. */
 export interface InRootFile {
   readonly fd: number;
   readonly st: Statx;
@@ -89,11 +94,15 @@ class MountTypes {
 
   constructor(private readonly pid: number | undefined) {}
 
-  /** The type of the mount `st` is on; undefined when no mountinfo names it. */
+  /**
+   * The type of the mount `st` is on; undefined when no mountinfo names it. By mount id first;
+   * then by dev, which is the superblock's and so the same in every namespace and bind (a
+   * chrooted process's mountinfo leaves out its root's mount, and another namespace's mount
+   * ids are in no mountinfo pdbg reads, but this mount's dev is in the daemon's own).
+   */
   typeOf(st: Statx): string | undefined {
-    const hit = (): string | undefined => (st.mntId !== undefined ? this.byMnt.get(String(st.mntId)) : this.byDev.get(st.devKey));
     if (this.readAt === 0) this.load();
-    return hit();
+    return (st.mntId !== undefined ? this.byMnt.get(String(st.mntId)) : undefined) ?? this.byDev.get(st.devKey);
   }
 
   private load(): void {
@@ -117,13 +126,14 @@ class MountTypes {
 }
 
 /**
- * EXDEV unless the mount `st` is on may be walked into. An unknown mount id is refused (every
- * mount a process can reach is in its mountinfo); an unknown dev (no mount ids: a btrfs
- * subvolume shows its own anonymous dev) is let through, as it cannot be a FUSE mount's.
+ * EXDEV unless the mount `st` is on may be walked into. A mount no mountinfo names is let
+ * through when its dev is a block device's (a disk file system; a btrfs subvolume's own dev on
+ * a kernel without mount ids), refused when it is an anonymous one (major 0: FUSE is, and a
+ * FUSE mount of another namespace is out of every mountinfo pdbg can read).
  */
 function checkMount(types: MountTypes, st: Statx, what: string, pid: number | undefined): void {
   const type = types.typeOf(st);
-  if (type === undefined ? st.mntId !== undefined : REFUSED_FS.test(type)) {
+  if (type === undefined ? st.devKey.startsWith('0:') : REFUSED_FS.test(type)) {
     throw fail(EXDEV, what, pid, `leads onto ${type === undefined ? 'an unknown mount' : `a ${type} file system`}; refused`);
   }
 }
@@ -154,7 +164,8 @@ function walkInRoot(rootFd: number, rootSt: Statx, path: string, types: MountTyp
       let st: Statx;
       try {
         st = statOrThrow(fd, what, pid);
-        if (st.mntId !== top.st.mntId || st.dev !== top.st.dev) checkMount(types, st, what, pid);
+        // A mount crossed (by mount id where the kernel gives it: a btrfs subvolume changes the dev only).
+        if (st.mntId !== undefined ? st.mntId !== top.st.mntId : st.dev !== top.st.dev) checkMount(types, st, what, pid);
       } catch (e) {
         closeQuiet(fd);
         throw e;
@@ -205,16 +216,21 @@ export function openInRoot(rootDir: string, path: string, opts: InRootOptions = 
     // A root that is itself on a FUSE mount (a chroot into this mount's own root/): nothing under it can be looked up here.
     checkMount(types, rootSt, what, pid);
     const open = (): InRootFile => {
-      const pathFd = resolve(rootFd, rootSt, path, opts.mode ?? 'openat2', types, what, pid);
+      let pathFd = resolve(rootFd, rootSt, path, opts.mode ?? 'openat2', types, what, pid);
       try {
         const st = statOrThrow(pathFd, what, pid);
         if ((st.mode & S_IFMT) !== S_IFREG) throw new ProcfsError('EINVAL', `${what}: ${kindOf(st.mode)}, not a regular file; refused`, pid);
+        if (opts.forRead === false) {
+          const fd = pathFd;
+          pathFd = -1;
+          return { fd, st };
+        }
         // The reopen is where read permission is checked (an O_PATH open checks none).
         const fd = openat(-100, `/proc/self/fd/${pathFd}`, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0) throw fail(-fd, what, pid);
         return { fd, st };
       } finally {
-        closeQuiet(pathFd);
+        if (pathFd >= 0) closeQuiet(pathFd);
       }
     };
     if (!opts.as || (opts.as.uid === process.geteuid?.() && process.geteuid?.() !== 0)) return open();

@@ -28,7 +28,7 @@ export function modeAllowsRead(c: FileCaller, st: Pick<Statx, 'mode' | 'uid' | '
   return (st.mode & 0o004) !== 0;
 }
 
-export function openMapping(link: string, opts: { pid: number; what: string; as?: FileCaller }): InRootFile {
+export function openMapping(link: string, opts: { pid: number; what: string; as?: FileCaller; forRead?: boolean }): InRootFile {
   const fail = (errno: number): ProcfsError => new ProcfsError(errnoName(errno), `${opts.what}: ${errnoName(errno)}`, opts.pid);
   const pathFd = openat(AT_FDCWD, link, O_PATH | O_CLOEXEC);
   if (pathFd < 0) throw fail(-pathFd);
@@ -36,6 +36,7 @@ export function openMapping(link: string, opts: { pid: number; what: string; as?
     const st = statxFd(pathFd);
     if (typeof st === 'number') throw fail(-st);
     if ((st.mode & S_IFMT) !== S_IFREG) throw new ProcfsError('EINVAL', `${opts.what}: not a regular file; refused`, opts.pid);
+    if (opts.forRead === false) return { fd: openat(AT_FDCWD, `/proc/self/fd/${pathFd}`, O_PATH | O_CLOEXEC), st };
     if (opts.as && !modeAllowsRead(opts.as, st)) {
       throw new ProcfsError('EACCES', `${opts.what}: uid ${opts.as.uid} may not read it (mode ${(st.mode & 0o7777).toString(8)}, owner ${st.uid}:${st.gid})`, opts.pid);
     }
