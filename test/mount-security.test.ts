@@ -7,7 +7,7 @@
  * (the file's bytes, a hang).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { decodeError, decodeOk, decodeRequest, encodeRequest, FrameReader, Kind,
 import { openInRoot } from '../src/procfs/sources/linux/in-root.js';
 import { pdbgAsync, pdbgBin } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
+import { buildTarget } from './helpers/targets.js';
 
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
@@ -177,7 +178,7 @@ describe.skipIf(!ok)('the mount\'s target files, as an unprivileged user', () =>
     const c = await sh(`cd ${mnt}/${t} && timeout 20 bash -c 'echo attach > ctl && echo wait > ctl && cat why && echo detach > ctl && cat why'`);
     expect(c).toMatchObject({ status: 0, stdout: `stopped ${t} attach\ndetached\n` });
     expect(daemonErr()).not.toMatch(/TypeError|RangeError|at .*\.js:\d+/);
-  });
+  }, 60_000);
 
   it('serves map_files/ to the owner only where the file\'s mode lets the owner read it', async () => {
     const prog = join(base, 'private-sleep');
@@ -191,7 +192,7 @@ describe.skipIf(!ok)('the mount\'s target files, as an unprivileged user', () =>
     const r = await sh(`cat ${mnt}/${child.pid}/map_files/${range} >/dev/null; echo "prog $?"; cat ${mnt}/${child.pid}/map_files/${libc} >/dev/null; echo "libc $?"`, { nobody: true });
     expect(r.stdout).toBe('prog 1\nlibc 0\n');
     expect(r.stderr).toMatch(/Permission denied/);
-  });
+  }, 30_000);
 });
 
 describe.skipIf(!ok)('opening inside a root (in-root.ts), both resolutions', () => {
@@ -282,4 +283,50 @@ describe.skipIf(!ok)('the agent and a FIFO', () => {
     const req = { kind: Kind.READFILE, pid: 1, path: '/x', opts: { root: 'target', as: { uid: 65534, gid: 100, groups: [4, 27] }, offset: 1, length: 2 } } as const;
     expect(decodeRequest(new FrameReader().push(encodeRequest(9, req))[0]!)).toEqual(req);
   });
+});
+
+describe.skipIf(!ok)('a SIGKILL of the daemon with an int3 planted through mem', () => {
+  it('the watchdog puts the byte back before it unmounts: the target runs through it', async () => {
+    const bin = buildTarget('sighandler');
+    const t = spawn(bin, [], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.add(t);
+    let out = '';
+    t.stdout!.setEncoding('latin1').on('data', (s: string) => (out += s));
+    await until(() => out.includes('ready'), 'the target is ready');
+    const dir = mkdtempSync(join(tmpdir(), 'pdbg-kill-'));
+    chmodSync(dir, 0o755);
+    const p = pdbgAsync(['mount', dir]);
+    children.add(p.child);
+    await until(() => p.stderr().includes('serving'), 'pdbg mount serves', 30_000);
+    const mounted = () => readFileSync('/proc/self/mountinfo', 'latin1').split('\n').some((l) => l.split(' ')[4] === dir);
+    try {
+      // The handler runs only on SIGUSR1, which is sent once the daemon is dead and its mount gone.
+      const r = await sh([
+        `cd ${dir}/${t.pid} && echo attach > ctl && echo wait > ctl`,
+        `off=$(nm '${bin}' | awk '$3 == "on_signal" { print $1 }')`,
+        `base=$(awk '$3 == "00000000" && $6 ~ /sighandler/ { split($1, a, "-"); print a[1]; exit }' maps)`,
+        'addr=$((16#$base + 16#$off)) && echo "addr $addr"',
+        "printf '\\314' | dd of=mem bs=1 seek=$addr conv=notrunc status=none",
+        `kill -KILL ${p.child.pid}`,
+      ].join(' && '));
+      expect(r.stderr).toBe('');
+      const addr = BigInt(/addr (\d+)/.exec(r.stdout)![1]!);
+      await until(() => !mounted(), 'the watchdog unmounted');
+      await until(() => /TracerPid:\s+0\n/.test(readFileSync(`/proc/${t.pid}/status`, 'latin1')), 'the target is untraced');
+      const fd = openSync(`/proc/${t.pid}/mem`, 'r');
+      const b = Buffer.alloc(1);
+      readSync(fd, b, 0, 1, Number(addr));
+      closeSync(fd);
+      expect(b[0]).not.toBe(0xcc);
+      process.kill(t.pid!, 'SIGUSR1');
+      await until(() => out.includes('usr1 1') || t.exitCode !== null || t.signalCode !== null, 'the handler ran');
+      expect(t.signalCode).toBeNull();
+      expect(out).toContain('usr1 1');
+    } finally {
+      t.kill('SIGKILL');
+      p.child.kill('SIGKILL');
+      await until(() => !mounted(), 'unmounted').catch(() => spawnSync('umount', ['-l', dir]));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

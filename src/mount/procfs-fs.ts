@@ -50,7 +50,7 @@ import { Controllers, type ControllerOptions } from './controllers.js';
 import { encodableId, inoOf, itemOf, LookupCounts, ROOT_INO, type Item } from './inodes.js';
 import { sees, JailScope, type CallerScope } from './jail-scope.js';
 import { FileSlots } from './file-slots.js';
-import { callerGroups, callerProcess, tgidOf } from './local-procs.js';
+import { callerGroups, callerProcess, identify, tgidOf } from './local-procs.js';
 import { lookupUnderRoot, mappingNamed, mappingNames, TargetFileInodes, type TargetFileItem, type TargetFileRef } from './target-files.js';
 import { Waits } from './waits.js';
 
@@ -72,6 +72,12 @@ export interface ProcfsFilesystemOptions {
   readonly controllers?: ControllerOptions;
   /** One line per notable event (a release on a controller's exit). */
   readonly log?: (line: string) => void;
+  /**
+   * The int3 bytes callers planted and not taken out, whole, each time the set changes (same
+   * machine only: a process's start time tells it from a later one with its pid), for the
+   * mount's watchdog to put back if the daemon is SIGKILLed (src/fuse/watchdog.ts).
+   */
+  readonly onPlanted?: (bytes: readonly { pid: number; start: string; addr: bigint; original: number }[]) => void;
 }
 
 type NodeItem = Extract<Item, { kind: 'node' }>;
@@ -170,6 +176,8 @@ export class ProcfsFilesystem implements FuseFilesystem {
   private readonly mountedMs = Date.now();
   private releasing: Promise<number> | undefined;
   private releasedAtEnd = 0;
+  /** The planted set last sent to onPlanted, as text. */
+  private plantedSent = '';
 
   constructor(
     private readonly fs: ProcFs,
@@ -500,7 +508,24 @@ export class ProcfsFilesystem implements FuseFilesystem {
     }
     const n = await this.fs.write(pid, 'mem', data, opts);
     journal.wrote(pid, offset, data, originals);
+    this.notePlanted();
     return n;
+  }
+
+  /** Sends the planted set to onPlanted when it changed. */
+  private notePlanted(): void {
+    if (!this.opts.onPlanted || !this.opts.sameMachine) return;
+    const journal = this.controllers.journal;
+    const bytes: { pid: number; start: string; addr: bigint; original: number }[] = [];
+    for (const pid of journal.held()) {
+      const start = identify(pid, this.procRoot)?.start;
+      if (start === undefined) continue;
+      for (const r of journal.restores(pid)) bytes.push({ pid, start, addr: r.addr, original: r.original });
+    }
+    const text = bytes.map((b) => `${b.pid} ${b.start} ${b.addr} ${b.original}`).join('\n');
+    if (text === this.plantedSent) return;
+    this.plantedSent = text;
+    this.opts.onPlanted(bytes);
   }
 
   /**
@@ -550,6 +575,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
         this.controllers.drop(pid);
         // Detached by its controller: what it planted it took out (the engine restores first).
         this.controllers.journal.detachedFrom(pid);
+        this.notePlanted();
       }
     }
     return data.length;
@@ -563,7 +589,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
     this.handles.delete(fh);
     this.fileHandles.delete(fh);
     // A process's exit closes its files: the moment to see whether a controller is gone.
-    if (this.controllers.pids().length > 0) void this.controllers.check();
+    if (this.controllers.pids().length > 0) void this.controllers.check().then(() => this.notePlanted());
   }
 
   async opendir(caller: FuseCaller, ino: bigint): Promise<FuseOpened> {
@@ -689,6 +715,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
   releaseAll(): Promise<number> {
     return (this.releasing ??= this.controllers.releaseAll().then((n) => {
       this.releasing = undefined;
+      this.notePlanted();
       return (this.releasedAtEnd += n);
     }));
   }
