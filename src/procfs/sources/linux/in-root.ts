@@ -31,17 +31,19 @@
  * refused before anything is looked up on them).
  */
 import { closeSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { asFsCreds } from '../../../../native/fs-creds.js';
 import {
-  O_CLOEXEC, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH, openat, openat2, readlinkFd, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_XDEV,
+  O_CLOEXEC, O_DIRECTORY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH, openat, openat2, readlinkFd, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_XDEV,
   S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, statxFd, type Statx,
 } from '../../../../native/resolve.js';
 import { errnoName, ProcfsError } from '../../errors.js';
 import type { FileCaller } from '../../source.js';
 
 const O_RDONLY = 0;
-const ENOSYS = 38;
-const EXDEV = 18;
+const AT_FDCWD = -100;
+const { ENOSYS, EXDEV, ENOTDIR, ELOOP, EPERM } = constants.errno;
+/** Links followed in one resolution, as the kernel's MAXSYMLINKS. */
 const MAX_LINKS = 40;
 
 /** File systems a walk never enters: FUSE (any server may block the walk), and the kernel's own. */
@@ -158,7 +160,7 @@ function walkInRoot(rootFd: number, rootSt: Statx, path: string, types: MountTyp
         continue;
       }
       const top = stack[stack.length - 1]!;
-      if ((top.st.mode & S_IFMT) !== S_IFDIR) throw fail(20, what, pid); // ENOTDIR
+      if ((top.st.mode & S_IFMT) !== S_IFDIR) throw fail(ENOTDIR, what, pid);
       const fd = openat(top.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) throw fail(-fd, what, pid);
       let st: Statx;
@@ -174,7 +176,7 @@ function walkInRoot(rootFd: number, rootSt: Statx, path: string, types: MountTyp
         const text = readlinkFd(fd);
         closeQuiet(fd);
         if (typeof text === 'number') throw fail(-text, what, pid);
-        if (++links > MAX_LINKS) throw fail(40, what, pid); // ELOOP
+        if (++links > MAX_LINKS) throw fail(ELOOP, what, pid);
         if (text.startsWith('/')) while (stack.length > 1) closeQuiet(stack.pop()!.fd);
         parts = [...text.split('/'), ...parts];
         continue;
@@ -194,7 +196,7 @@ function resolve(rootFd: number, rootSt: Statx, path: string, mode: ResolveMode,
     const fd = openat2(rootFd, path, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
     if (fd >= 0) return fd;
     // EPERM too: a seccomp filter (older Docker profiles) that does not know the syscall.
-    if (fd === -ENOSYS || fd === -1) openat2Missing = true;
+    if (fd === -ENOSYS || fd === -EPERM) openat2Missing = true;
     else if (fd !== -EXDEV) throw fail(-fd, what, pid);
   }
   return walkInRoot(rootFd, rootSt, path, types, what, pid);
@@ -208,7 +210,7 @@ export function openInRoot(rootDir: string, path: string, opts: InRootOptions = 
   const what = opts.what ?? path;
   const pid = opts.pid;
   if (path.includes('\0')) throw new ProcfsError('EINVAL', `${what}: a NUL in the path`, pid);
-  const rootFd = openat(-100, rootDir, O_PATH | 0o200000 | O_CLOEXEC); // AT_FDCWD, O_DIRECTORY
+  const rootFd = openat(AT_FDCWD, rootDir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootFd < 0) throw fail(-rootFd, rootDir, pid);
   try {
     const types = new MountTypes(pid);
@@ -226,13 +228,14 @@ export function openInRoot(rootDir: string, path: string, opts: InRootOptions = 
           return { fd, st };
         }
         // The reopen is where read permission is checked (an O_PATH open checks none).
-        const fd = openat(-100, `/proc/self/fd/${pathFd}`, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        const fd = openat(AT_FDCWD, `/proc/self/fd/${pathFd}`, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0) throw fail(-fd, what, pid);
         return { fd, st };
       } finally {
         if (pathFd >= 0) closeQuiet(pathFd);
       }
     };
+    // An unprivileged pdbg cannot take another's ids; for its own uid it opens as itself.
     if (!opts.as || (opts.as.uid === process.geteuid?.() && process.geteuid?.() !== 0)) return open();
     try {
       return asFsCreds(opts.as, open);
