@@ -261,8 +261,12 @@ describe.skipIf(!ok)('the agent and a FIFO', () => {
     agent.stdin!.write(encodeRequest(1, { kind: Kind.HELLO, version: PROTOCOL_VERSION }));
     agent.stdin!.write(encodeRequest(2, { kind: Kind.READFILE, pid: agent.pid!, path: fifo, opts: {} }));
     agent.stdin!.write(encodeRequest(3, { kind: Kind.STATFILE, pid: agent.pid!, path: '/etc/passwd', ref: {} }));
+    // A caller's credentials travel with the request and the agent opens with them.
+    const nobody = { uid: 65534, gid: 65534, groups: [] };
+    agent.stdin!.write(encodeRequest(4, { kind: Kind.READFILE, pid: agent.pid!, path: '/etc/shadow', opts: { as: nobody } }));
+    agent.stdin!.write(encodeRequest(5, { kind: Kind.READFILE, pid: agent.pid!, path: '/etc/passwd', opts: { as: nobody } }));
     try {
-      await until(() => frames.some((f) => f.id === 3), 'the request after the FIFO answered', 15_000);
+      await until(() => frames.some((f) => f.id === 5), 'the requests after the FIFO answered', 15_000);
       const two = frames.filter((f) => f.id === 2);
       expect(two).toHaveLength(1);
       expect(two[0]!.kind).toBe(Kind.ERR);
@@ -270,6 +274,12 @@ describe.skipIf(!ok)('the agent and a FIFO', () => {
       const three = frames.find((f) => f.id === 3)!;
       expect(three.kind).toBe(Kind.OK);
       expect(decodeOk(Kind.STATFILE, three.payload)).toMatchObject({ size: readFileSync('/etc/passwd').length });
+      const four = frames.find((f) => f.id === 4)!;
+      expect(four.kind).toBe(Kind.ERR);
+      expect(decodeError(four.payload).code).toBe('EACCES');
+      const five = frames.find((f) => f.id === 5)!;
+      expect(five.kind).toBe(Kind.OK);
+      expect(decodeOk(Kind.READFILE, five.payload)).toEqual(readFileSync('/etc/passwd'));
       agent.stdin!.end();
       const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 15_000))]);
       expect(code).toBe(0);
