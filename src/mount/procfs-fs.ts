@@ -692,6 +692,11 @@ export class ProcfsFilesystem implements FuseFilesystem {
       await this.debuggable(caller, item.pid, item.kind === 'tfile' ? item.start : undefined);
       if (want.write) throw new ProcfsError('EACCES', 'the target\'s files are read-only here');
       if (want.exec && item.kind === 'tfile' && !item.dir) throw new ProcfsError('EACCES', 'not executable here');
+      if (want.read && item.kind === 'tfile' && !item.dir) {
+        // access(R_OK) answers as open would: the caller's own read permission on the file.
+        const f = await this.fileRef(item, caller).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
+        await this.fileSlots.run(() => this.fs.readFile(item.pid, f.path, { ...f.ref, offset: 0, length: 0 }));
+      }
       return;
     }
     if (item.kind !== 'node') {
