@@ -32,7 +32,8 @@
  *   OK        a successful reply; payload as above
  *   ERR       a failed reply: str code (an errno name), str message, opt u32 pid, opt str node
  *
- *   fileref = u8 root (0 unset, 1 target, 2 host), opt (u64 start, u64 end, u64 inode) mapping
+ *   fileref = u8 root (0 unset, 1 target, 2 host), opt (u64 start, u64 end, u64 inode) mapping,
+ *             opt (u32 uid, u32 gid, u32 n, n × u32 group) as (read with these credentials)
  *
  * FLAG_CHAINED on a request: run it only if the request before it on this connection
  * succeeded; otherwise it fails with that request's error. A batch (step, wait, why, regs) is
@@ -45,7 +46,7 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import { NODE_NAMES, type NodeName } from '../procfs/node.js';
-import type { FileIdentity, FileRef, NodeOptions, SpawnOptions, StepLoopRequest, StepLoopResult } from '../procfs/source.js';
+import type { FileCaller, FileIdentity, FileRef, NodeOptions, SpawnOptions, StepLoopRequest, StepLoopResult } from '../procfs/source.js';
 
 /** Bumped on any incompatible change of the format above. */
 export const PROTOCOL_VERSION = 1;
@@ -314,19 +315,37 @@ function getNodeOpts(d: Decoder): NodeOptions {
   return o;
 }
 
+/** Supplementary groups one file reference may carry (Linux's NGROUPS_MAX). */
+const MAX_GROUPS = 65536;
+
 function putFileRef(e: Encoder, r: FileRef): void {
   e.u8(r.root === 'target' ? 1 : r.root === 'host' ? 2 : 0);
   e.opt(r.mapping, (m) => e.u64(m.start).u64(m.end).u64(m.inode));
+  // The caller the mount reads for: the agent opens the file with these ids (FileRef.as).
+  e.opt(r.as, (c) => {
+    e.u32(c.uid).u32(c.gid).u32(c.groups.length);
+    for (const g of c.groups) e.u32(g);
+  });
 }
 
-function getFileRef(d: Decoder): { root?: 'target' | 'host'; mapping?: { start: bigint; end: bigint; inode: number } } {
-  const r: { root?: 'target' | 'host'; mapping?: { start: bigint; end: bigint; inode: number } } = {};
+function getFileRef(d: Decoder): { root?: 'target' | 'host'; mapping?: { start: bigint; end: bigint; inode: number }; as?: FileCaller } {
+  const r: { root?: 'target' | 'host'; mapping?: { start: bigint; end: bigint; inode: number }; as?: FileCaller } = {};
   const root = d.u8();
   if (root > 2) throw new ProtocolError('malformed file reference: bad root');
   if (root === 1) r.root = 'target';
   if (root === 2) r.root = 'host';
   const m = d.opt(() => ({ start: d.u64(), end: d.u64(), inode: d.safe() }));
   if (m) r.mapping = m;
+  const as = d.opt(() => {
+    const uid = d.u32();
+    const gid = d.u32();
+    const n = d.u32();
+    if (n > MAX_GROUPS) throw new ProtocolError('malformed file reference: too many groups');
+    const groups: number[] = [];
+    for (let i = 0; i < n; i++) groups.push(d.u32());
+    return { uid, gid, groups };
+  });
+  if (as) r.as = as;
   return r;
 }
 
