@@ -159,7 +159,8 @@ describe('a far side that misbehaves ends pdbg with one line, its chain torn dow
 
 describe.skipIf(!liveOk('a ctl wait outlives the request limit'))('requests that wait on the target', () => {
   it('a ctl wait and a request queued behind it outlive the limit: only idle requests are cut', async () => {
-    const target = spawn('sleep', ['3'], { stdio: 'ignore' });
+    // Lives until the test ends it: under load connecting the agent alone can take seconds.
+    const target = spawn('sleep', ['1000'], { stdio: 'ignore' });
     const fs = await connectAgent([process.execPath, pdbgBin, 'serve', '--stdio'], { requestTimeoutMs: 500, stderr: 'ignore' });
     try {
       const pid = target.pid!;
@@ -167,8 +168,10 @@ describe.skipIf(!liveOk('a ctl wait outlives the request limit'))('requests that
       await fs.write(pid, 'ctl', 'wait');
       const t0 = Date.now();
       // One burst, as the engine's resume is: the agent answers `run` only with the `wait` after
-      // it, which ends when sleep exits, seconds past the 0.5 s limit; pids waits behind both.
+      // it, which ends when sleep is killed, seconds past the 0.5 s limit; pids waits behind both.
+      const ending = setTimeout(() => target.kill('SIGTERM'), 2500);
       const settled = await Promise.allSettled([fs.write(pid, 'ctl', 'run'), fs.write(pid, 'ctl', 'wait'), fs.pids()]);
+      clearTimeout(ending);
       expect(Date.now() - t0).toBeGreaterThan(1000);
       for (const s of settled) if (s.status === 'rejected') expect(String(s.reason)).not.toMatch(/connection to the agent lost/);
       expect(settled[0]!.status).toBe('fulfilled');
