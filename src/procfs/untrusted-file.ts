@@ -8,14 +8,17 @@
  *   never becomes pdbg's controlling one;
  * - O_NOFOLLOW where the last component must not be a link (a tree's nodes; a caller that
  *   resolved the path itself);
- * - checked with fstat on the opened descriptor to be a regular file (a device can act on open:
- *   a tape rewinds, a watchdog arms; a FIFO or socket gives no end), and refused past a size the
- *   caller names, so a 2 GiB sparse file is one line, not seconds of a blocked event loop.
+ * - checked to be a regular file BEFORE it is opened (stat, or lstat without follow), because a
+ *   device can act on open itself: a tape rewinds, a watchdog arms; and again with fstat on the
+ *   opened descriptor, which must be the same inode (a swap in between is refused, not read);
+ *   a FIFO or socket gives no end;
+ * - refused past a size the caller names, so a 2 GiB sparse file is one line, not seconds of a
+ *   blocked event loop.
  *
  * O_NONBLOCK has no effect on a regular file's reads, so the descriptor reads as usual.
  */
-import { closeSync, constants, fstatSync, openSync, type BigIntStats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, statSync, type BigIntStats } from 'node:fs';
+import { lstat, open, stat as statAsync, type FileHandle } from 'node:fs/promises';
 import { fromSystemError, ProcfsError } from './errors.js';
 
 /** What an untrusted open asks for. */
@@ -61,6 +64,13 @@ export function checkRegular(st: BigIntStats, path: string, opts: UntrustedOpen 
   }
 }
 
+/** The opened descriptor must be the inode checked before the open. */
+function checkSame(before: BigIntStats, after: BigIntStats, path: string, opts: UntrustedOpen): void {
+  if (before.ino !== after.ino || before.dev !== after.dev) {
+    throw new ProcfsError('EAGAIN', `${opts.what ?? path}: changed while being opened; refused`, opts.pid, opts.what);
+  }
+}
+
 /** ELOOP from O_NOFOLLOW on a link, said as what it is. */
 function openError(err: unknown, path: string, opts: UntrustedOpen): ProcfsError {
   const code = (err as NodeJS.ErrnoException)?.code;
@@ -70,6 +80,14 @@ function openError(err: unknown, path: string, opts: UntrustedOpen): ProcfsError
 
 /** Opens `path` by the rule above (synchronously: it cannot block on the kinds of file it refuses). */
 export function openUntrustedSync(path: string, opts: UntrustedOpen = {}): UntrustedFd {
+  let before: BigIntStats;
+  try {
+    before = opts.follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
+  } catch (err) {
+    throw openError(err, path, opts);
+  }
+  if (before.isSymbolicLink()) throw new ProcfsError('ELOOP', `${opts.what ?? path}: a symbolic link; refused`, opts.pid, opts.what);
+  checkRegular(before, path, opts);
   let fd: number;
   try {
     fd = openSync(path, untrustedFlags(opts.follow ?? false));
@@ -79,6 +97,7 @@ export function openUntrustedSync(path: string, opts: UntrustedOpen = {}): Untru
   try {
     const stat = fstatSync(fd, { bigint: true });
     checkRegular(stat, path, opts);
+    checkSame(before, stat, path, opts);
     return { fd, stat };
   } catch (err) {
     closeSync(fd);
@@ -88,6 +107,14 @@ export function openUntrustedSync(path: string, opts: UntrustedOpen = {}): Untru
 
 /** The same through fs.promises, for callers on the event loop. */
 export async function openUntrusted(path: string, opts: UntrustedOpen = {}): Promise<{ handle: FileHandle; stat: BigIntStats }> {
+  let before: BigIntStats;
+  try {
+    before = opts.follow ? await statAsync(path, { bigint: true }) : await lstat(path, { bigint: true });
+  } catch (err) {
+    throw openError(err, path, opts);
+  }
+  if (before.isSymbolicLink()) throw new ProcfsError('ELOOP', `${opts.what ?? path}: a symbolic link; refused`, opts.pid, opts.what);
+  checkRegular(before, path, opts);
   let handle: FileHandle;
   try {
     handle = await open(path, untrustedFlags(opts.follow ?? false));
@@ -97,6 +124,7 @@ export async function openUntrusted(path: string, opts: UntrustedOpen = {}): Pro
   try {
     const stat = await handle.stat({ bigint: true });
     checkRegular(stat, path, opts);
+    checkSame(before, stat, path, opts);
     return { handle, stat };
   } catch (err) {
     await handle.close();
