@@ -9,10 +9,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEBUG_FILE_CAP, fileCrc32, findDebugFile } from '../src/debugger/symbols/debug-file.js';
 import { loadElfFile } from '../src/debugger/symbols/elf-cache.js';
-import { pdbg, pdbgAsync } from './helpers/cli.js';
+import { pdbgAsync, type CliResult } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState, rawMem, repoRoot } from './helpers/targets.js';
 import { killAllTracees, startTraceeAt } from './helpers/tracee.js';
@@ -94,6 +94,20 @@ function expectSpinStack(out: string): void {
 /** A command that used to hang for ever gets this long; a hang shows as a signal. */
 const BOUND_MS = 60_000;
 
+/**
+ * pdbg ARGS, SIGKILLed after BOUND_MS. Not spawnSync's timeout: its SIGTERM is never acted on
+ * by a pdbg blocked in open(2), so the unfixed code would hang the suite instead of failing it.
+ */
+async function pdbgBounded(args: string[]): Promise<CliResult> {
+  const run = pdbgAsync(args);
+  const killer = setTimeout(() => run.child.kill('SIGKILL'), BOUND_MS);
+  try {
+    return await run.done;
+  } finally {
+    clearTimeout(killer);
+  }
+}
+
 describe.skipIf(!live)('a FIFO named by the executable\'s debug link', () => {
   let prog: string;
   beforeAll(() => {
@@ -103,18 +117,18 @@ describe.skipIf(!live)('a FIFO named by the executable\'s debug link', () => {
   it('bt, trace and run --until finish with the right answers', async () => {
     const t = await startTraceeAt(prog, ['spin']);
     await t.waitFor(/ready \d+/);
-    const bt = pdbg(['bt', String(t.pid)], { timeout: BOUND_MS });
+    const bt = await pdbgBounded(['bt', String(t.pid)]);
     expect(bt.signal, 'bt hung').toBeNull();
     expect(bt.status, bt.stderr).toBe(0);
     expectSpinStack(bt.stdout);
     // bt leaves a one-shot target stopped; trace and run resume it.
-    const tr = pdbg(['trace', String(t.pid), 'tr_step', '--args', '1', '--for', '1'], { timeout: BOUND_MS });
+    const tr = await pdbgBounded(['trace', String(t.pid), 'tr_step', '--args', '1', '--for', '1']);
     expect(tr.signal, 'trace hung').toBeNull();
     expect(tr.status, tr.stderr).toBe(0);
     const args = tr.stdout.trim().split('\n').map((l) => Number(/^tr_step\((0x[0-9a-f]+)\)$/.exec(l)![1]));
     expect(args.length).toBeGreaterThan(2);
     args.forEach((a, i) => expect(a).toBe(args[0]! + i));
-    const run = pdbg(['run', String(t.pid), '--until', 'tr_step'], { timeout: BOUND_MS });
+    const run = await pdbgBounded(['run', String(t.pid), '--until', 'tr_step']);
     expect(run.signal, 'run --until hung').toBeNull();
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^temporary breakpoint 1 at 0x[0-9a-f]+ <tr_step> \(thread \d+\)\n$/);
@@ -138,6 +152,8 @@ describe.skipIf(!live)('a dlopened library whose debug link names a FIFO, under 
     const t = await startTraceeAt(spin, [lib, trigger], 'dlspin');
     await t.waitFor(/ready \d+/);
     const run = pdbgAsync(['trace', String(t.pid), 'plugin_fn', '--pending', '--args', '1']);
+    // A failure below must not leave pdbg blocked with its breakpoints planted.
+    onTestFinished(() => void run.child.kill('SIGKILL'));
     const hook = hookAddress(t.pid);
     await until(() => rawMem(t.pid, hook, 1)[0] === 0xcc || run.child.exitCode !== null, BOUND_MS, () => 'the load hook was never planted');
     expect(run.child.exitCode, run.stderr()).toBeNull();
@@ -182,7 +198,7 @@ describe('a 2 GiB sparse file at the debug link\'s name', () => {
     const t = await startTraceeAt(prog, ['spin']);
     await t.waitFor(/ready \d+/);
     const t0 = Date.now();
-    const bt = pdbg(['bt', String(t.pid)], { timeout: BOUND_MS });
+    const bt = await pdbgBounded(['bt', String(t.pid)]);
     expect(bt.signal, 'bt did not finish').toBeNull();
     expect(bt.status, bt.stderr).toBe(0);
     expectSpinStack(bt.stdout);

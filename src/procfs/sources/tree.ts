@@ -103,7 +103,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
       if (!isPidName(n)) continue;
       try {
         // lstat: the check must not open a FIFO or follow a link that reading would refuse.
-        if (lstatSync(join(root, n, 'status')).isFile()) return tree;
+        if (lstatSync(join(root, n)).isDirectory() && lstatSync(join(root, n, 'status')).isFile()) return tree;
       } catch {
         /* keep looking */
       }
@@ -120,6 +120,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
   }
 
   async threads(pid: number): Promise<number[]> {
+    this.refuseLinkedDirs(pid, 'task');
     try {
       return readdirSync(join(this.root, String(pid), 'task')).filter(isPidName).map(Number).sort((a, b) => a - b);
     } catch (err) {
@@ -133,6 +134,26 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
 
   private path(pid: number, node: string, tid?: number): string {
     return tid === undefined || tid === pid ? `${this.root}/${pid}/${node}` : `${this.root}/${pid}/task/${tid}/${node}`;
+  }
+
+  /**
+   * ROOT/PID (and ROOT/PID/task/TID for a thread's node) must be directories of the tree, not
+   * symbolic links: O_NOFOLLOW guards only a node's last component, so `30 -> /proc/1` or
+   * `30 -> ../../elsewhere` would have every node of "process 30" read from outside the tree.
+   * Anything else (missing, a plain file) is left to the read, which says what it is.
+   */
+  private refuseLinkedDirs(pid: number, node: string, tid?: number): void {
+    const dirs = [`${this.root}/${pid}`];
+    if (tid !== undefined && tid !== pid) dirs.push(`${this.root}/${pid}/task`, `${this.root}/${pid}/task/${tid}`);
+    for (const d of dirs) {
+      let linked = false;
+      try {
+        linked = lstatSync(d).isSymbolicLink();
+      } catch {
+        return;
+      }
+      if (linked) throw new ProcfsError('ELOOP', `${d}: a symbolic link, not a process directory; refused`, pid, node);
+    }
   }
 
   private requireProcess(pid: number, node: string): void {
@@ -210,6 +231,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
   }
 
   async read(pid: number, node: NodeName, opts: NodeOptions = {}): Promise<Buffer> {
+    this.refuseLinkedDirs(pid, node, opts.tid);
     const path = this.path(pid, node, opts.tid);
     if (node === 'file') {
       // BSD's `file` is a symlink to the executable; pdbg snapshots keep it one.
@@ -258,6 +280,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
       let status;
       const statusPath = `${this.root}/${pid}/status`;
       try {
+        this.refuseLinkedDirs(pid, 'status');
         const len = this.readShared(statusPath, pid, 'status', NODE_CAP.status);
         oneLine(this.buf, len, statusPath);
         status = parseStatusBytes(this.buf.subarray(0, len));
