@@ -2,7 +2,7 @@
  * A directory tree in the BSD layout (ROOT/PID/status, cmdline, map, file, …): a `pdbg snapshot`
  * or a real BSD /proc copied or mounted. Read-only: every write is EROFS, as on a read-only mount.
  */
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fromSystemError, ParseError, ProcfsError } from '../errors.js';
 import { displayText } from '../escape.js';
@@ -12,6 +12,7 @@ import { NODE_TABLE, type NodeName } from '../node.js';
 import type { EntryErrorHandler, ListWants, ProcessInfo } from '../process-info.js';
 import type { FileIdentity, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities } from '../source.js';
 import { parseStatusBytes } from '../status.js';
+import { untrustedFlags } from '../untrusted-file.js';
 
 /** What `pdbg snapshot` records about each jail beside the process directories. */
 export const JAILS_FILE = 'jails.json';
@@ -29,7 +30,8 @@ const NODE_CAP: Readonly<Record<NodeName, number>> = Object.fromEntries(NODE_TAB
 /** jails.json: a few hundred bytes per jail; 16 MiB is tens of thousands of jails. */
 const JAILS_FILE_CAP = 16 << 20;
 
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+/** The untrusted-file rule's flags (no follow): a tree's nodes were its model. */
+const OPEN_FLAGS = untrustedFlags(false);
 
 function capText(n: number): string {
   return n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n / 1024} KiB`;
