@@ -51,7 +51,7 @@ export const DEFAULT_DEBUG_DIRS: readonly string[] = ['/usr/lib/debug'];
  * few hundred MB; 1 GiB leaves room for those and refuses the 2 GiB sparse file a target can
  * name for nothing (its CRC cost 12 to 25 s of a blocked event loop). A larger debug file is
  * skipped like a missing one: the module keeps the names of its own symbol tables. Sparse
- * files are not refused as such: a compressing filesystem (ZFS, btrfs) reports a real debug
+ * files are not refused as such: a compressing filesystem (ZFS) reports a real debug
  * file's blocks as fewer than its size too.
  */
 export const DEBUG_FILE_CAP = 1 << 30;
