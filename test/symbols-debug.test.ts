@@ -360,4 +360,37 @@ describe.skipIf(!liveOk('symbols-debug live'))('real processes', () => {
     process.stderr.write(`chroot maps path of the executable: ${exe.path}; read as ${exe.image.file!.path}\n`);
     c.kill('SIGKILL');
   });
+
+  it('a jail\'s build-id link to an absolute host path resolves inside the jail, not on the host', async () => {
+    // A static program in a chroot, stripped; its debug file exists only on the host, at an
+    // absolute path the jail's /usr/lib/debug/.build-id/NN/REST.debug link names. Walked
+    // through /proc/PID/root that link would reach the host's file (pdbg reading a host file on
+    // the jail's say-so); resolved inside the jail it names nothing.
+    const jail = dir('jail-link');
+    const hostSide = dir('host-side');
+    const prog = join(jail, 'prog');
+    sh('gcc', ['-O0', '-g', '-static', '-Wl,--build-id', '-o', prog, join(repoRoot, 'test/targets/dbgtarget.c')]);
+    const dbg = join(hostSide, 'secret.debug');
+    sh('objcopy', ['--only-keep-debug', prog, dbg]);
+    sh('strip', ['--strip-all', prog]);
+    const id = /Build ID: ([0-9a-f]+)/.exec(sh('readelf', ['-n', prog]))![1]!;
+    const linkDir = join(jail, 'usr/lib/debug/.build-id', id.slice(0, 2));
+    mkdirSync(linkDir, { recursive: true });
+    sh('ln', ['-s', dbg, join(linkDir, `${id.slice(2)}.debug`)]);
+    const c = await start('/prog', [jail, '/prog'], 'chroot');
+    clearElfCache();
+    const syms = await ProcessSymbols.forProcess(LINUX, c.pid!);
+    // The host's debug file would name the static function; the jail has no such file.
+    expect(syms.find('dbg_hidden_fn')).toBeUndefined();
+    expect(syms.modules[0]!.debugFile).toBeUndefined();
+    // The same link inside the jail to a path that exists there is followed (links are by design).
+    mkdirSync(join(jail, 'dbg'), { recursive: true });
+    copyFileSync(dbg, join(jail, 'dbg/secret.debug'));
+    unlinkSync(join(linkDir, `${id.slice(2)}.debug`));
+    sh('ln', ['-s', '/dbg/secret.debug', join(linkDir, `${id.slice(2)}.debug`)]);
+    clearElfCache();
+    const again = await ProcessSymbols.forProcess(LINUX, c.pid!);
+    expect(again.find('dbg_hidden_fn')).toBeDefined();
+    c.kill('SIGKILL');
+  });
 });

@@ -95,14 +95,35 @@ function checkNotLink(st: BigIntStats, path: string, opts: UntrustedOpen): void 
   if (st.isSymbolicLink()) throw new ProcfsError('ELOOP', `${opts.what ?? path}: a symbolic link; refused`, opts.pid, opts.what);
 }
 
-/** Opens `path` by the rule above (synchronously: it cannot block on the kinds of file it refuses). */
-export function openUntrustedSync(path: string, opts: UntrustedOpen = {}): UntrustedFd {
-  let pfd: number;
+/**
+ * Resolves a path that lies under a target's root (`/proc/PID/root/…`) inside that root, giving
+ * an O_PATH descriptor (O_NOFOLLOW on the last name unless `follow`); undefined for any other
+ * path. Walked by the kernel through `/proc/PID/root`, an absolute symlink or `..` in a jail
+ * resolves against pdbg's own root: a jailed user's `/usr/lib/debug/x.debug -> /etc/shadow`
+ * would make pdbg read a host file. The live source registers the resolver (openat2 with
+ * RESOLVE_IN_ROOT); the model only knows there may be one.
+ */
+export type RootResolver = (path: string, follow: boolean) => number | undefined;
+
+let rootResolver: RootResolver | undefined;
+
+export function setRootResolver(r: RootResolver | undefined): void {
+  rootResolver = r;
+}
+
+function pathFd(path: string, opts: UntrustedOpen): number {
+  const inRoot = rootResolver?.(path, opts.follow ?? false);
+  if (inRoot !== undefined) return inRoot;
   try {
-    pfd = openSync(path, pathFlags(opts.follow ?? false));
+    return openSync(path, pathFlags(opts.follow ?? false));
   } catch (err) {
     throw openError(err, path, opts);
   }
+}
+
+/** Opens `path` by the rule above (synchronously: it cannot block on the kinds of file it refuses). */
+export function openUntrustedSync(path: string, opts: UntrustedOpen = {}): UntrustedFd {
+  const pfd = pathFd(path, opts);
   try {
     const before = fstatSync(pfd, { bigint: true });
     checkNotLink(before, path, opts);
@@ -129,12 +150,9 @@ export function openUntrustedSync(path: string, opts: UntrustedOpen = {}): Untru
 
 /** The same through fs.promises, for callers on the event loop. */
 export async function openUntrusted(path: string, opts: UntrustedOpen = {}): Promise<{ handle: FileHandle; stat: BigIntStats }> {
-  let ph: FileHandle;
-  try {
-    ph = await open(path, pathFlags(opts.follow ?? false));
-  } catch (err) {
-    throw openError(err, path, opts);
-  }
+  // An O_PATH open does not block (no driver's open runs, no FIFO waits): synchronous is fine.
+  const pfd = pathFd(path, opts);
+  const ph = { fd: pfd, stat: async (o: { bigint: true }) => fstatSync(pfd, o), close: async () => closeSync(pfd) };
   try {
     const before = await ph.stat({ bigint: true });
     checkNotLink(before, path, opts);

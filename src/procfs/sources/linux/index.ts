@@ -16,6 +16,8 @@ import type {
 import { formatStatus } from '../../status.js';
 import type { ControlNode, LinuxControl } from './control.js';
 import { hostPathOf, readTargetFile, statTargetFile } from './files.js';
+import { targetRootResolver } from './root-resolver.js';
+import { setRootResolver } from '../../untrusted-file.js';
 import { jailAddresses } from './netns.js';
 import { ProcReader } from './read.js';
 import { bootTime, linuxStatus } from './synth-status.js';
@@ -51,6 +53,8 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
 
   constructor(readonly root = '/proc') {
     this.uts = new UtsResolver(root);
+    // Every file opened under a target's root (modules, debug files) resolves inside that root.
+    setRootResolver(targetRootResolver(root));
   }
 
   private boot(): number {
