@@ -11,10 +11,11 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdbg, pdbgAsync } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
-import { procState } from './helpers/targets.js';
+import { procState, rawMem } from './helpers/targets.js';
 
-const haveRedis = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
-if (!haveRedis) console.log('leave-as-found: skipped: redis-server is not installed (scripts/system-deps.sh installs it)');
+const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
+const haveRedis = have('redis-server') && have('strace');
+if (!haveRedis) console.log('leave-as-found: skipped: redis-server or strace is not installed (scripts/system-deps.sh installs them)');
 const run = liveOk('leave-as-found') && haveRedis;
 
 let server: ChildProcess | undefined;
@@ -159,6 +160,27 @@ describe.runIf(run)('a running service is left running', () => {
     await answering(pid());
     // The int3 at abort is gone: the bytes there equal the library file's (checked by gdb's x would
     // need libc's offset; the server answering after many INCRs covers the path that matters).
+  });
+
+  it('a mem read does not stop it at all: it reads a process another tracer holds', async () => {
+    // strace holds redis's threads as their tracer: any attach would be EBUSY, so a dump that
+    // succeeds and equals /proc/PID/mem read no process that pdbg stopped.
+    const strace = spawn('strace', ['-f', '-p', String(pid()), '-o', '/dev/null'], { stdio: 'ignore' });
+    try {
+      for (let k = 0; k < 400 && procState(pid()).tracerPid !== strace.pid; k++) await sleep(25);
+      expect(procState(pid()).tracerPid).toBe(strace.pid);
+      const addr = someAddr(pid());
+      const r = pdbg(['mem', String(pid()), addr, '16', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const want = rawMem(pid(), BigInt(addr), 16).toString("hex");
+      expect(JSON.parse(r.stdout).bytes).toBe(want);
+      expect(procState(pid()).tracerPid).toBe(strace.pid);
+    } finally {
+      strace.kill('SIGINT');
+      await new Promise((res) => strace.on('exit', res));
+    }
+    await answering(pid());
   });
 
   it('--keep-stopped leaves it stopped; pdbg detach resumes it', async () => {

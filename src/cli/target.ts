@@ -130,3 +130,20 @@ export async function onTarget(src: SourceArgs, pid: number, act: (s: Session) =
 
 /** The `--keep-stopped` option of the inspecting one-shots. */
 export const KEEP_STOPPED = { type: 'boolean', describe: 'leave the target stopped (default: as found: a running target runs on)' } as const;
+
+/** Runs `act` on a session that reads the target without stopping it (Session.observe). */
+export async function observing(src: SourceArgs, pid: number, act: (s: Session) => Promise<void>): Promise<void> {
+  const { openSource } = await import('./source.js');
+  const { Session } = await import('../debugger/session.js');
+  const fs = await openSource(src);
+  try {
+    const s = await Session.observe(fs, pid);
+    try {
+      await act(s);
+    } finally {
+      await s.detach();
+    }
+  } finally {
+    await fs.close();
+  }
+}

@@ -98,6 +98,8 @@ export class Session {
   private stepping: Promise<StopEvent> | undefined;
   /** Released (or being released): no command may touch the target any more. */
   private closing = false;
+  /** Made by observe(): not traced, so there is nothing to interrupt or release. */
+  private observing = false;
   private readonly messageListeners = new Set<MessageListener>();
   /** Forked children held at their first stop, and the vfork bytes lifted for one (fork-children.ts). */
   private readonly children: ForkChildren;
@@ -179,6 +181,21 @@ export class Session {
       s.releaseSync();
       throw err;
     }
+    return s;
+  }
+
+  /**
+   * A session that reads without tracing: memory and symbols of a running process, with no
+   * stop at all (/proc/PID/mem reads a running process, as process_vm_readv does). Nothing is
+   * attached, so nothing is released; commands that need registers or control say EBUSY
+   * (`pid N is running`). What `pdbg mem` uses for a read, so a dump never pauses a server.
+   */
+  static async observe(fs: ProcFs, pid: number): Promise<Session> {
+    // The status node answers ESRCH for no such process, before anything else is tried.
+    await fs.read(pid, 'status');
+    const s = new Session(fs, pid);
+    s._state = 'running';
+    s.observing = true;
     return s;
   }
 
@@ -691,6 +708,7 @@ export class Session {
   async detach(opts: DetachOptions = {}): Promise<void> {
     const leave = opts.leave ?? (opts.leaveStopped ? 'stopped' : 'as-is');
     this.closing = true;
+    if (this.observing) this._state = 'detached';
     if (this._state === 'exited' || this._state === 'detached') {
       this.unguardNow();
       return;

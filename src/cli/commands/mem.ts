@@ -2,7 +2,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { ProcfsError } from '../../procfs/errors.js';
 import { cliHex, cliLength, cliPid, cliWhere } from '../addr.js';
 import { printJson, printLine } from '../output.js';
-import { KEEP_STOPPED, onTarget } from '../target.js';
+import type { Session } from '../../debugger/session.js';
+import { KEEP_STOPPED, observing, onTarget } from '../target.js';
 
 interface MemArgs {
   'proc-root'?: string;
@@ -39,7 +40,7 @@ export const memCommand: CommandModule<object, MemArgs> = {
     const data = argv.write === undefined ? undefined : cliHex(argv.write);
     const { findCommand } = await import('../../debugger/commands.js');
     let short: ProcfsError | undefined;
-    await onTarget(argv, pid, async (s) => {
+    const act = async (s: Session) => {
       await s.loadSymbols();
       const out = data
         ? await findCommand('write')!.run(s, [where, data.toString('hex')])
@@ -54,7 +55,11 @@ export const memCommand: CommandModule<object, MemArgs> = {
         const got = bytes.length / 2;
         if (got < want) short = new ProcfsError('EIO', `read ${got} of ${want} bytes: address 0x${(addr + BigInt(got)).toString(16)} is not mapped`, pid, 'mem');
       }
-    }, { kind: data ? 'control' : 'inspect', keepStopped: argv['keep-stopped'] === true });
+    };
+    // A read needs no stop at all unless it names a register ($rsp): the address space of a
+    // running process reads as it is, and a server never pauses for a dump.
+    if (!data && !argv['keep-stopped'] && !where.includes('$')) await observing(argv, pid, act);
+    else await onTarget(argv, pid, act, { kind: data ? 'control' : 'inspect', keepStopped: argv['keep-stopped'] === true });
     if (short) throw short;
   },
 };
