@@ -6,6 +6,7 @@
  * A handler returns lines for a person and the same result as data (for `--json`); it throws
  * ProcfsError for bad input (unknown register, unmapped address, bad hex…) and never prints.
  */
+import { basename } from 'node:path';
 import { ProcfsError } from '../procfs/errors.js';
 import { parseBreakArgs, parseBreakNumbers } from './break-args.js';
 import { disassembleCommand } from './disassemble-cmd.js';
@@ -84,7 +85,25 @@ async function breakCmd(s: Session, args: readonly string[], self: { name: strin
       data: { id: bp.id, pending: true, spec: bp.spec, temporary, condition: condition ?? null },
     };
   }
-  return { lines: [`${kind} at ${s.describe(bp.addr)}`], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary, condition: condition ?? null } };
+  const others = typeof where === 'string' ? await otherDefinitions(s, where, bp.addr) : [];
+  const note = others.length
+    ? [`  (also defined in ${others.join(', ')}: calls bind to ${basename((await s.symbolTable())?.moduleAt(bp.addr)?.path ?? '?')}'s, the first in the dynamic linker's search order; NAME@LIB picks another)`]
+    : [];
+  return { lines: [`${kind} at ${s.describe(bp.addr)}`, ...note], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary, condition: condition ?? null, ...(others.length ? { alsoDefinedIn: others } : {}) } };
+}
+
+/**
+ * The other modules that export a function of a plain name (`malloc` in libc as well as in
+ * jemalloc): gdb would plant a location in each; pdbg plants the one calls reach, and says so.
+ */
+async function otherDefinitions(s: Session, where: string, chosen: bigint): Promise<string[]> {
+  if (!/^[A-Za-z_.$][\w.$]*$/.test(where.trim())) return [];
+  const syms = await s.symbolTable();
+  if (!syms) return [];
+  return syms
+    .definitions(where.trim())
+    .filter((h) => h.address !== chosen && h.binding !== 'local' && (h.kind === 'func' || h.kind === 'ifunc'))
+    .map((h) => basename(h.module));
 }
 
 /** `x/FMT ADDR`, a bare `x` going on, or the old `x ADDR [LEN]` hexdump. */
