@@ -14,7 +14,8 @@ import type { CommandOutput } from './command-output.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import { examine } from './examine.js';
 import { evalAddress } from './expr.js';
-import { infoBreakpoints, infoProcMappings, infoRegisters, infoSharedLibrary, infoSymbol, infoThreads } from './info-cmds.js';
+import { infoBreakpoints, infoProcMappings, infoRegisters, infoSharedLibrary, infoSymbol } from './info-cmds.js';
+import { infoThreads, threadApply, threadCmd } from './thread-cmds.js';
 import { sessionContext } from './inspect-state.js';
 import { nexti } from './nexti.js';
 import { printCommand } from './print-cmd.js';
@@ -264,12 +265,9 @@ export const COMMANDS: readonly DebugCommand[] = [
     const lines = list.map((t) => `${t.current ? '*' : ' '} ${String(t.tid).padEnd(7)} ${t.state}${t.where ? ' ' + t.where : ''}`);
     return { lines, data: list };
   }),
-  cmd('thread', ['t'], 'thread TID', 'make TID the current thread', async (s, a, c) => {
-    arity(c, a, 1, 1);
-    const tid = Number(a[0]);
-    if (!Number.isInteger(tid) || tid <= 0) throw new ProcfsError('EINVAL', `not a thread id: '${a[0]}'`);
-    await s.select(tid);
-    return { lines: [`current thread ${tid}`], data: { current: tid } };
+  cmd('thread', ['t'], 'thread N | thread lwp TID | thread apply all|N… CMD', 'select thread N (gdb\'s number, as info threads shows it; a TID too); apply CMD in each thread', async (s, a) => {
+    if (a[0] === 'apply') return threadApply(s, a.slice(1), (line) => runCommandLine(s, line));
+    return threadCmd(s, a);
   }),
   cmd('note', ['kill-signal'], 'note NAME', 'send a signal without resuming (the note node)', async (s, a, c) => {
     arity(c, a, 1, 1);

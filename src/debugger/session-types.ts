@@ -17,6 +17,8 @@ export interface ThreadInfo {
   readonly where?: string;
   /** The thread `step`/`regs` act on by default: the one that stopped last, or `select`ed. */
   readonly current: boolean;
+  /** The thread's name (its `comm`: pthread_setname_np's, `io_thd_1`), where the source has it. */
+  readonly name?: string;
 }
 
 /** After a fork, which process the session goes on with (gdb's `follow-fork-mode`). */

@@ -26,6 +26,7 @@
  * loop): per-thread preallocated register buffers and node options, the `why` line read into a
  * reused buffer and matched as bytes, the pc read as a number. `stepN(n)` is the tight loop.
  */
+import { commText, parseStatusBytes } from '../procfs/status.js';
 import { runBatch } from '../procfs/batch.js';
 import { ProcfsError } from '../procfs/errors.js';
 import type { BatchOp, NodeOptions, ProcFs, SpawnOptions, StepLoopResult } from '../procfs/source.js';
@@ -541,8 +542,10 @@ export class Session {
     const tids = await this.fs.threads(this.pid);
     const out: ThreadInfo[] = [];
     for (const tid of tids) {
+      const name = await this.threadName(tid);
+      const named = name === undefined ? {} : { name };
       if (this._state !== 'stopped') {
-        out.push({ tid, state: 'running', current: tid === this._current });
+        out.push({ tid, state: 'running', current: tid === this._current, ...named });
         continue;
       }
       let pc: bigint | undefined;
@@ -552,10 +555,19 @@ export class Session {
         // A thread that is exiting right now has no registers to show.
       }
       out.push(pc === undefined
-        ? { tid, state: 'stopped', current: tid === this._current }
-        : { tid, state: 'stopped', pc, where: this.describe(pc), current: tid === this._current });
+        ? { tid, state: 'stopped', current: tid === this._current, ...named }
+        : { tid, state: 'stopped', pc, where: this.describe(pc), current: tid === this._current, ...named });
     }
     return out;
+  }
+
+  /** A thread's command name from its status node; undefined where the source cannot say. */
+  private async threadName(tid: number): Promise<string | undefined> {
+    try {
+      return commText(parseStatusBytes(await this.fs.read(this.pid, 'status', { tid })));
+    } catch {
+      return undefined;
+    }
   }
 
   // ---- breakpoints --------------------------------------------------------------------------
