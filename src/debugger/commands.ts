@@ -269,6 +269,11 @@ export const COMMANDS: readonly DebugCommand[] = [
     if (a[0] === 'apply') return threadApply(s, a.slice(1), (line) => runCommandLine(s, line));
     return threadCmd(s, a);
   }),
+  cmd('handle', [], 'handle SIG… stop|nostop|print|noprint|pass|nopass', 'what a signal does: stop and report it, print it, pass it to the program (gdb\'s table; SIG all too)', async (s, a) => {
+    const rows = s.signals.handle(a);
+    return { lines: s.signals.lines(rows.map((r) => r.name)), data: rows.map((r) => ({ signal: `SIG${r.name.toUpperCase()}`, ...r.disposition })) };
+  }),
+  cmd('info-signals', ['info-handle'], 'info signals [SIG]', 'the signal table: Stop, Print, Pass to program', async (s, a) => s.signals.info(a)),
   cmd('note', ['kill-signal'], 'note NAME', 'send a signal without resuming (the note node)', async (s, a, c) => {
     arity(c, a, 1, 1);
     await s.note(a[0]!);
@@ -343,7 +348,7 @@ export function commandNames(): string[] {
 
 /** gdb's `info` subcommands by the shortest prefix it takes for each (`info b`, `info reg`, `info sym`). */
 const INFO_PREFIXES: readonly [string, string][] = [
-  ['b', 'breakpoints'], ['r', 'registers'], ['th', 'threads'], ['sy', 'symbol'], ['sh', 'sharedlibrary'], ['dll', 'dll'], ['proc', 'proc'],
+  ['b', 'breakpoints'], ['r', 'registers'], ['th', 'threads'], ['sy', 'symbol'], ['sh', 'sharedlibrary'], ['dll', 'dll'], ['proc', 'proc'], ['sig', 'signals'], ['handle', 'handle'],
 ];
 
 /**

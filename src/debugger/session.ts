@@ -47,6 +47,7 @@ import { moduleUnwindTable } from './unwind/from-module.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
 import type { ProcessSymbols } from './symbols/index.js';
 import { gdbPolicy, type SessionOptions, type SessionPolicy } from './policy.js';
+import { SignalTable } from './signal-table.js';
 import type { BreakOptions, DetachOptions, FollowFork, Leave, MessageListener, SessionState, StopListener, ThreadInfo } from './session-types.js';
 
 export type { Breakpoint, BreakpointHit, HitAction, PendingBreakpoint } from './breakpoints.js';
@@ -127,6 +128,8 @@ export class Session {
   /** The current thread's frames at this stop (unwound on first use) and the selected one. */
   private stack: { tid: number; frames: StackFrame[]; pastMain: boolean } | undefined;
   private frameIndex = 0;
+  /** The session's signal table (gdb's `handle`), from the policy's defaults. */
+  readonly signals: SignalTable;
   /** How the exit guard releases this target (see Leave); clients set it to match their promise. */
   onRelease: Leave = 'as-is';
   /** Which process to go on with after a fork; the other one is released with no breakpoint in it. */
@@ -144,6 +147,7 @@ export class Session {
   ) {
     this._current = _pid;
     this._last = { kind: 'attached', tid: _pid, pc: 0n };
+    this.signals = new SignalTable(policy.signals);
     this.children = new ForkChildren({
       fs,
       table: this.bps,
@@ -1083,12 +1087,14 @@ export class Session {
         w = 'run';
         continue;
       }
-      if (ev.kind === 'signal' && this.policy.passSilently.has(ev.signal)) {
+      if (ev.kind === 'signal' && !this.signals.get(ev.signal).stop) {
         // Interrupted meanwhile: that is the stop to report; the signal stays pending for
         // the next resume (or is queued again by detach).
         if (this.interrupting) return { kind: 'interrupted', tid: ev.tid, pc: ev.pc };
+        const { print, pass } = this.signals.get(ev.signal);
+        if (print) this.say(`thread ${ev.tid} received signal ${SignalTable.describe(ev.signal)}${pass ? '' : ' (not passed)'}`);
         this.pendingSignal = undefined;
-        w = ev.signal;
+        w = pass ? ev.signal : 'run';
         continue;
       }
       return ev;
@@ -1177,7 +1183,7 @@ export class Session {
         return { kind: 'exec', tid: w.tid, pc: await pcOf() };
       case 'signal':
         if (w.signal === 'stop' && this.interrupting) return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
-        if (this.policy.passOnResume && !SIGNALS_NOT_PASSED.has(w.signal)) this.pendingSignal = w.signal;
+        if (this.signals.get(w.signal).pass && !SIGNALS_NOT_PASSED.has(w.signal)) this.pendingSignal = w.signal;
         return { kind: 'signal', tid: w.tid, signal: w.signal, pc: await pcOf() };
       case 'trap': {
         const at = Number(w.addr) - 1;
