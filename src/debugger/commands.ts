@@ -16,6 +16,7 @@ import { examine } from './examine.js';
 import { evalAddress } from './expr.js';
 import { infoBreakpoints, infoProcMappings, infoRegisters, infoSharedLibrary, infoSymbol } from './info-cmds.js';
 import { infoThreads, threadApply, threadCmd } from './thread-cmds.js';
+import { notDefined, parsePendingMode, pendingMode, setPendingMode } from './break-settings.js';
 import { sessionContext } from './inspect-state.js';
 import { nexti } from './nexti.js';
 import { printCommand } from './print-cmd.js';
@@ -74,10 +75,21 @@ function cmd(
 }
 
 async function breakCmd(s: Session, args: readonly string[], self: { name: string; usage: string }, temporary: boolean): Promise<CommandOutput> {
-  const { location, condition } = parseBreakArgs(args.join(' '), self.usage);
+  const forced = args[0] === '-p' || args[0] === '-pending';
+  const { location, condition } = parseBreakArgs(args.slice(forced ? 1 : 0).join(' '), self.usage);
   // gdb's `*EXPR`: the address an expression gives (`break *$pc+4`); else a symbol or address.
   const where = location.startsWith('*') ? await evalAddress(location.slice(1), sessionContext(s)) : location;
-  const bp = await s.break(where, { temporary, pending: true, ...(condition === undefined ? {} : { condition }) });
+  // In a script (batch mode) an unknown name is an error unless pending was asked for; at the
+  // exec stop nothing is loaded yet, so a library's name is pending there too (break-settings.ts).
+  const pending = forced || pendingMode(s) !== 'off' || (typeof where === 'string' && (await s.inDynamicLinker()));
+  let bp;
+  try {
+    bp = await s.break(where, { temporary, pending, ...(condition === undefined ? {} : { condition }) });
+  } catch (err) {
+    const name = typeof where === 'string' ? /^([A-Za-z_.$][\w.$]*)$/.exec(where.trim())?.[1] : undefined;
+    if (!pending && name && err instanceof ProcfsError && err.code === 'ENOENT') throw await notDefined(s, name);
+    throw err;
+  }
   const kind = `${temporary ? 'temporary ' : ''}breakpoint ${bp.id}`;
   if (!('addr' in bp)) {
     // gdb's `set breakpoint pending on`, said so a typo does not pass unnoticed.
@@ -138,8 +150,8 @@ function followFork(s: Session, mode: string | undefined): CommandOutput {
 }
 
 export const COMMANDS: readonly DebugCommand[] = [
-  cmd('break', ['b', 'br'], 'break SYM|SYM+OFF|ADDR|*EXPR [if COND]', 'plant a breakpoint (int3); COND is an expression tested at each hit', (s, a, c) => breakCmd(s, a, c, false)),
-  cmd('tbreak', ['tb'], 'tbreak SYM|ADDR|*EXPR [if COND]', 'plant a breakpoint deleted by its first hit', (s, a, c) => breakCmd(s, a, c, true)),
+  cmd('break', ['b', 'br'], 'break [-p] SYM|SYM+OFF|ADDR|*EXPR [if COND]', 'plant a breakpoint (int3); COND is an expression tested at each hit', (s, a, c) => breakCmd(s, a, c, false)),
+  cmd('tbreak', ['tb'], 'tbreak [-p] SYM|ADDR|*EXPR [if COND]', 'plant a breakpoint deleted by its first hit', (s, a, c) => breakCmd(s, a, c, true)),
   cmd('condition', ['cond'], 'condition N [COND]', 'stop at breakpoint N only when COND is non-zero (no COND: always)', async (s, a, c) => {
     if (a.length < 1) throw new ProcfsError('EINVAL', `usage: ${c.usage}`);
     const [id] = parseBreakNumbers(a.slice(0, 1));
@@ -221,10 +233,15 @@ export const COMMANDS: readonly DebugCommand[] = [
     arity(c, a, 0, 1);
     return followFork(s, a[0]);
   }),
-  cmd('set', [], 'set REG=VALUE', 'set a register of the current thread (decimal or 0x-hex)', async (s, a) => {
+  cmd('set', [], 'set REG=VALUE | set breakpoint pending auto|on|off', 'set a register of the current thread (decimal or 0x-hex); whether break on an unknown name waits for a library (scripts: off)', async (s, a) => {
     if (a.length === 0) throw new ProcfsError('EINVAL', 'usage: set REG=VALUE');
     // gdb's spelling of the fork policy.
     if (a[0] === 'follow-fork-mode' && a.length <= 2) return followFork(s, a[1]);
+    if (a[0] === 'breakpoint' && a[1] === 'pending') {
+      const mode = parsePendingMode(a[2]);
+      setPendingMode(s, mode);
+      return { lines: [`breakpoint pending ${mode}`], data: { pending: mode } };
+    }
     const { name, value } = parseAssignment(a.join(''));
     await s.setReg(name, value);
     const now = await s.reg(name);

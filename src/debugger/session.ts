@@ -456,7 +456,7 @@ export class Session {
   }
 
   /** The pc is in the dynamic linker (the module defining its load hook), not the executable. */
-  private async inDynamicLinker(): Promise<boolean> {
+  async inDynamicLinker(): Promise<boolean> {
     const syms = await this.locator.load();
     if (!syms) return false;
     const mod = syms.moduleAt(await this.pc());
