@@ -16,6 +16,7 @@ import { examine } from './examine.js';
 import { evalAddress } from './expr.js';
 import { infoBreakpoints, infoProcMappings, infoRegisters, infoSharedLibrary, infoSymbol } from './info-cmds.js';
 import { infoThreads, threadApply, threadCmd } from './thread-cmds.js';
+import { displayCmd, displayLines, echoCmd, infoDisplay, outputCmd, printfCmd, undisplayCmd } from './output-cmds.js';
 import { notDefined, parsePendingMode, pendingMode, setPendingMode } from './break-settings.js';
 import { sessionContext } from './inspect-state.js';
 import { nexti } from './nexti.js';
@@ -36,6 +37,8 @@ export interface DebugCommand {
   readonly help: string;
   /** It resumes the target (a client shows "running" meanwhile and may offer interrupt). */
   readonly resumes: boolean;
+  /** Takes the rest of its line as it was typed, one argument (echo and printf keep their spaces). */
+  readonly raw?: boolean;
   run(s: Session, args: readonly string[]): Promise<CommandOutput>;
 }
 
@@ -286,6 +289,18 @@ export const COMMANDS: readonly DebugCommand[] = [
     if (a[0] === 'apply') return threadApply(s, a.slice(1), (line) => runCommandLine(s, line));
     return threadCmd(s, a);
   }),
+  { ...cmd('echo', [], 'echo TEXT', 'print TEXT (C escapes: \\n ends the line)', async (_s, a) => echoCmd(a[0] ?? '')), raw: true },
+  { ...cmd('printf', [], 'printf "FMT", ARG…', 'C\'s printf over expressions (%d %i %u %x %X %o %c %s %p, l/ll, flags, width, precision)', async (s, a) => printfCmd(s, a[0] ?? '')), raw: true },
+  cmd('output', [], 'output[/F] EXPR', 'a value as print shows it, without $N = and without history', async (s, a) => {
+    const fmt = a[0]?.startsWith('/') ? a[0] : undefined;
+    return outputCmd(s, fmt, a.slice(fmt ? 1 : 0).join(' '));
+  }),
+  cmd('display', ['disp'], 'display[/FMT] EXPR', 'show EXPR after every stop (FMT: print\'s, or x\'s for /i /s /Nx…); display alone shows them', async (s, a) => {
+    const fmt = a[0]?.startsWith('/') ? a[0] : undefined;
+    return displayCmd(s, fmt, a.slice(fmt ? 1 : 0).join(' '));
+  }),
+  cmd('undisplay', [], 'undisplay [N…]', 'stop showing displays N… (all without N)', async (s, a) => undisplayCmd(s, a)),
+  cmd('info-display', [], 'info display', 'the auto-display expressions', async (s) => infoDisplay(s)),
   cmd('handle', [], 'handle SIG… stop|nostop|print|noprint|pass|nopass', 'what a signal does: stop and report it, print it, pass it to the program (gdb\'s table; SIG all too)', async (s, a) => {
     const rows = s.signals.handle(a);
     return { lines: s.signals.lines(rows.map((r) => r.name)), data: rows.map((r) => ({ signal: `SIG${r.name.toUpperCase()}`, ...r.disposition })) };
@@ -365,7 +380,7 @@ export function commandNames(): string[] {
 
 /** gdb's `info` subcommands by the shortest prefix it takes for each (`info b`, `info reg`, `info sym`). */
 const INFO_PREFIXES: readonly [string, string][] = [
-  ['b', 'breakpoints'], ['r', 'registers'], ['th', 'threads'], ['sy', 'symbol'], ['sh', 'sharedlibrary'], ['dll', 'dll'], ['proc', 'proc'], ['sig', 'signals'], ['handle', 'handle'],
+  ['b', 'breakpoints'], ['r', 'registers'], ['th', 'threads'], ['sy', 'symbol'], ['sh', 'sharedlibrary'], ['dll', 'dll'], ['proc', 'proc'], ['sig', 'signals'], ['handle', 'handle'], ['display', 'display'],
 ];
 
 /**
@@ -384,6 +399,9 @@ export function splitCommandLine(line: string): string[] {
   return words;
 }
 
+/** The commands after which gdb shows the displays: each ends at a new stop. */
+const STOPPING = new Set(['step', 'stepi', 'nexti', 'continue', 'until', 'signal', 'finish']);
+
 /** Runs one command line over a session; EINVAL names an unknown command. */
 export async function runCommandLine(s: Session, line: string): Promise<CommandOutput> {
   const [name, ...args] = splitCommandLine(line);
@@ -391,7 +409,13 @@ export async function runCommandLine(s: Session, line: string): Promise<CommandO
   if (name === 'help' || name === '?') return { lines: helpLines(), data: COMMANDS.map(({ name: n, aliases, usage, help }) => ({ name: n, aliases, usage, help })) };
   const c = findCommand(name);
   if (!c) throw new ProcfsError('EINVAL', `unknown command '${name}' (help lists them)`);
-  return c.run(s, args);
+  const out = await c.run(s, c.raw ? [line.replace(/^\s*\S+/, '')] : args);
+  // gdb shows the displays after every stop a command brought.
+  if (STOPPING.has(c.name)) {
+    const shown = await displayLines(s);
+    if (shown.length) return { ...out, lines: [...out.lines, ...shown] };
+  }
+  return out;
 }
 
 /** Help lines: usage and text of every command, aliases after. */
