@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { ProcfsError } from '../../procfs/errors.js';
 import type { ProcFs } from '../../procfs/source.js';
 import { DEFAULT_DEBUG_DIRS, findDebugFile, type FoundDebugFile } from './debug-file.js';
-import { loadElfFile } from './elf-cache.js';
+import { loadElfFile, type OpenRule } from './elf-cache.js';
 import type { ElfImage, ElfSymbol, SymbolKind } from './elf.js';
 import { parseLinuxMaps, type MapEntry } from '../../procfs/map.js';
 import { openModuleFile } from './module-file.js';
@@ -31,7 +31,7 @@ export interface SymbolOptions {
    */
   readonly fileRoot?: string;
   /** Loads an ELF file (tests inject; default: the cached file loader). */
-  readonly load?: (path: string) => ElfImage;
+  readonly load?: (path: string, rule?: OpenRule) => ElfImage;
   /**
    * `/proc/PID/map_files` of a live process: opens a mapped file whose path does not lead to
    * the mapped inode (a chroot, a deleted or replaced file). Needs root.
@@ -72,7 +72,11 @@ export class ProcessSymbols {
     this.unavailable = unavailable;
   }
 
-  static fromMappings(mappings: readonly MapEntry[], opts: SymbolOptions = {}): ProcessSymbols {
+  /**
+   * Asynchronous because a debug file's CRC is read in chunks off the event loop
+   * (debug-file.ts): pdbg must answer SIGINT while it holds a target and reads a hostile file.
+   */
+  static async fromMappings(mappings: readonly MapEntry[], opts: SymbolOptions = {}): Promise<ProcessSymbols> {
     const load = opts.load ?? loadElfFile;
     const modules: LoadedModule[] = [];
     const unavailable: { path: string; reason: string }[] = [];
@@ -89,7 +93,7 @@ export class ProcessSymbols {
       if (bias === undefined) continue;
       const debug = opts.debugFiles === false
         ? undefined
-        : findDebugFile(image, path.replace(/ \(deleted\)$/, ''), {
+        : await findDebugFile(image, path.replace(/ \(deleted\)$/, ''), {
             roots: opts.fileRoot ? [opts.fileRoot, ''] : [''],
             debugDirs: opts.debugDirs ?? DEFAULT_DEBUG_DIRS,
             load,
@@ -131,7 +135,7 @@ export class ProcessSymbols {
     return new ProcessSymbols([...exe, ...modules], unavailable);
   }
 
-  static fromMapsText(text: string, opts: SymbolOptions = {}): ProcessSymbols {
+  static fromMapsText(text: string, opts: SymbolOptions = {}): Promise<ProcessSymbols> {
     return ProcessSymbols.fromMappings(parseLinuxMaps(text), opts);
   }
 
