@@ -149,7 +149,7 @@ export class ProcessSymbols {
     const text = (await procfs.read(pid, 'maps')).toString('utf8');
     const local = procfs.capabilities.hostFiles?.dirs(pid);
     const syms = local
-      ? ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: local.fileRoot, mapFilesDir: local.mapFilesDir })
+      ? await ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: local.fileRoot, mapFilesDir: local.mapFilesDir })
       : await ProcessSymbols.fromMappingsVia(procfs, pid, parseLinuxMaps(text), opts);
     const order = await readLinkMap(syms, (addr, len) => procfs.read(pid, 'mem', { offset: addr, length: len }));
     return order.length ? syms.inLinkMapOrder(order) : syms;
