@@ -16,6 +16,7 @@ import { examine } from './examine.js';
 import { evalAddress } from './expr.js';
 import { infoBreakpoints, infoProcMappings, infoRegisters, infoSharedLibrary, infoSymbol } from './info-cmds.js';
 import { infoThreads, threadApply, threadCmd } from './thread-cmds.js';
+import { callCmd } from './call-cmd.js';
 import { displayCmd, displayLines, echoCmd, infoDisplay, outputCmd, printfCmd, undisplayCmd } from './output-cmds.js';
 import { notDefined, parsePendingMode, pendingMode, setPendingMode } from './break-settings.js';
 import { sessionContext } from './inspect-state.js';
@@ -301,6 +302,7 @@ export const COMMANDS: readonly DebugCommand[] = [
   }),
   cmd('undisplay', [], 'undisplay [N…]', 'stop showing displays N… (all without N)', async (s, a) => undisplayCmd(s, a)),
   cmd('info-display', [], 'info display', 'the auto-display expressions', async (s) => infoDisplay(s)),
+  { ...cmd('call', [], 'call FUNC(ARG, …)', 'run a function of the target in the current thread (System V ABI, integer and pointer arguments); every register is put back after', async (s, a) => callCmd(s, a[0] ?? '')), raw: true },
   cmd('handle', [], 'handle SIG… stop|nostop|print|noprint|pass|nopass', 'what a signal does: stop and report it, print it, pass it to the program (gdb\'s table; SIG all too)', async (s, a) => {
     const rows = s.signals.handle(a);
     return { lines: s.signals.lines(rows.map((r) => r.name)), data: rows.map((r) => ({ signal: `SIG${r.name.toUpperCase()}`, ...r.disposition })) };

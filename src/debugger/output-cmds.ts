@@ -44,7 +44,7 @@ export async function outputCmd(s: Session, fmtText: string | undefined, expr: s
 }
 
 /** Splits at top-level commas: not inside quotes or parentheses. */
-function splitArgs(text: string): string[] {
+export function splitArgs(text: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let quote = '';

@@ -48,7 +48,7 @@ import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Re
 import type { ProcessSymbols } from './symbols/index.js';
 import { gdbPolicy, type SessionOptions, type SessionPolicy } from './policy.js';
 import { SignalTable } from './signal-table.js';
-import type { BreakOptions, DetachOptions, FollowFork, Leave, MessageListener, SessionState, StopListener, ThreadInfo } from './session-types.js';
+import type { BreakOptions, DetachOptions, FollowFork, Leave, MessageListener, SavedThread, SessionState, StopListener, ThreadInfo } from './session-types.js';
 
 export type { Breakpoint, BreakpointHit, HitAction, PendingBreakpoint } from './breakpoints.js';
 export type { StopEvent } from './events.js';
@@ -512,6 +512,31 @@ export class Session {
       throw err;
     }
     if (n === 'rip') this.onBreakpoint.delete(tid);
+  }
+
+  /** A thread's registers and resume state, for an inferior call to put back (inferior-call.ts). */
+  async saveThread(tid = this._current): Promise<SavedThread> {
+    this.assertStopped();
+    const raw = Buffer.from(await this.loadRegs(this.slot(tid)));
+    return { tid, raw, onBreakpoint: this.onBreakpoint.has(tid), pendingSignal: this.pendingSignal };
+  }
+
+  /** Puts back what saveThread took: every register, and whether it stands on a breakpoint. */
+  async restoreThread(saved: SavedThread): Promise<void> {
+    this.assertStopped();
+    const slot = this.slot(saved.tid);
+    saved.raw.copy(slot.regs);
+    slot.valid = true;
+    try {
+      await this.fs.write(this.pid, 'regs', slot.regs, slot.opts);
+    } catch (err) {
+      slot.valid = false;
+      throw err;
+    }
+    if (saved.onBreakpoint) this.onBreakpoint.add(saved.tid);
+    else this.onBreakpoint.delete(saved.tid);
+    this.pendingSignal = saved.pendingSignal;
+    this.forgetStack();
   }
 
   /** `len` bytes at `addr`, breakpoint bytes shown as the original code. EIO names an unmapped address. */
