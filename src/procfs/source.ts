@@ -139,7 +139,7 @@ export interface ProcfsErrorLike {
 export interface HostFiles {
   hostPath(pid: number, path: string, ref?: FileRef): Promise<string>;
   /** `/proc/PID/root` (the target's view of the filesystem) and `/proc/PID/map_files`, as host paths. */
-  dirs(pid: number): { readonly fileRoot: string; readonly mapFilesDir: string };
+  dirs(pid: number): Promise<{ readonly fileRoot: string; readonly mapFilesDir: string }>;
 }
 
 /** Who traces a process, if anyone (Linux's TracerPid), so a release can refuse another tracer's tracee. */

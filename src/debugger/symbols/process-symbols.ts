@@ -147,7 +147,7 @@ export class ProcessSymbols {
    */
   static async forProcess(procfs: ProcFs, pid: number, opts: Omit<SymbolOptions, 'fileRoot' | 'mapFilesDir'> = {}): Promise<ProcessSymbols> {
     const text = (await procfs.read(pid, 'maps')).toString('utf8');
-    const local = procfs.capabilities.hostFiles?.dirs(pid);
+    const local = await procfs.capabilities.hostFiles?.dirs(pid);
     const syms = local
       ? await ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: local.fileRoot, mapFilesDir: local.mapFilesDir })
       : await ProcessSymbols.fromMappingsVia(procfs, pid, parseLinuxMaps(text), opts);

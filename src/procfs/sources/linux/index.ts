@@ -15,9 +15,6 @@ import type {
 } from '../../source.js';
 import { formatStatus } from '../../status.js';
 import type { ControlNode, LinuxControl } from './control.js';
-import { hostPathOf, readTargetFile, statTargetFile } from './files.js';
-import { targetRootResolver } from './root-resolver.js';
-import { setRootResolver } from '../../untrusted-file.js';
 import { jailAddresses } from './netns.js';
 import { ProcReader } from './read.js';
 import { bootTime, linuxStatus } from './synth-status.js';
@@ -53,8 +50,6 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
 
   constructor(readonly root = '/proc') {
     this.uts = new UtsResolver(root);
-    // Every file opened under a target's root (modules, debug files) resolves inside that root.
-    setRootResolver(targetRootResolver(root));
   }
 
   private boot(): number {
@@ -149,11 +144,15 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
     return (this.loaded ?? (await this.controller())).stepLoop(pid, req);
   }
 
+  // The file readers load koffi (openat2, setfsuid): imported when first needed, so a listing
+  // (`pdbg ps`) never pays for them.
   async readFile(pid: number, path: string, opts: FileRef & { offset?: number; length?: number } = {}): Promise<Buffer> {
+    const { readTargetFile } = await import('./files.js');
     return readTargetFile(this.root, pid, path, opts, opts.offset ?? 0, opts.length);
   }
 
   async statFile(pid: number, path: string, ref: FileRef = {}): Promise<FileIdentity> {
+    const { statTargetFile } = await import('./files.js');
     return statTargetFile(this.root, pid, path, ref);
   }
 
@@ -161,14 +160,26 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
    * The host path behind a target's file: this source's files are the caller's machine's, so
    * the ELF reader opens them in place (a 100 MB executable costs a few reads, not a copy).
    */
-  hostPath(pid: number, path: string, ref: FileRef = {}): Promise<string> {
+  async hostPath(pid: number, path: string, ref: FileRef = {}): Promise<string> {
+    const { hostPathOf } = await import('./files.js');
     return hostPathOf(this.root, pid, path, ref);
   }
 
-  /** Where the symbol reader opens a target's files in place: its root, and its map_files. */
-  dirs(pid: number): { fileRoot: string; mapFilesDir: string } {
+  /**
+   * Where the symbol reader opens a target's files in place: its root, and its map_files. Every
+   * file opened under that root resolves inside it (root-resolver.ts, registered here with the
+   * untrusted-file opener before the first such open).
+   */
+  async dirs(pid: number): Promise<{ fileRoot: string; mapFilesDir: string }> {
+    if (!this.resolverSet) {
+      const [{ targetRootResolver }, { setRootResolver }] = await Promise.all([import('./root-resolver.js'), import('../../untrusted-file.js')]);
+      setRootResolver(targetRootResolver(this.root));
+      this.resolverSet = true;
+    }
     return { fileRoot: `${this.root}/${pid}/root`, mapFilesDir: `${this.root}/${pid}/map_files` };
   }
+
+  private resolverSet = false;
 
   async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<number> {
     const { spawnStopped } = await import('./spawn.js');
