@@ -38,7 +38,7 @@ describe.skipIf(!liveOk('cli-engine'))('one-shot engine commands', () => {
     // The program ran on after detach, with both edits in effect.
     for (let i = 0; i < 200 && !readFileSync(out, 'utf8').includes('got='); i++) execFileSync('sleep', ['0.02']);
     expect(readFileSync(out, 'utf8')).toMatch(/ready \d+ value=42 .*\nvalue=7 got=99\n/);
-  });
+  }, 120_000);
 
   it('one-shot commands leave the target stopped, untraced, with no breakpoint byte', () => {
     const { pid } = start('breakme', ['3']);

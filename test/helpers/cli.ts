@@ -106,7 +106,7 @@ $M detach $pid
   let stdout: string;
   try {
     // stderr captured: on failure execFileSync's error carries it; on success there is none to show.
-    stdout = execFileSync('bash', [script], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    stdout = execFileSync('bash', [script], { encoding: 'utf8', timeout: 110_000, stdio: ['ignore', 'pipe', 'pipe'] });
   } finally {
     try {
       trackStarted(Number(readFileSync(`${out}.pid`, 'utf8')));
