@@ -528,9 +528,9 @@ describe.skipIf(!tmuxOk || !liveOk('fault matrix'))('fault matrix: pdbg ended by
  * under the byte, and died of SIGSEGV (about one round in ten before the pc was rewound as the
  * stop was collected).
  *
- *   PDBG_SIGKILL_ROUNDS=N (default 24) for a longer measure.
+ *   PDBG_SIGKILL_ROUNDS=N (default 30) for a longer measure.
  */
-const SIGKILL_ROUNDS = Number(process.env.PDBG_SIGKILL_ROUNDS ?? 24);
+const SIGKILL_ROUNDS = Number(process.env.PDBG_SIGKILL_ROUNDS ?? 30);
 /** Trace lines pdbg has printed before the kill: it is in the hot loop of hits by then. */
 const HITS_BEFORE_KILL = 200;
 
@@ -568,8 +568,10 @@ async function sigkillTraceRound(): Promise<KillOutcome> {
       'the target neither died nor ran on untraced after pdbg was killed',
       () => `${summarizeTasks(tasks(t.worker))}, text ${t.textDiff(2).join('; ')}`,
     );
-    const d = await settledDeath(t);
-    if (d === undefined) return 'alive';
+    if (t.death() === undefined) return 'alive';
+    // Dead: its supervisor says of what (on a loaded machine it may take a while to be scheduled).
+    await until(() => t.outcome() !== undefined, EXIT_MS, 'the supervisor did not record how the worker died');
+    const d = t.death()!;
     const m = /^killed by signal \d+ \((\w+)\)$/.exec(d);
     return m ? m[1]! : d;
   } finally {
