@@ -32,10 +32,10 @@ export interface EntryShare {
 export const DEFAULT_FILES: readonly string[] = ['/lib/x86_64-linux-gnu/libc.so.6', '/usr/bin/python3', '/usr/bin/bash'];
 
 /** The share of `path`'s function entries the emulation table covers. */
-export function entryShare(file: string, topN = 8): EntryShare {
+export async function entryShare(file: string, topN = 8): Promise<EntryShare> {
   const path = realpathSync(file);
   const image = loadElfFile(path);
-  const debug = findDebugFile(image, path, { roots: [''], debugDirs: DEFAULT_DEBUG_DIRS });
+  const debug = await findDebugFile(image, path, { roots: [''], debugDirs: DEFAULT_DEBUG_DIRS });
   const symbols = mergeSymbols(image.symbols, debug?.image.symbols);
   const entries = new Set<bigint>();
   for (const s of symbols) if (s.kind === 'func' && s.table !== 'plt') entries.add(s.value);
@@ -114,7 +114,7 @@ if (process.argv[1] && /entry-share\.js$/.test(process.argv[1])) {
   const files = process.argv.length > 2 ? process.argv.slice(2) : DEFAULT_FILES;
   for (const f of files) {
     try {
-      const s = entryShare(f, 12);
+      const s = await entryShare(f, 12);
       process.stdout.write(`${shareLine(s)}${s.debugFile ? ' [with its debug file]' : ''}\n`);
       for (const m of s.topMissing) process.stdout.write(`  ${pct(m.count, s.functions).padStart(6)} ${String(m.count).padStart(5)}  ${m.text}\n`);
     } catch (err) {

@@ -5,7 +5,10 @@
 # tmux (TUI tests), util-linux (unshare), procps (ps, the listing oracle), iproute2 (addresses
 # inside test jails), openssh-server and openssh-client (the loopback sshd of the chain tests),
 # sudo (the sudo hop), fuse3 (fusermount3 for `pdbg mount` as non-root and its tests),
-# ltrace (the trace bench's baseline).
+# ltrace (the trace bench's baseline), redis-server and redis-tools (a real threaded service the
+# production-safety tests debug while a client keeps talking to it), strace (another tracer holding a
+# target, for the tests that pdbg works beside one or refuses it cleanly), nginx-light (a forking
+# master whose reload by SIGHUP a script lets through with `handle`).
 set -euo pipefail
 need=()
 command -v gcc     >/dev/null 2>&1 || need+=(gcc libc6-dev)
@@ -22,6 +25,10 @@ command -v ssh     >/dev/null 2>&1 || need+=(openssh-client)
 command -v sudo    >/dev/null 2>&1 || need+=(sudo)
 command -v fusermount3 >/dev/null 2>&1 || need+=(fuse3)
 command -v ltrace  >/dev/null 2>&1 || need+=(ltrace)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
+command -v strace  >/dev/null 2>&1 || need+=(strace)
+[ -x /usr/sbin/nginx ]            || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "system-deps: missing ${need[*]} and not root; install them with apt-get" >&2

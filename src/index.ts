@@ -37,7 +37,7 @@ export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopDat
 export { runScript, parseScript, type ScriptStep } from './debugger/script.js';
 export { withTarget } from './debugger/oneshot.js';
 export { guard, onInterrupt, type Releasable } from './debugger/guard.js';
-export type { SpawnOptions as LaunchOptions, StdioTarget, FileRef, FileIdentity, SpawnOptions } from './procfs/source.js';
+export type { SpawnOptions as LaunchOptions, StdioTarget, FileCaller, FileRef, FileIdentity, SpawnOptions } from './procfs/source.js';
 export { parseWhere, type Where } from './debugger/location.js';
 export { RemoteProcFs, type RemoteStats, type RemoteOptions } from './remote/remote-procfs.js';
 export { connectAgent, type ConnectOptions } from './remote/connect.js';

@@ -158,7 +158,7 @@ describe.skipIf(!liveOk('cli-input live'))('live targets', () => {
   it('pdbg mem --write says what it wrote, byte by byte', () => {
     const pid = pdbgStart('writer', [], join(dir, 'writer-w.out'));
     const r = pdbg(['mem', String(pid), 'value', '--write', 'de ad']);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^pdbg: left stopped at 0x[0-9a-f]+ .*\(thread \d+\); pdbg detach \d+ resumes it\n$/);
     expect(r.stdout).toMatch(/^wrote 2 bytes at 0x[0-9a-f]+ <value>: de ad$/m);
     expect(pdbg(['mem', '--json', String(pid), 'value', '2']).stdout).toMatch(/"bytes": "dead"/);
   });

@@ -15,8 +15,8 @@
  * After each case: pdbg exited within 10 s, printing one line about the release (no stack
  * trace) with status 128+signo; the target is alive, untraced in every thread, has no SIGTRAP
  * pending, its whole .text equals the ELF file's bytes; it is in the state the command
- * promises (step and script leave it job-control stopped, `T`; run and the TUI leave it
- * running), and after a SIGCONT for the former it makes progress; no child of a fork/vfork
+ * promises (step leaves it job-control stopped, `T`; run, script and the TUI leave it
+ * running: a script leaves it as found), and after a SIGCONT for the former it makes progress; no child of a fork/vfork
  * target died by a signal during the case.
  *
  * Each case collects every problem it sees and fails once with the whole list, so one red case
@@ -287,7 +287,8 @@ const MODES: Mode[] = [
   },
   {
     name: 'script',
-    leaves: 'stopped',
+    // Found running, a script leaves it running however it ends (issue 18: as found).
+    leaves: 'running',
     hows: SIGNALS,
     async enter(t) {
       const p = cliPdbg(['script', String(t.worker), scriptFile]);
@@ -340,7 +341,7 @@ function checkExit(mode: Mode, how: How, end: { status: number | null; signal: s
   if (/^\s+at /m.test(stderr)) problems.push(`stderr has a stack trace: ${clip(stderr)}`);
   const tui = mode.name.startsWith('tui');
   // The line names how the target was left: the command's promise.
-  const how0 = tui ? 'left as found' : mode.leaves === 'stopped' ? 'left stopped' : 'running';
+  const how0 = tui || mode.name === 'script' ? 'left as found' : mode.leaves === 'stopped' ? 'left stopped' : 'running';
   const released = (sig: Sig) => `pdbg: ${sig === 'SIGINT' ? 'interrupted' : `terminated by ${sig}`}; released the target (${how0})\n`;
   if (how === 'close') {
     // The terminal went away: the SIGHUP path's line, or the TUI's own quit on a closed terminal.

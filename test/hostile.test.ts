@@ -250,7 +250,18 @@ describe('hostile --proc-root trees', () => {
       /\/10\/status: larger than 1 MiB, too large for a status node/,
     ],
     ['a multi-line status', (d) => (mkdirSync(join(d, '10')), writeFileSync(join(d, '10', 'status'), GOOD(10).replace(/-\n$/, '-\nsecond line\n'))), /\/10\/status: more than one line/],
-    ['a symlink loop (ELOOP)', (d) => symlinkSync('10', join(d, '10')), /\/10\/status: too many levels of symbolic links/],
+    ['a symlink loop as the process directory', (d) => symlinkSync('10', join(d, '10')), /\/10: a symbolic link, not a process directory; refused/],
+    [
+      'a process directory linked out of the tree',
+      (d) => {
+        // A good-looking process outside the tree: following the link would list and read it.
+        const outside = `${d}-outside`;
+        mkdirSync(join(outside, '10'), { recursive: true });
+        writeFileSync(join(outside, '10', 'status'), GOOD(10));
+        symlinkSync(join(outside, '10'), join(d, '10'));
+      },
+      /\/10: a symbolic link, not a process directory; refused/,
+    ],
     ['a directory as status (EISDIR)', (d) => mkdirSync(join(d, '10', 'status'), { recursive: true }), /\/10\/status: a directory, not a regular file/],
     ['a file as the process directory (ENOTDIR)', (d) => writeFileSync(join(d, '10'), GOOD(10)), /\/10\/status: a component of the path is not a directory/],
     ['a malformed status', (d) => (mkdirSync(join(d, '10')), writeFileSync(join(d, '10', 'status'), 'sh x10 1\n')), /10\/status: status: field 'pid'/],
@@ -296,7 +307,7 @@ describe('hostile --proc-root trees', () => {
     });
     const r = run(['ps', '--proc-root', dir]);
     expect(r.status).toBe(1);
-    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^pdbg: .*\/10\/status: a FIFO/), expect.stringMatching(/^pdbg: .*\/11\/status: too many levels/)]);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^pdbg: .*\/10\/status: a FIFO/), expect.stringMatching(/^pdbg: .*\/11: a symbolic link, not a process directory/)]);
     expect(psPids(r.stdout)).toEqual([8, 20]);
   });
 

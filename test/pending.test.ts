@@ -119,7 +119,7 @@ describe.skipIf(!live)('pending breakpoints', () => {
     const pid = Number(started.stdout.trim());
     pids.push(pid);
     const run = pdbg(['run', String(pid), '--until', 'setvbuf', '--json']);
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toMatch(/^pdbg: left stopped at 0x[0-9a-f]+ .*\(thread \d+\); pdbg detach \d+ resumes it\n$/);
     expect(run.status).toBe(0);
     const ev = JSON.parse(run.stdout) as { kind: string; where: string };
     expect(ev.kind).toBe('breakpoint');

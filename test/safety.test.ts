@@ -260,7 +260,7 @@ describe.skipIf(!liveOk('safety'))('the debuggee is never left worse than found'
   });
 
   it("a one-shot command on pdbg's own shell leaves the shell running, and says so", () => {
-    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${pdbgBin}" regs $$ >/dev/null; grep '^State' /proc/$$/status`], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${pdbgBin}" regs --keep-stopped $$ >/dev/null; grep '^State' /proc/$$/status`], { encoding: 'utf8', timeout: 20_000 });
     expect(r.signal).toBeNull();
     expect(r.stdout).toMatch(/^State:\s+[RS]/);
     expect(r.stderr).toMatch(/is an ancestor of pdbg \(its shell\?\): released running, not left stopped/);

@@ -86,6 +86,34 @@ describe.skipIf(!liveOk('snapshot safety'))('pdbg snapshot -o DIR where someone 
     expect(readdirSync(target)).toEqual([]);
   });
 
+  it('does not follow a symlink in a directory above DIR (-o A/link/new): nothing written, one line naming the link', () => {
+    // The attack: nobody's own directory, a link in it to a directory root writes to.
+    const parent = nobodysDir(base, 'planted-parentlink');
+    const elsewhere = join(base, 'roots-dir-behind-link');
+    mkdirSync(elsewhere);
+    asNobody(['ln', '-s', elsewhere, join(parent, 'link')]);
+    const r = pdbg(['snapshot', '-o', join(parent, 'link', 'new'), me]);
+    expectFileError(r, new RegExp(`^pdbg: ${esc(join(parent, 'link'))}: is a symbolic link \\(pdbg follows none on the way to the directory it writes: name the real path\\)$`, 'm'));
+    expect(r.stdout).toBe('');
+    expect(readdirSync(elsewhere)).toEqual([]);
+    // Higher up as well, and a link to a link.
+    const upper = join(base, 'upper-link');
+    symlinkSync(join(parent, 'link'), upper);
+    const r2 = pdbg(['snapshot', '-o', join(upper, 'deeper', 'new'), me]);
+    expectFileError(r2, new RegExp(`^pdbg: ${esc(upper)}: is a symbolic link`, 'm'));
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(readdirSync(parent)).toEqual(['link']);
+  });
+
+  it('prints a DIR with an ESC in its name escaped, so the success line cannot act on the terminal', () => {
+    const dir = join(base, 'snap\x1b[31mred');
+    const r = pdbg(['snapshot', '-o', dir, me]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(dir)).toContain(me);
+    expect(r.stdout).not.toMatch(/\x1b/);
+    expect(r.stdout).toBe(`${join(base, 'snap')}\\033[31mred: 1 processes, 0 jails (0 nodes unreadable)\n`);
+  });
+
   it('does not delete a file it did not write (a planted DIR/PID/notes)', () => {
     const dir = nobodysDir(base, 'planted-notes');
     asNobody(['mkdir', join(dir, me)]);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
-import { crc32 } from '../src/debugger/symbols/crc32.js';
+import { crc32, crc32Table } from '../src/debugger/symbols/crc32.js';
 import { fileCrc32, findDebugFile, safeLinkName } from '../src/debugger/symbols/debug-file.js';
 import { clearElfCache, loadElfFile } from '../src/debugger/symbols/elf-cache.js';
 import type { ElfSymbol } from '../src/debugger/symbols/elf.js';
@@ -124,18 +124,20 @@ describe('naming an address by symbol extent', () => {
 describe('build ID, debuglink and CRC-32', () => {
   it('crc32 is zlib crc32', () => {
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+    expect(crc32Table(Buffer.from('123456789'))).toBe(0xcbf43926);
+    expect(crc32Table(Buffer.from('6789'), crc32Table(Buffer.from('12345')))).toBe(0xcbf43926);
     expect(crc32(Buffer.from('6789'), crc32(Buffer.from('12345')))).toBe(0xcbf43926);
     expect(crc32(Buffer.alloc(0))).toBe(0);
   });
 
-  it("reads libc's build ID and debuglink as readelf does, and the debuglink CRC matches its debug file", () => {
+  it("reads libc's build ID and debuglink as readelf does, and the debuglink CRC matches its debug file", async () => {
     const libc = sh('gcc', ['-print-file-name=libc.so.6']).trim();
     const image = loadElfFile(libc);
     const id = /Build ID: ([0-9a-f]+)/.exec(sh('readelf', ['-n', libc]))![1]!;
     expect(image.buildId).toBe(id);
     expect(image.debugLink?.file).toBe(`${id.slice(2)}.debug`);
     const dbg = `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
-    const sum = fileCrc32(dbg).crc;
+    const sum = (await fileCrc32(dbg, { follow: true })).crc;
     expect(sum).toBe(image.debugLink!.crc);
     const py = Number(sh('python3', ['-c', `import zlib,sys;print(zlib.crc32(open(sys.argv[1],'rb').read()))`, dbg]).trim());
     expect(sum).toBe(py);
@@ -170,7 +172,7 @@ describe('separate debug files', () => {
     c.kill('SIGKILL');
   });
 
-  it('refuses a debuglinked file whose CRC does not match', () => {
+  it('refuses a debuglinked file whose CRC does not match', async () => {
     const d = dir('badcrc');
     const prog = compile(d);
     const dbg = split(prog);
@@ -178,14 +180,14 @@ describe('separate debug files', () => {
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(dbg, bytes);
     const image = loadElfFile(prog);
-    expect(findDebugFile(image, prog, { roots: [''], debugDirs: none() })).toBeUndefined();
+    expect(await findDebugFile(image, prog, { roots: [''], debugDirs: none() })).toBeUndefined();
     // The same file with the right bytes is taken.
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(dbg, bytes);
-    expect(findDebugFile(image, prog, { roots: [''], debugDirs: none() })?.via).toBe('debuglink');
+    expect((await findDebugFile(image, prog, { roots: [''], debugDirs: none() }))?.via).toBe('debuglink');
   });
 
-  it('finds the debug file in .debug/ and reads zlib-compressed sections', () => {
+  it('finds the debug file in .debug/ and reads zlib-compressed sections', async () => {
     const d = dir('compressed');
     const prog = compile(d);
     const plainDbg = `${prog}.plain`;
@@ -195,7 +197,7 @@ describe('separate debug files', () => {
     mkdirSync(join(d, '.debug'));
     copyFileSync(dbg, join(d, '.debug', 'prog.debug'));
     unlinkSync(dbg);
-    const found = findDebugFile(loadElfFile(prog), prog, { roots: [''], debugDirs: none() });
+    const found = await findDebugFile(loadElfFile(prog), prog, { roots: [''], debugDirs: none() });
     expect(found?.path).toBe(join(d, '.debug', 'prog.debug'));
     const info = found!.image.sections.find((s) => s.name === '.debug_info')!;
     expect(info.flags & 0x800).toBe(0x800);
@@ -207,7 +209,7 @@ describe('separate debug files', () => {
     expect(found!.image.symbols.some((s) => s.name === 'dbg_hidden_fn')).toBe(true);
   });
 
-  it('finds the debug file by build ID under a debug directory, and checks the ID', () => {
+  it('finds the debug file by build ID under a debug directory, and checks the ID', async () => {
     const d = dir('buildid');
     const prog = compile(d);
     const other = compile(dir('buildid-other'), ['-DOTHER=1', '-O1']);
@@ -221,9 +223,9 @@ describe('separate debug files', () => {
     mkdirSync(dirname(place), { recursive: true });
     // Another program's debug file at the right name is not taken.
     sh('objcopy', ['--only-keep-debug', other, place]);
-    expect(findDebugFile(image, prog, { roots: [''], debugDirs: [root] })).toBeUndefined();
+    expect(await findDebugFile(image, prog, { roots: [''], debugDirs: [root] })).toBeUndefined();
     copyFileSync(dbg, place);
-    const found = findDebugFile(image, prog, { roots: [''], debugDirs: [root] });
+    const found = await findDebugFile(image, prog, { roots: [''], debugDirs: [root] });
     expect(found).toMatchObject({ path: place, via: 'build-id' });
     expect(found!.image.buildId).toBe(id);
   });
@@ -356,6 +358,39 @@ describe.skipIf(!liveOk('symbols-debug live'))('real processes', () => {
     expect(libc.image.file!.ino).not.toBe(hostLibc.file!.ino);
     expect(syms.describe(syms.lookup('write').address + 5n)).toBe('write+5');
     process.stderr.write(`chroot maps path of the executable: ${exe.path}; read as ${exe.image.file!.path}\n`);
+    c.kill('SIGKILL');
+  });
+
+  it('a jail\'s build-id link to an absolute host path resolves inside the jail, not on the host', async () => {
+    // A static program in a chroot, stripped; its debug file exists only on the host, at an
+    // absolute path the jail's /usr/lib/debug/.build-id/NN/REST.debug link names. Walked
+    // through /proc/PID/root that link would reach the host's file (pdbg reading a host file on
+    // the jail's say-so); resolved inside the jail it names nothing.
+    const jail = dir('jail-link');
+    const hostSide = dir('host-side');
+    const prog = join(jail, 'prog');
+    sh('gcc', ['-O0', '-g', '-static', '-Wl,--build-id', '-o', prog, join(repoRoot, 'test/targets/dbgtarget.c')]);
+    const dbg = join(hostSide, 'secret.debug');
+    sh('objcopy', ['--only-keep-debug', prog, dbg]);
+    sh('strip', ['--strip-all', prog]);
+    const id = /Build ID: ([0-9a-f]+)/.exec(sh('readelf', ['-n', prog]))![1]!;
+    const linkDir = join(jail, 'usr/lib/debug/.build-id', id.slice(0, 2));
+    mkdirSync(linkDir, { recursive: true });
+    sh('ln', ['-s', dbg, join(linkDir, `${id.slice(2)}.debug`)]);
+    const c = await start('/prog', [jail, '/prog'], 'chroot');
+    clearElfCache();
+    const syms = await ProcessSymbols.forProcess(LINUX, c.pid!);
+    // The host's debug file would name the static function; the jail has no such file.
+    expect(syms.find('dbg_hidden_fn')).toBeUndefined();
+    expect(syms.modules[0]!.debugFile).toBeUndefined();
+    // The same link inside the jail to a path that exists there is followed (links are by design).
+    mkdirSync(join(jail, 'dbg'), { recursive: true });
+    copyFileSync(dbg, join(jail, 'dbg/secret.debug'));
+    unlinkSync(join(linkDir, `${id.slice(2)}.debug`));
+    sh('ln', ['-s', '/dbg/secret.debug', join(linkDir, `${id.slice(2)}.debug`)]);
+    clearElfCache();
+    const again = await ProcessSymbols.forProcess(LINUX, c.pid!);
+    expect(again.find('dbg_hidden_fn')).toBeDefined();
     c.kill('SIGKILL');
   });
 });

@@ -99,7 +99,7 @@ describe('ELF reader', () => {
 });
 
 describe('placing files by maps', () => {
-  it('computes the load bias of a PIE and of libc from made-up maps, and rejects bad lines', () => {
+  it('computes the load bias of a PIE and of libc from made-up maps, and rejects bad lines', async () => {
     const exe = buildTarget('symtarget');
     const libc = libcPath();
     const maps = [
@@ -109,7 +109,7 @@ describe('placing files by maps', () => {
       `7ffff7da8000-7ffff7f3d000 r-xp 00028000 08:01 22 ${libc}`,
       `7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0 [stack]`,
     ].join('\n');
-    const syms = ProcessSymbols.fromMapsText(maps);
+    const syms = await ProcessSymbols.fromMapsText(maps);
     expect(syms.modules.map((m) => m.path)).toEqual([exe, libc]);
     expect(syms.modules[0]!.bias).toBe(0x555555554000n);
     const main = syms.lookup('main');
@@ -121,8 +121,8 @@ describe('placing files by maps', () => {
     expect(parseLinuxMaps(maps)).toHaveLength(5);
   });
 
-  it('says which files it could not read instead of failing', () => {
-    const syms = ProcessSymbols.fromMapsText('7f0000000000-7f0000001000 r-xp 00000000 08:01 99 /nonexistent/libgone.so\n');
+  it('says which files it could not read instead of failing', async () => {
+    const syms = await ProcessSymbols.fromMapsText('7f0000000000-7f0000001000 r-xp 00000000 08:01 99 /nonexistent/libgone.so\n');
     expect(syms.modules).toHaveLength(0);
     expect(syms.unavailable[0]?.path).toBe('/nonexistent/libgone.so');
   });

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,46 @@ describe('choosing a source from --proc-root', () => {
     await expect(openProcFs(empty)).rejects.toThrow(/not a proc tree/);
     await expect(openProcFs(join(empty, 'nope'))).rejects.toMatchObject({ code: 'ESRCH' });
     await expect(openProcFs('/etc/hostname')).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+});
+
+describe('a process directory that is a symbolic link', () => {
+  const line = (pid: number) => `sh ${pid} 1 ${pid} ${pid} -1,-1 sldr 1,0 0,0 0,0 nochan 0 0 0,0 -\n`;
+  let base: string;
+  let tree: string;
+  beforeAll(() => {
+    base = mkdtempSync(join(tmpdir(), 'pdbg-linked-pid-'));
+    tree = join(base, 'tree');
+    mkdirSync(join(tree, '8'), { recursive: true });
+    writeFileSync(join(tree, '8', 'status'), line(8));
+    // Process 30 lives outside the tree, with a thread directory the tree links to as well.
+    mkdirSync(join(base, 'outside', '30', 'task', '31'), { recursive: true });
+    writeFileSync(join(base, 'outside', '30', 'status'), line(30));
+    writeFileSync(join(base, 'outside', '30', 'task', '31', 'status'), line(30));
+    symlinkSync(join(base, 'outside', '30'), join(tree, '30'));
+    mkdirSync(join(tree, '8', 'task'));
+    symlinkSync(join(base, 'outside', '30', 'task', '31'), join(tree, '8', 'task', '9'));
+  });
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  it('is refused for every node and thread, in one line naming it, and listed as a bad entry', async () => {
+    const fs = TreeProcFs.open(tree);
+    const refused = { code: 'ELOOP', message: `${tree}/30: a symbolic link, not a process directory; refused` };
+    await expect(fs.read(30, 'status')).rejects.toMatchObject(refused);
+    await expect(fs.threads(30)).rejects.toMatchObject(refused);
+    await expect(fs.read(8, 'status', { tid: 9 })).rejects.toMatchObject({ code: 'ELOOP', message: `${tree}/8/task/9: a symbolic link, not a process directory; refused` });
+    expect((await fs.read(8, 'status')).toString()).toBe(line(8));
+    const errs: string[] = [];
+    const procs = await listProcesses(fs, { onError: (e, pid) => errs.push(`${pid} ${e.message}`) });
+    expect(procs.map((p) => p.pid)).toEqual([8]);
+    expect(errs).toEqual([`30 ${refused.message}`]);
+  });
+
+  it('does not make a tree of links alone', () => {
+    const only = join(base, 'only-links');
+    mkdirSync(only);
+    symlinkSync(join(base, 'outside', '30'), join(only, '30'));
+    expect(() => TreeProcFs.open(only)).toThrow(/not a proc tree/);
   });
 });
 

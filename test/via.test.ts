@@ -51,6 +51,27 @@ describe('hop parsing', () => {
     }
   });
 
+  it('takes a bracketed IPv6 host, with a user and a port, and says what is wrong with a malformed one', () => {
+    expect(parseChain('ssh:[::1]').hops).toEqual([{ kind: 'ssh', host: '::1' }]);
+    expect(parseChain('ssh:[::1]:2222').hops).toEqual([{ kind: 'ssh', host: '::1', port: 2222 }]);
+    expect(parseChain('ssh:user@[::1]:22,sudo').hops).toEqual([{ kind: 'ssh', user: 'user', host: '::1', port: 22 }, { kind: 'sudo' }]);
+    expect(parseChain('ssh:[fe80::1%eth0]').hops).toEqual([{ kind: 'ssh', host: 'fe80::1%eth0' }]);
+    const said = (text: string): string => {
+      try {
+        parseChain(text);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        return (e as Error).message;
+      }
+      throw new Error(`${text} was accepted`);
+    };
+    expect(said('ssh:[::1')).toMatch(/^--via: bad hop 'ssh:\[::1': '\[::1' has no '\]' to close its IPv6 address/);
+    expect(said('ssh:[::1]x')).toMatch(/'x' after '\]' is not :PORT/);
+    expect(said('ssh:[::1]:')).toMatch(/port '' is not 1\.\.65535/);
+    expect(said('ssh:[::1]:0')).toMatch(/port '0' is not 1\.\.65535/);
+    for (const bad of ['ssh:[]', 'ssh:[zz]', 'ssh:[1.2.3.4]', 'ssh:[::1;x]', 'ssh:[fe80::1%$(id)]']) expect(said(bad), bad).toMatch(/in brackets is not an IPv6 address/);
+  });
+
   it('is one line and status 2 from the CLI', () => {
     const r = pdbg(['--via', 'ssh:-oProxyCommand=touch /tmp/x', 'ps']);
     expect(isCleanError(r)).toBe(true);
@@ -76,7 +97,10 @@ describe('quoting for a far shell', () => {
   it('builds argv arrays for every hop, the ssh command last and whole', () => {
     const far = ['echo', 'a b'];
     expect(wrapHop({ kind: 'sudo', user: 'www' })(far)).toEqual(['sudo', '-n', '-u', 'www', '--', 'echo', 'a b']);
-    expect(wrapHop({ kind: 'ssh', host: 'h', port: 2, user: 'u' }, {})(far)).toEqual(['ssh', '-p', '2', '-o', 'BatchMode=yes', '-T', '--', 'u@h', `echo 'a b'`]);
+    expect(wrapHop({ kind: 'ssh', host: 'h', port: 2, user: 'u' }, {})(far)).toEqual(['ssh', '-p', '2', '-o', 'BatchMode=yes', '-o', 'ServerAliveInterval=10', '-o', 'ServerAliveCountMax=3', '-T', '--', 'u@h', `echo 'a b'`]);
+    // The keepalive follows PDBG_VIA_TIMEOUT, and is left to ssh's defaults without a limit.
+    expect(wrapHop({ kind: 'ssh', host: 'h' }, { PDBG_VIA_TIMEOUT: '90' })(far)).toContain('ServerAliveInterval=30');
+    expect(wrapHop({ kind: 'ssh', host: '::1' }, { PDBG_VIA_TIMEOUT: '0' })(far)).toEqual(['ssh', '-o', 'BatchMode=yes', '-T', '--', '::1', `echo 'a b'`]);
     expect(wrapHop({ kind: 'ssh', host: 'h' }, { PDBG_SSH: `ssh -i '/k y'` })(far).slice(0, 3)).toEqual(['ssh', '-i', '/k y']);
     const ns = wrapHop({ kind: 'nsenter', pid: 7 })(far);
     expect(ns.slice(0, 2)).toEqual(['sh', '-c']);
@@ -390,4 +414,26 @@ describe.skipIf(noSshd !== null || !liveOk('chains through a real sshd'))('chain
       expect(t.stdout.split('\n')[1]).toMatch(new RegExp(`^${sshd.hop.replace(/\./g, '\\.')}\\s+\\d+$`));
     });
   });
+});
+
+// The bracketed form end to end: the address reaches ssh as a host it connects to over IPv6.
+const noV6 = noSshd ?? (existsSync('/proc/net/if_inet6') && readFileSync('/proc/net/if_inet6', 'latin1').includes('00000000000000000000000000000001') ? null : 'no ::1 on lo (IPv6 disabled)');
+if (noV6) console.log(`via.test: ssh over [::1] skipped: ${noV6}`);
+
+describe.skipIf(noV6 !== null || !liveOk('ssh over [::1]'))('ssh:[::1]:PORT through a real sshd listening on ::1', () => {
+  let sshd: Sshd;
+  beforeAll(async () => {
+    sshd = await startSshd({ listen: ['127.0.0.1', '::1'] });
+  });
+  afterAll(() => {
+    sshd?.stop();
+    stopAllSshd();
+  });
+
+  it('lists this machine through ssh:root@[::1]:PORT', () => {
+    const r = pdbg(['--via', `ssh:root@[::1]:${sshd.port}`, 'ps', '-o', 'pid', '--json'], { env: { PDBG_SSH: sshd.sshCommand }, timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    const far = new Set((JSON.parse(r.stdout) as { pid: number }[]).map((p) => p.pid));
+    expect(far.has(1) && far.has(process.pid)).toBe(true);
+  }, 150_000);
 });

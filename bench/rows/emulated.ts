@@ -49,7 +49,7 @@ export const emulatedRow: Row = {
     const notes: string[] = [];
     for (const file of DEFAULT_FILES) {
       try {
-        const s = entryShare(file);
+        const s = await entryShare(file);
         notes.push(shareLine(s), missingLine(s));
       } catch (err) {
         notes.push(`${file}: entry share not measured: ${oneLine(err)}`);

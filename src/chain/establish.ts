@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ProcfsError } from '../procfs/errors.js';
 import { agentBundle, type AgentBundle } from './bundle.js';
 import type { Chain, Hop } from './hops.js';
+import { chainLimits, MAX_PREAMBLE_BYTES, seconds, type ChainLimits } from './limits.js';
 import { INSTALLED, NEED, probeArgv, installArgv, READY } from './ship.js';
 import { compose, direct, wrapHop, type Wrap } from './wrap.js';
 
@@ -14,13 +15,22 @@ export interface AgentLink {
   readonly input: Writable;
   /** From the agent's stdout, starting at its first protocol byte; paused until its reader resumes it. */
   readonly output: Readable;
-  /** The near end of the chain (ssh, sudo, sh…): killing it cuts the chain. */
+  /** The near end of the chain (ssh, sudo, sh…), the leader of the chain's process group. */
   readonly child: ChildProcess;
+  /** The limits this chain was opened with (PDBG_VIA_TIMEOUT). */
+  readonly limits: ChainLimits;
+  /** Settles when the near end exits: its status, or the signal that ended it. */
+  readonly exited: Promise<ChainExit>;
   /** The end of the chain's stderr (its last lines): why it ended, when it ends. */
   stderrTail(): string;
   /** Ends the agent's stdin and waits for the chain to exit (killed after `graceMs`). */
   close(graceMs?: number): Promise<void>;
+  /** Tears the chain down at once: SIGKILL to its whole process group, our pipe ends dropped. */
+  kill(): void;
 }
+
+/** How the chain's near end ended: `[status, null]` or `[null, signal]`. */
+export type ChainExit = [number | null, NodeJS.Signals | null];
 
 const TAIL = 4096;
 
@@ -29,88 +39,150 @@ function lastLine(text: string): string {
   return lines[lines.length - 1] ?? '';
 }
 
-function exitText(code: number | null, signal: NodeJS.Signals | null): string {
+/** `exit status 3`, `killed by SIGKILL`. */
+export function exitText([code, signal]: ChainExit): string {
   return signal ? `killed by ${signal}` : `exit status ${code}`;
 }
 
-interface Started {
-  child: ChildProcess;
-  marker: string;
-  tail: () => string;
+/** One run of a chain's near argv. */
+interface Near {
+  readonly child: ChildProcess;
+  readonly exited: Promise<ChainExit>;
+  tail(): string;
+  kill(): void;
 }
 
-/** Spawns a near argv with piped stdio; rejects with one line when it cannot start. */
-function startNear(argv: readonly string[], label: string): { child: ChildProcess; tail: () => string; closed: Promise<[number | null, NodeJS.Signals | null]> } {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * Spawns a near argv with piped stdio as the leader of its own process group, so that tearing
+ * the chain down reaches every local process of it (an `sh -c` of a hop, its nsenter, a
+ * ProxyCommand of ssh), not just the first. pdbg's own exit still ends the chain gently: the
+ * near end's stdin reaches EOF and the far agent releases its targets as on any end of input.
+ */
+function startNear(argv: readonly string[]): Near {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString('utf8')).slice(-TAIL);
   });
   // A far side that dies before reading stdin must not kill pdbg with EPIPE.
   child.stdin!.on('error', () => {});
-  const closed = new Promise<[number | null, NodeJS.Signals | null]>((res) => {
+  // 'exit', not 'close': a leftover process holding the chain's stdout or stderr open must not
+  // hide that the near end is gone.
+  const exited = new Promise<ChainExit>((res) => {
     child.on('error', (e) => {
       err += `\n${argv[0]}: ${e.message}`;
       res([127, null]);
     });
-    child.on('close', (code, signal) => res([code, signal]));
+    child.on('exit', (code, signal) => res([code, signal]));
   });
-  void label;
-  return { child, tail: () => err, closed };
+  let killed = false;
+  const kill = (): void => {
+    // Once: a later call could find the group's number taken by somebody else's new group.
+    if (killed) return;
+    killed = true;
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is already gone.
+      }
+    }
+    child.stdin!.destroy();
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+  };
+  return { child, exited, tail: () => err, kill };
 }
+
+/** Resolves after `ms` (never when unbounded); unref'd, so it keeps no process alive. */
+function after(ms: number | undefined): { promise: Promise<void>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((res) => {
+    if (ms !== undefined) timer = setTimeout(res, ms).unref();
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+const LIMIT_HINT = 'PDBG_VIA_TIMEOUT sets the limit';
 
 /**
  * The first `pdbg-agent-…` line of the far side's stdout; lines before it (a chatty login
- * script) are skipped. What follows the line is put back for the protocol.
+ * script) are skipped, up to MAX_PREAMBLE_BYTES in all. What follows the line is put back for the
+ * protocol. Any failure tears the chain down before it rejects.
  */
-function readMarker(child: ChildProcess, closed: Promise<[number | null, NodeJS.Signals | null]>, tail: () => string, label: string): Promise<string> {
-  const out = child.stdout!;
+function readMarker(near: Near, label: string, limitMs: number | undefined): Promise<string> {
+  const out = near.child.stdout!;
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
-    const done = (): void => {
+    let seen = 0;
+    let settled = false;
+    const timer = after(limitMs);
+    const settle = (err: ProcfsError | undefined, line?: string): void => {
+      if (settled) return;
+      settled = true;
+      timer.cancel();
       out.off('data', onData);
       out.off('end', onEnd);
+      if (err) {
+        near.kill();
+        reject(err);
+      } else {
+        resolve(line!);
+      }
     };
     const onData = (d: Buffer): void => {
+      seen += d.length;
       buf = Buffer.concat([buf, d]);
       for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
         const line = buf.subarray(0, nl).toString('utf8').replace(/\r$/, '');
         buf = buf.subarray(nl + 1);
         if (line.startsWith('pdbg-agent-')) {
-          done();
           out.pause();
           if (buf.length) out.unshift(buf);
-          resolve(line);
+          settle(undefined, line);
           return;
         }
       }
-      if (buf.length > 65536) {
-        done();
-        child.kill('SIGKILL');
-        reject(new ProcfsError('EPROTO', `via ${label}: the far side printed 64 KiB before the agent started (a login script writing to stdout?)`));
+      if (seen > MAX_PREAMBLE_BYTES) {
+        settle(new ProcfsError('EPROTO', `via ${label}: the far side printed ${MAX_PREAMBLE_BYTES / 1024} KiB before the agent started (a login script writing to stdout?)`));
       }
     };
     const onEnd = (): void => {
-      done();
-      void closed.then(([code, signal]) => {
-        const why = lastLine(tail());
-        reject(new ProcfsError('EIO', `via ${label}: ${why || `the chain ended (${exitText(code, signal)}) before the agent started`}`));
+      void near.exited.then((exit) => {
+        const why = lastLine(near.tail());
+        settle(new ProcfsError('EIO', `via ${label}: ${why || `the chain ended (${exitText(exit)}) before the agent started`}`));
       });
     };
+    void timer.promise.then(() => {
+      const why = lastLine(near.tail());
+      const what = seen === 0 ? 'the far side printed nothing' : `the far side printed ${seen} bytes but no pdbg-agent line`;
+      settle(new ProcfsError('ETIMEDOUT', `via ${label}: ${what} in ${seconds(limitMs!)}${why ? ` (its last word: ${why})` : ''}; ${LIMIT_HINT}`));
+    });
     out.on('data', onData);
     out.on('end', onEnd);
   });
 }
 
 /** Sends the bundle through the chain into the far cache (the far side had no agent of this hash). */
-async function install(wrap: Wrap, b: AgentBundle, label: string): Promise<void> {
-  const { child, tail, closed } = startNear(wrap(installArgv(b)), label);
+async function install(wrap: Wrap, b: AgentBundle, label: string, limits: ChainLimits): Promise<void> {
+  const near = startNear(wrap(installArgv(b)));
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  child.stdin!.end(b.tar);
-  const [code, signal] = await closed;
-  if (code !== 0 || !out.includes(INSTALLED)) {
-    throw new ProcfsError('EIO', `via ${label}: could not install the agent: ${lastLine(tail()) || exitText(code, signal)}`);
+  near.child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+    // The install prints one line; a far side that floods instead is cut, not buffered.
+    if (out.length > MAX_PREAMBLE_BYTES) near.kill();
+  });
+  near.child.stdin!.end(b.tar);
+  const timer = after(limits.installMs);
+  const exit = await Promise.race([near.exited, timer.promise.then(() => undefined)]);
+  timer.cancel();
+  if (exit === undefined) {
+    near.kill();
+    throw new ProcfsError('ETIMEDOUT', `via ${label}: installing the agent took over ${seconds(limits.installMs!)}; ${LIMIT_HINT} (the install gets ten times it)`);
+  }
+  if (exit[0] !== 0 || !out.includes(INSTALLED)) {
+    near.kill();
+    throw new ProcfsError('EIO', `via ${label}: could not install the agent: ${lastLine(near.tail()) || exitText(exit)}`);
   }
 }
 
@@ -118,29 +190,44 @@ async function install(wrap: Wrap, b: AgentBundle, label: string): Promise<void>
  * Starts `pdbg ARGS` on the far side of `wrap`: an installed pdbg of this version, or the
  * cached bundle, shipped first when the far side has neither.
  */
-async function startAgent(wrap: Wrap, args: readonly string[], label: string): Promise<Started & { closed: Promise<[number | null, NodeJS.Signals | null]> }> {
+async function startAgent(wrap: Wrap, args: readonly string[], label: string, limits: ChainLimits): Promise<Near> {
   const b = agentBundle();
   for (let attempt = 0; ; attempt++) {
-    const { child, tail, closed } = startNear(wrap(probeArgv(b, args)), label);
-    const marker = await readMarker(child, closed, tail, label);
-    if (marker === READY) return { child, marker, tail, closed };
-    await closed;
+    const near = startNear(wrap(probeArgv(b, args)));
+    const marker = await readMarker(near, label, limits.handshakeMs);
+    if (marker === READY) return near;
+    // The probe exits by itself after its line; a far side that does not is cut.
+    const timer = after(limits.handshakeMs);
+    await Promise.race([near.exited, timer.promise]);
+    timer.cancel();
+    near.kill();
     if (marker !== NEED || attempt > 0) {
       throw new ProcfsError('EPROTO', `via ${label}: the far side said '${marker}' instead of starting the agent`);
     }
-    await install(wrap, b, label);
+    await install(wrap, b, label, limits);
   }
 }
 
-/** Runs `pdbg ARGS` through the chain to completion and returns its stdout (jls --json). */
-export async function runAgent(wrap: Wrap, args: readonly string[], label: string): Promise<string> {
-  const { child, tail, closed } = await startAgent(wrap, args, label);
-  child.stdin!.end();
+/**
+ * Runs `pdbg ARGS` through the chain to completion and returns its stdout (jls --json); the
+ * whole run is bounded by the request limit once the agent has started.
+ */
+export async function runAgent(wrap: Wrap, args: readonly string[], label: string, limits: ChainLimits = chainLimits()): Promise<string> {
+  const near = await startAgent(wrap, args, label, limits);
+  const out = near.child.stdout!;
+  near.child.stdin!.end();
   const chunks: Buffer[] = [];
-  child.stdout!.on('data', (d: Buffer) => chunks.push(d));
-  child.stdout!.resume();
-  const [code, signal] = await closed;
-  if (code !== 0) throw new ProcfsError('EIO', `via ${label}: pdbg ${args.join(' ')}: ${lastLine(tail()) || exitText(code, signal)}`);
+  const ended = new Promise<void>((res) => out.on('end', res).on('close', res));
+  out.on('data', (d: Buffer) => chunks.push(d));
+  out.resume();
+  const timer = after(limits.requestMs);
+  const exit = await Promise.race([Promise.all([near.exited, ended]).then(([e]) => e), timer.promise.then(() => undefined)]);
+  timer.cancel();
+  if (exit === undefined) {
+    near.kill();
+    throw new ProcfsError('ETIMEDOUT', `via ${label}: pdbg ${args.join(' ')} did not finish in ${seconds(limits.requestMs!)}; ${LIMIT_HINT}`);
+  }
+  if (exit[0] !== 0) throw new ProcfsError('EIO', `via ${label}: pdbg ${args.join(' ')}: ${lastLine(near.tail()) || exitText(exit)}`);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -151,8 +238,8 @@ interface ListedJail {
 }
 
 /** A jail hop's target as the previous side sees it: the jail's processes, lowest first (see wrap.ts). */
-async function resolveJail(wrap: Wrap, hop: Extract<Hop, { kind: 'jail' }>, label: string, where: string): Promise<number[]> {
-  const text = await runAgent(wrap, ['jls', '--json'], label);
+async function resolveJail(wrap: Wrap, hop: Extract<Hop, { kind: 'jail' }>, label: string, where: string, limits: ChainLimits): Promise<number[]> {
+  const text = await runAgent(wrap, ['jls', '--json'], label, limits);
   let jails: ListedJail[];
   try {
     jails = JSON.parse(text) as ListedJail[];
@@ -175,12 +262,12 @@ async function resolveJail(wrap: Wrap, hop: Extract<Hop, { kind: 'jail' }>, labe
  * The Wrap of a whole chain, hop by hop: each jail is resolved by listing the jails on the side
  * its previous hops reach, so names mean what they mean there.
  */
-export async function chainWrap(chain: Chain): Promise<Wrap> {
+export async function chainWrap(chain: Chain, limits: ChainLimits = chainLimits()): Promise<Wrap> {
   let wrap = direct;
   let where = 'this machine';
   for (const [i, hop] of chain.hops.entries()) {
     const inner = hop.kind === 'jail'
-      ? wrapHop({ kind: 'jail-pids', pids: await resolveJail(wrap, hop, chain.text, where) })
+      ? wrapHop({ kind: 'jail-pids', pids: await resolveJail(wrap, hop, chain.text, where, limits) })
       : wrapHop(hop);
     wrap = compose(wrap, inner);
     where = chain.text.split(',').slice(0, i + 1).join(',');
@@ -189,20 +276,25 @@ export async function chainWrap(chain: Chain): Promise<Wrap> {
 }
 
 /** Establishes a chain and starts `pdbg serve --stdio` at its far end. */
-export async function openAgent(chain: Chain, args: readonly string[] = ['serve', '--stdio']): Promise<AgentLink> {
-  const wrap = await chainWrap(chain);
-  const { child, tail, closed } = await startAgent(wrap, args, chain.text);
+export async function openAgent(chain: Chain, args: readonly string[] = ['serve', '--stdio'], limits: ChainLimits = chainLimits()): Promise<AgentLink> {
+  const wrap = await chainWrap(chain, limits);
+  const near = await startAgent(wrap, args, chain.text, limits);
+  const { child } = near;
   return {
     label: chain.text,
     input: child.stdin!,
     output: child.stdout!,
     child,
-    stderrTail: tail,
+    limits,
+    exited: near.exited,
+    stderrTail: near.tail,
+    kill: near.kill,
     async close(graceMs = 3000) {
       child.stdin!.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await closed;
-      clearTimeout(timer);
+      const timer = after(graceMs);
+      if ((await Promise.race([near.exited, timer.promise.then(() => undefined)])) === undefined) near.kill();
+      timer.cancel();
+      await near.exited;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { UsageError } from '../cli/errors.js';
 
 /** One boundary a chain crosses; each is established by running a command through the previous ones. */
@@ -14,7 +15,7 @@ export interface Chain {
   readonly hops: readonly Hop[];
 }
 
-const SYNTAX = 'hops are ssh:[USER@]HOST[:PORT], sudo[:USER], jail:NAME|JID, nsenter:PID, separated by commas';
+const SYNTAX = 'hops are ssh:[USER@]HOST[:PORT] (an IPv6 HOST in brackets: [::1]), sudo[:USER], jail:NAME|JID, nsenter:PID, separated by commas';
 
 // Names that reach a far command line: never empty, never option-like, no shell or ssh syntax.
 const USER_RE = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
@@ -41,15 +42,23 @@ function parseSsh(text: string, rest: string): Hop {
   }
   let host: string;
   let port: number | undefined;
-  const v6 = /^\[([0-9A-Fa-f:.]+)\](?::(.*))?$/.exec(rest);
-  if (v6) {
-    host = v6[1]!;
-    if (v6[2] !== undefined) port = parsePort(text, v6[2]);
+  if (rest.startsWith('[')) {
+    // A bracketed IPv6 address (`[::1]`, `[::1]:2222`): its colons are not a port's.
+    const close = rest.indexOf(']');
+    if (close < 0) throw bad(text, `'${rest}' has no ']' to close its IPv6 address`);
+    host = rest.slice(1, close);
+    // A zone (`%eth0`) is an interface name: no other syntax rides along into ssh's argv.
+    if (!isIPv6(host) || !/^[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?$/.test(host)) throw bad(text, `'${host}' in brackets is not an IPv6 address`);
+    const after = rest.slice(close + 1);
+    if (after !== '') {
+      if (!after.startsWith(':')) throw bad(text, `'${after}' after ']' is not :PORT`);
+      port = parsePort(text, after.slice(1));
+    }
   } else {
     const colon = rest.indexOf(':');
     host = colon < 0 ? rest : rest.slice(0, colon);
-    if (colon >= 0) port = parsePort(text, rest.slice(colon + 1));
     if (!HOST_RE.test(host)) throw bad(text, host === '' ? 'no host' : `host '${host}' is not a host name or address`);
+    if (colon >= 0) port = parsePort(text, rest.slice(colon + 1));
   }
   return { kind: 'ssh', host, ...(user !== undefined ? { user } : {}), ...(port !== undefined ? { port } : {}) };
 }

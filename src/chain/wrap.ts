@@ -1,4 +1,5 @@
 import type { Hop } from './hops.js';
+import { chainLimits } from './limits.js';
 import { shJoin, splitWords } from './quote.js';
 
 /**
@@ -63,9 +64,15 @@ export function wrapHop(hop: Exclude<Hop, { kind: 'jail' }> | { kind: 'jail-pids
     case 'ssh': {
       const dest = hop.user !== undefined ? `${hop.user}@${hop.host}` : hop.host;
       const port = hop.port !== undefined ? ['-p', String(hop.port)] : [];
+      // A `ctl wait` may rightly be silent for hours: ssh's own keepalive is what notices a
+      // host or a NAT that dropped the connection meanwhile, within about PDBG_VIA_TIMEOUT
+      // (three probes a third of it apart). PDBG_SSH's own -o comes first, and ssh keeps the
+      // first value it is given.
+      const limit = chainLimits(env).requestMs;
+      const alive = limit === undefined ? [] : ['-o', `ServerAliveInterval=${Math.max(1, Math.ceil(limit / 3000))}`, '-o', 'ServerAliveCountMax=3'];
       // ssh gives the far side one string for its login shell: the only place a shell parses
       // anything, so every word is quoted.
-      return (far) => [...sshCommand(env), ...port, '-o', 'BatchMode=yes', '-T', '--', dest, shJoin(far)];
+      return (far) => [...sshCommand(env), ...port, '-o', 'BatchMode=yes', ...alive, '-T', '--', dest, shJoin(far)];
     }
     case 'sudo':
       return (far) => ['sudo', '-n', ...(hop.user !== undefined ? ['-u', hop.user] : []), '--', ...far];

@@ -6,6 +6,7 @@
  * A handler returns lines for a person and the same result as data (for `--json`); it throws
  * ProcfsError for bad input (unknown register, unmapped address, bad hex…) and never prints.
  */
+import { basename } from 'node:path';
 import { ProcfsError } from '../procfs/errors.js';
 import { parseBreakArgs, parseBreakNumbers } from './break-args.js';
 import { disassembleCommand } from './disassemble-cmd.js';
@@ -13,7 +14,11 @@ import type { CommandOutput } from './command-output.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import { examine } from './examine.js';
 import { evalAddress } from './expr.js';
-import { infoBreakpoints, infoProcMappings, infoRegisters, infoSharedLibrary, infoSymbol, infoThreads } from './info-cmds.js';
+import { infoBreakpoints, infoProcMappings, infoRegisters, infoSharedLibrary, infoSymbol } from './info-cmds.js';
+import { infoThreads, threadApply, threadCmd } from './thread-cmds.js';
+import { callCmd } from './call-cmd.js';
+import { displayCmd, displayLines, echoCmd, infoDisplay, outputCmd, printfCmd, undisplayCmd } from './output-cmds.js';
+import { notDefined, parsePendingMode, pendingMode, setPendingMode } from './break-settings.js';
 import { sessionContext } from './inspect-state.js';
 import { nexti } from './nexti.js';
 import { printCommand } from './print-cmd.js';
@@ -33,6 +38,8 @@ export interface DebugCommand {
   readonly help: string;
   /** It resumes the target (a client shows "running" meanwhile and may offer interrupt). */
   readonly resumes: boolean;
+  /** Takes the rest of its line as it was typed, one argument (echo and printf keep their spaces). */
+  readonly raw?: boolean;
   run(s: Session, args: readonly string[]): Promise<CommandOutput>;
 }
 
@@ -72,10 +79,21 @@ function cmd(
 }
 
 async function breakCmd(s: Session, args: readonly string[], self: { name: string; usage: string }, temporary: boolean): Promise<CommandOutput> {
-  const { location, condition } = parseBreakArgs(args.join(' '), self.usage);
+  const forced = args[0] === '-p' || args[0] === '-pending';
+  const { location, condition } = parseBreakArgs(args.slice(forced ? 1 : 0).join(' '), self.usage);
   // gdb's `*EXPR`: the address an expression gives (`break *$pc+4`); else a symbol or address.
   const where = location.startsWith('*') ? await evalAddress(location.slice(1), sessionContext(s)) : location;
-  const bp = await s.break(where, { temporary, pending: true, ...(condition === undefined ? {} : { condition }) });
+  // In a script (batch mode) an unknown name is an error unless pending was asked for; at the
+  // exec stop nothing is loaded yet, so a library's name is pending there too (break-settings.ts).
+  const pending = forced || pendingMode(s) !== 'off' || (typeof where === 'string' && (await s.inDynamicLinker()));
+  let bp;
+  try {
+    bp = await s.break(where, { temporary, pending, ...(condition === undefined ? {} : { condition }) });
+  } catch (err) {
+    const name = typeof where === 'string' ? /^([A-Za-z_.$][\w.$]*)$/.exec(where.trim())?.[1] : undefined;
+    if (!pending && name && err instanceof ProcfsError && err.code === 'ENOENT') throw await notDefined(s, name);
+    throw err;
+  }
   const kind = `${temporary ? 'temporary ' : ''}breakpoint ${bp.id}`;
   if (!('addr' in bp)) {
     // gdb's `set breakpoint pending on`, said so a typo does not pass unnoticed.
@@ -84,7 +102,25 @@ async function breakCmd(s: Session, args: readonly string[], self: { name: strin
       data: { id: bp.id, pending: true, spec: bp.spec, temporary, condition: condition ?? null },
     };
   }
-  return { lines: [`${kind} at ${s.describe(bp.addr)}`], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary, condition: condition ?? null } };
+  const others = typeof where === 'string' ? await otherDefinitions(s, where, bp.addr) : [];
+  const note = others.length
+    ? [`  (also defined in ${others.join(', ')}: calls bind to ${basename((await s.symbolTable())?.moduleAt(bp.addr)?.path ?? '?')}'s, the first in the dynamic linker's search order; NAME@LIB picks another)`]
+    : [];
+  return { lines: [`${kind} at ${s.describe(bp.addr)}`, ...note], data: { id: bp.id, addr: bp.addr, where: s.describe(bp.addr), temporary, condition: condition ?? null, ...(others.length ? { alsoDefinedIn: others } : {}) } };
+}
+
+/**
+ * The other modules that export a function of a plain name (`malloc` in libc as well as in
+ * jemalloc): gdb would plant a location in each; pdbg plants the one calls reach, and says so.
+ */
+async function otherDefinitions(s: Session, where: string, chosen: bigint): Promise<string[]> {
+  if (!/^[A-Za-z_.$][\w.$]*$/.test(where.trim())) return [];
+  const syms = await s.symbolTable();
+  if (!syms) return [];
+  return syms
+    .definitions(where.trim())
+    .filter((h) => h.address !== chosen && h.binding !== 'local' && (h.kind === 'func' || h.kind === 'ifunc'))
+    .map((h) => basename(h.module));
 }
 
 /** `x/FMT ADDR`, a bare `x` going on, or the old `x ADDR [LEN]` hexdump. */
@@ -118,8 +154,8 @@ function followFork(s: Session, mode: string | undefined): CommandOutput {
 }
 
 export const COMMANDS: readonly DebugCommand[] = [
-  cmd('break', ['b', 'br'], 'break SYM|SYM+OFF|ADDR|*EXPR [if COND]', 'plant a breakpoint (int3); COND is an expression tested at each hit', (s, a, c) => breakCmd(s, a, c, false)),
-  cmd('tbreak', ['tb'], 'tbreak SYM|ADDR|*EXPR [if COND]', 'plant a breakpoint deleted by its first hit', (s, a, c) => breakCmd(s, a, c, true)),
+  cmd('break', ['b', 'br'], 'break [-p] SYM|SYM+OFF|ADDR|*EXPR [if COND]', 'plant a breakpoint (int3); COND is an expression tested at each hit', (s, a, c) => breakCmd(s, a, c, false)),
+  cmd('tbreak', ['tb'], 'tbreak [-p] SYM|ADDR|*EXPR [if COND]', 'plant a breakpoint deleted by its first hit', (s, a, c) => breakCmd(s, a, c, true)),
   cmd('condition', ['cond'], 'condition N [COND]', 'stop at breakpoint N only when COND is non-zero (no COND: always)', async (s, a, c) => {
     if (a.length < 1) throw new ProcfsError('EINVAL', `usage: ${c.usage}`);
     const [id] = parseBreakNumbers(a.slice(0, 1));
@@ -201,10 +237,15 @@ export const COMMANDS: readonly DebugCommand[] = [
     arity(c, a, 0, 1);
     return followFork(s, a[0]);
   }),
-  cmd('set', [], 'set REG=VALUE', 'set a register of the current thread (decimal or 0x-hex)', async (s, a) => {
+  cmd('set', [], 'set REG=VALUE | set breakpoint pending auto|on|off', 'set a register of the current thread (decimal or 0x-hex); whether break on an unknown name waits for a library (scripts: off)', async (s, a) => {
     if (a.length === 0) throw new ProcfsError('EINVAL', 'usage: set REG=VALUE');
     // gdb's spelling of the fork policy.
     if (a[0] === 'follow-fork-mode' && a.length <= 2) return followFork(s, a[1]);
+    if (a[0] === 'breakpoint' && a[1] === 'pending') {
+      const mode = parsePendingMode(a[2]);
+      setPendingMode(s, mode);
+      return { lines: [`breakpoint pending ${mode}`], data: { pending: mode } };
+    }
     const { name, value } = parseAssignment(a.join(''));
     await s.setReg(name, value);
     const now = await s.reg(name);
@@ -245,13 +286,28 @@ export const COMMANDS: readonly DebugCommand[] = [
     const lines = list.map((t) => `${t.current ? '*' : ' '} ${String(t.tid).padEnd(7)} ${t.state}${t.where ? ' ' + t.where : ''}`);
     return { lines, data: list };
   }),
-  cmd('thread', ['t'], 'thread TID', 'make TID the current thread', async (s, a, c) => {
-    arity(c, a, 1, 1);
-    const tid = Number(a[0]);
-    if (!Number.isInteger(tid) || tid <= 0) throw new ProcfsError('EINVAL', `not a thread id: '${a[0]}'`);
-    await s.select(tid);
-    return { lines: [`current thread ${tid}`], data: { current: tid } };
+  cmd('thread', ['t'], 'thread N | thread lwp TID | thread apply all|N… CMD', 'select thread N (gdb\'s number, as info threads shows it; a TID too); apply CMD in each thread', async (s, a) => {
+    if (a[0] === 'apply') return threadApply(s, a.slice(1), (line) => runCommandLine(s, line));
+    return threadCmd(s, a);
   }),
+  { ...cmd('echo', [], 'echo TEXT', 'print TEXT (C escapes: \\n ends the line)', async (_s, a) => echoCmd(a[0] ?? '')), raw: true },
+  { ...cmd('printf', [], 'printf "FMT", ARG…', 'C\'s printf over expressions (%d %i %u %x %X %o %c %s %p, l/ll, flags, width, precision)', async (s, a) => printfCmd(s, a[0] ?? '')), raw: true },
+  cmd('output', [], 'output[/F] EXPR', 'a value as print shows it, without $N = and without history', async (s, a) => {
+    const fmt = a[0]?.startsWith('/') ? a[0] : undefined;
+    return outputCmd(s, fmt, a.slice(fmt ? 1 : 0).join(' '));
+  }),
+  cmd('display', ['disp'], 'display[/FMT] EXPR', 'show EXPR after every stop (FMT: print\'s, or x\'s for /i /s /Nx…); display alone shows them', async (s, a) => {
+    const fmt = a[0]?.startsWith('/') ? a[0] : undefined;
+    return displayCmd(s, fmt, a.slice(fmt ? 1 : 0).join(' '));
+  }),
+  cmd('undisplay', [], 'undisplay [N…]', 'stop showing displays N… (all without N)', async (s, a) => undisplayCmd(s, a)),
+  cmd('info-display', [], 'info display', 'the auto-display expressions', async (s) => infoDisplay(s)),
+  { ...cmd('call', [], 'call FUNC(ARG, …)', 'run a function of the target in the current thread (System V ABI, integer and pointer arguments); every register is put back after', async (s, a) => callCmd(s, a[0] ?? '')), raw: true },
+  cmd('handle', [], 'handle SIG… stop|nostop|print|noprint|pass|nopass', 'what a signal does: stop and report it, print it, pass it to the program (gdb\'s table; SIG all too)', async (s, a) => {
+    const rows = s.signals.handle(a);
+    return { lines: s.signals.lines(rows.map((r) => r.name)), data: rows.map((r) => ({ signal: `SIG${r.name.toUpperCase()}`, ...r.disposition })) };
+  }),
+  cmd('info-signals', ['info-handle'], 'info signals [SIG]', 'the signal table: Stop, Print, Pass to program', async (s, a) => s.signals.info(a)),
   cmd('note', ['kill-signal'], 'note NAME', 'send a signal without resuming (the note node)', async (s, a, c) => {
     arity(c, a, 1, 1);
     await s.note(a[0]!);
@@ -326,7 +382,7 @@ export function commandNames(): string[] {
 
 /** gdb's `info` subcommands by the shortest prefix it takes for each (`info b`, `info reg`, `info sym`). */
 const INFO_PREFIXES: readonly [string, string][] = [
-  ['b', 'breakpoints'], ['r', 'registers'], ['th', 'threads'], ['sy', 'symbol'], ['sh', 'sharedlibrary'], ['dll', 'dll'], ['proc', 'proc'],
+  ['b', 'breakpoints'], ['r', 'registers'], ['th', 'threads'], ['sy', 'symbol'], ['sh', 'sharedlibrary'], ['dll', 'dll'], ['proc', 'proc'], ['sig', 'signals'], ['handle', 'handle'], ['display', 'display'],
 ];
 
 /**
@@ -345,6 +401,9 @@ export function splitCommandLine(line: string): string[] {
   return words;
 }
 
+/** The commands after which gdb shows the displays: each ends at a new stop. */
+const STOPPING = new Set(['step', 'stepi', 'nexti', 'continue', 'until', 'signal', 'finish']);
+
 /** Runs one command line over a session; EINVAL names an unknown command. */
 export async function runCommandLine(s: Session, line: string): Promise<CommandOutput> {
   const [name, ...args] = splitCommandLine(line);
@@ -352,7 +411,13 @@ export async function runCommandLine(s: Session, line: string): Promise<CommandO
   if (name === 'help' || name === '?') return { lines: helpLines(), data: COMMANDS.map(({ name: n, aliases, usage, help }) => ({ name: n, aliases, usage, help })) };
   const c = findCommand(name);
   if (!c) throw new ProcfsError('EINVAL', `unknown command '${name}' (help lists them)`);
-  return c.run(s, args);
+  const out = await c.run(s, c.raw ? [line.replace(/^\s*\S+/, '')] : args);
+  // gdb shows the displays after every stop a command brought.
+  if (STOPPING.has(c.name)) {
+    const shown = await displayLines(s);
+    if (shown.length) return { ...out, lines: [...out.lines, ...shown] };
+  }
+  return out;
 }
 
 /** Help lines: usage and text of every command, aliases after. */

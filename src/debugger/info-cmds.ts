@@ -131,20 +131,3 @@ export function infoBreakpoints(s: Session): CommandOutput {
     data: [...list.map((b) => ({ ...b, where: s.describe(b.addr) })), ...waiting.map((p) => ({ ...p, pending: true }))],
   };
 }
-
-/** `info threads`: gdb's Id / Target Id / Frame table (Id counts threads in tid order, from 1). */
-export async function infoThreads(s: Session): Promise<CommandOutput> {
-  const list = await s.threads();
-  const symbolize = symbolizer(s);
-  const rows = list.map((t, i) => ({
-    id: i + 1,
-    tid: t.tid,
-    current: t.current,
-    target: `LWP ${t.tid}`,
-    frame: t.pc === undefined ? '(running)' : `${addr16(t.pc)} in ${symbolize(t.pc)?.replace(/\+\d+$/, '') ?? '??'} ()`,
-  }));
-  const w = Math.max(9, ...rows.map((r) => r.target.length));
-  const lines = [`  Id   ${'Target Id'.padEnd(w)} Frame `];
-  for (const r of rows) lines.push(`${r.current ? '*' : ' '} ${String(r.id).padEnd(4)} ${r.target.padEnd(w)} ${r.frame}`);
-  return { lines, data: rows.map((r, i) => ({ ...r, state: list[i]!.state, pc: list[i]!.pc })) };
-}

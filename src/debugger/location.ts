@@ -18,9 +18,15 @@ export interface ParsedWhere {
   readonly offset: bigint;
 }
 
-/** Splits `0x…`, a decimal number, `*ADDR`, `SYM`, `SYM+OFF`, `SYM-OFF` (OFF decimal or 0x-hex). */
+/**
+ * Splits `0x…`, a decimal number, `*ADDR`, `SYM`, `SYM+OFF`, `SYM-OFF` (OFF decimal or 0x-hex);
+ * `SYM@LIB` and gdb's `'LIB'::SYM` name one library's definition.
+ */
 export function parseWhere(text: string): ParsedWhere {
-  const t = text.trim().replace(/^\*/, '');
+  let t = text.trim().replace(/^\*/, '');
+  // gdb's `'libc.so.6'::malloc` is pdbg's `malloc@libc.so.6`.
+  const scoped = /^'([^']+)'::(.+)$/.exec(t);
+  if (scoped) t = `${scoped[2]}@${scoped[1]}`;
   if (/^0x[0-9a-f]+$/i.test(t) || /^\d+$/.test(t)) return { addr: inAddressSpace(BigInt(t), text), offset: 0n };
   const m = /^([A-Za-z_.$@][\w.$@]*)(?:\s*([+-])\s*(0x[0-9a-f]+|\d+))?$/i.exec(t);
   if (!m) throw new ProcfsError('EINVAL', `not an address or symbol: '${text}'`);

@@ -5,17 +5,14 @@
  * the engine as a library) wants none of them: its client sees every stop and says itself which
  * signal a resume delivers.
  */
+import { GDB_QUIET, gdbDisposition, rawDisposition, type SignalDisposition } from './signal-table.js';
+
 export interface SessionPolicy {
   /**
-   * Signals `cont` delivers and goes on past without reporting them, as gdb's default
-   * `handle SIG nostop noprint pass` does for the same set.
+   * Each signal's disposition when the session starts (gdb's `handle` table: stop, print,
+   * pass); `handle` changes the session's own copy (Session.signals).
    */
-  readonly passSilently: ReadonlySet<string>;
-  /**
-   * A reported signal stop is delivered by the next `cont` (gdb's `pass`). Off: `cont` resumes
-   * with no signal; `signal(name)` is the way to deliver one.
-   */
-  readonly passOnResume: boolean;
+  readonly signals: (name: string) => SignalDisposition;
   /**
    * On detach, a signal stopped on and not passed yet is queued again so it is not lost. Faults
    * are never re-queued: the faulting instruction runs again and raises it afresh.
@@ -32,20 +29,18 @@ export interface SessionPolicy {
  * Signals a running target gets all the time that a person does not want to stop for (a
  * shell's SIGCHLD every time a command ends, a timer's SIGALRM, a resize's SIGWINCH).
  */
-export const SIGNALS_PASSED_SILENTLY: ReadonlySet<string> = new Set(['chld', 'winch', 'alrm', 'urg', 'prof', 'vtalrm', 'io', 'pwr']);
+export const SIGNALS_PASSED_SILENTLY: ReadonlySet<string> = GDB_QUIET;
 
 /** The default: gdb's habits, what pdbg's CLI and TUI have always done. */
 export const gdbPolicy: SessionPolicy = {
-  passSilently: SIGNALS_PASSED_SILENTLY,
-  passOnResume: true,
+  signals: gdbDisposition,
   redeliverOnDetach: true,
   untilWaitsForLibrary: true,
 };
 
 /** Every signal stop is reported, nothing is delivered or re-queued unless the client says so. */
 export const rawPolicy: SessionPolicy = {
-  passSilently: new Set(),
-  passOnResume: false,
+  signals: rawDisposition,
   redeliverOnDetach: false,
   untilWaitsForLibrary: false,
 };

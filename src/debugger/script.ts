@@ -5,6 +5,7 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import { runCommandLine, type CommandOutput } from './commands.js';
+import { pendingMode, setPendingMode } from './break-settings.js';
 import type { Session } from './session.js';
 
 export interface ScriptLine {
@@ -34,6 +35,8 @@ export function parseScript(text: string): ScriptLine[] {
  */
 export async function runScript(s: Session, text: string, onStep?: (step: ScriptStep) => void, onStart?: (line: ScriptLine) => void): Promise<ScriptStep[]> {
   const steps: ScriptStep[] = [];
+  // gdb's batch mode: `break` on a name nothing defines is an error, not a wait for ever.
+  if (pendingMode(s) === 'auto') setPendingMode(s, 'off');
   for (const l of parseScript(text)) {
     // Released meanwhile (Ctrl-C during a `continue`): the script ends there, no later line runs.
     if (s.released) break;

@@ -17,6 +17,8 @@ export interface ThreadInfo {
   readonly where?: string;
   /** The thread `step`/`regs` act on by default: the one that stopped last, or `select`ed. */
   readonly current: boolean;
+  /** The thread's name (its `comm`: pthread_setname_np's, `io_thd_1`), where the source has it. */
+  readonly name?: string;
 }
 
 /** After a fork, which process the session goes on with (gdb's `follow-fork-mode`). */
@@ -58,3 +60,14 @@ export interface DetachOptions {
 export type StopListener = (ev: StopEvent) => void;
 /** Things the engine did on its own that a person should hear of (`detached after fork from child 812`). */
 export type MessageListener = (text: string) => void;
+
+/** A thread's state as an inferior call found it (Session.saveThread), put back after the call. */
+export interface SavedThread {
+  readonly tid: number;
+  /** The raw register block. */
+  readonly raw: Buffer;
+  /** It stood on one of our breakpoints: the next resume steps off it first. */
+  readonly onBreakpoint: boolean;
+  /** The signal the next resume would deliver (gdb's `pass`). */
+  readonly pendingSignal: string | undefined;
+}

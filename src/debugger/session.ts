@@ -26,6 +26,7 @@
  * loop): per-thread preallocated register buffers and node options, the `why` line read into a
  * reused buffer and matched as bytes, the pc read as a number. `stepN(n)` is the tight loop.
  */
+import { commText, parseStatusBytes } from '../procfs/status.js';
 import { runBatch } from '../procfs/batch.js';
 import { ProcfsError } from '../procfs/errors.js';
 import type { BatchOp, NodeOptions, ProcFs, SpawnOptions, StepLoopResult } from '../procfs/source.js';
@@ -46,7 +47,8 @@ import { moduleUnwindTable } from './unwind/from-module.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
 import type { ProcessSymbols } from './symbols/index.js';
 import { gdbPolicy, type SessionOptions, type SessionPolicy } from './policy.js';
-import type { BreakOptions, DetachOptions, FollowFork, Leave, MessageListener, SessionState, StopListener, ThreadInfo } from './session-types.js';
+import { SignalTable } from './signal-table.js';
+import type { BreakOptions, DetachOptions, FollowFork, Leave, MessageListener, SavedThread, SessionState, StopListener, ThreadInfo } from './session-types.js';
 
 export type { Breakpoint, BreakpointHit, HitAction, PendingBreakpoint } from './breakpoints.js';
 export type { StopEvent } from './events.js';
@@ -98,6 +100,8 @@ export class Session {
   private stepping: Promise<StopEvent> | undefined;
   /** Released (or being released): no command may touch the target any more. */
   private closing = false;
+  /** Made by observe(): not traced, so there is nothing to interrupt or release. */
+  private observing = false;
   private readonly messageListeners = new Set<MessageListener>();
   /** Forked children held at their first stop, and the vfork bytes lifted for one (fork-children.ts). */
   private readonly children: ForkChildren;
@@ -124,6 +128,8 @@ export class Session {
   /** The current thread's frames at this stop (unwound on first use) and the selected one. */
   private stack: { tid: number; frames: StackFrame[]; pastMain: boolean } | undefined;
   private frameIndex = 0;
+  /** The session's signal table (gdb's `handle`), from the policy's defaults. */
+  readonly signals: SignalTable;
   /** How the exit guard releases this target (see Leave); clients set it to match their promise. */
   onRelease: Leave = 'as-is';
   /** Which process to go on with after a fork; the other one is released with no breakpoint in it. */
@@ -141,6 +147,7 @@ export class Session {
   ) {
     this._current = _pid;
     this._last = { kind: 'attached', tid: _pid, pc: 0n };
+    this.signals = new SignalTable(policy.signals);
     this.children = new ForkChildren({
       fs,
       table: this.bps,
@@ -179,6 +186,21 @@ export class Session {
       s.releaseSync();
       throw err;
     }
+    return s;
+  }
+
+  /**
+   * A session that reads without tracing: memory and symbols of a running process, with no
+   * stop at all (/proc/PID/mem reads a running process, as process_vm_readv does). Nothing is
+   * attached, so nothing is released; commands that need registers or control say EBUSY
+   * (`pid N is running`). What `pdbg mem` uses for a read, so a dump never pauses a server.
+   */
+  static async observe(fs: ProcFs, pid: number): Promise<Session> {
+    // The status node answers ESRCH for no such process, before anything else is tried.
+    await fs.read(pid, 'status');
+    const s = new Session(fs, pid);
+    s._state = 'running';
+    s.observing = true;
     return s;
   }
 
@@ -434,7 +456,7 @@ export class Session {
   }
 
   /** The pc is in the dynamic linker (the module defining its load hook), not the executable. */
-  private async inDynamicLinker(): Promise<boolean> {
+  async inDynamicLinker(): Promise<boolean> {
     const syms = await this.locator.load();
     if (!syms) return false;
     const mod = syms.moduleAt(await this.pc());
@@ -492,6 +514,31 @@ export class Session {
     if (n === 'rip') this.onBreakpoint.delete(tid);
   }
 
+  /** A thread's registers and resume state, for an inferior call to put back (inferior-call.ts). */
+  async saveThread(tid = this._current): Promise<SavedThread> {
+    this.assertStopped();
+    const raw = Buffer.from(await this.loadRegs(this.slot(tid)));
+    return { tid, raw, onBreakpoint: this.onBreakpoint.has(tid), pendingSignal: this.pendingSignal };
+  }
+
+  /** Puts back what saveThread took: every register, and whether it stands on a breakpoint. */
+  async restoreThread(saved: SavedThread): Promise<void> {
+    this.assertStopped();
+    const slot = this.slot(saved.tid);
+    saved.raw.copy(slot.regs);
+    slot.valid = true;
+    try {
+      await this.fs.write(this.pid, 'regs', slot.regs, slot.opts);
+    } catch (err) {
+      slot.valid = false;
+      throw err;
+    }
+    if (saved.onBreakpoint) this.onBreakpoint.add(saved.tid);
+    else this.onBreakpoint.delete(saved.tid);
+    this.pendingSignal = saved.pendingSignal;
+    this.forgetStack();
+  }
+
   /** `len` bytes at `addr`, breakpoint bytes shown as the original code. EIO names an unmapped address. */
   async readMem(addr: bigint, len: number): Promise<Buffer> {
     this.assertAlive();
@@ -524,8 +571,10 @@ export class Session {
     const tids = await this.fs.threads(this.pid);
     const out: ThreadInfo[] = [];
     for (const tid of tids) {
+      const name = await this.threadName(tid);
+      const named = name === undefined ? {} : { name };
       if (this._state !== 'stopped') {
-        out.push({ tid, state: 'running', current: tid === this._current });
+        out.push({ tid, state: 'running', current: tid === this._current, ...named });
         continue;
       }
       let pc: bigint | undefined;
@@ -535,10 +584,19 @@ export class Session {
         // A thread that is exiting right now has no registers to show.
       }
       out.push(pc === undefined
-        ? { tid, state: 'stopped', current: tid === this._current }
-        : { tid, state: 'stopped', pc, where: this.describe(pc), current: tid === this._current });
+        ? { tid, state: 'stopped', current: tid === this._current, ...named }
+        : { tid, state: 'stopped', pc, where: this.describe(pc), current: tid === this._current, ...named });
     }
     return out;
+  }
+
+  /** A thread's command name from its status node; undefined where the source cannot say. */
+  private async threadName(tid: number): Promise<string | undefined> {
+    try {
+      return commText(parseStatusBytes(await this.fs.read(this.pid, 'status', { tid })));
+    } catch {
+      return undefined;
+    }
   }
 
   // ---- breakpoints --------------------------------------------------------------------------
@@ -691,6 +749,7 @@ export class Session {
   async detach(opts: DetachOptions = {}): Promise<void> {
     const leave = opts.leave ?? (opts.leaveStopped ? 'stopped' : 'as-is');
     this.closing = true;
+    if (this.observing) this._state = 'detached';
     if (this._state === 'exited' || this._state === 'detached') {
       this.unguardNow();
       return;
@@ -1053,12 +1112,14 @@ export class Session {
         w = 'run';
         continue;
       }
-      if (ev.kind === 'signal' && this.policy.passSilently.has(ev.signal)) {
+      if (ev.kind === 'signal' && !this.signals.get(ev.signal).stop) {
         // Interrupted meanwhile: that is the stop to report; the signal stays pending for
         // the next resume (or is queued again by detach).
         if (this.interrupting) return { kind: 'interrupted', tid: ev.tid, pc: ev.pc };
+        const { print, pass } = this.signals.get(ev.signal);
+        if (print) this.say(`thread ${ev.tid} received signal ${SignalTable.describe(ev.signal)}${pass ? '' : ' (not passed)'}`);
         this.pendingSignal = undefined;
-        w = ev.signal;
+        w = pass ? ev.signal : 'run';
         continue;
       }
       return ev;
@@ -1147,7 +1208,7 @@ export class Session {
         return { kind: 'exec', tid: w.tid, pc: await pcOf() };
       case 'signal':
         if (w.signal === 'stop' && this.interrupting) return { kind: 'interrupted', tid: w.tid, pc: await pcOf() };
-        if (this.policy.passOnResume && !SIGNALS_NOT_PASSED.has(w.signal)) this.pendingSignal = w.signal;
+        if (this.signals.get(w.signal).pass && !SIGNALS_NOT_PASSED.has(w.signal)) this.pendingSignal = w.signal;
         return { kind: 'signal', tid: w.tid, signal: w.signal, pc: await pcOf() };
       case 'trap': {
         const at = Number(w.addr) - 1;

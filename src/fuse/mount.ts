@@ -11,7 +11,7 @@ import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, readdirSyn
 import { resolve } from 'node:path';
 import * as fuse from '../../native/fuse.js';
 import { findMount, isMounted, type MountLine } from './mountinfo.js';
-import { startWatchdog, type Watchdog } from './watchdog.js';
+import { startWatchdog, type PlantedByte, type Watchdog } from './watchdog.js';
 
 export interface MountOptions {
   readonly allowOther?: boolean;
@@ -30,6 +30,8 @@ export interface FuseMount {
   unmount(): Promise<void>;
   /** The auto-unmount process (our watchdog, or fusermount3's), for tests and diagnostics. */
   readonly watchdogPid?: number;
+  /** Tells our watchdog the int3 bytes to put back should the daemon die (absent under fusermount3's). */
+  planted?(bytes: readonly PlantedByte[]): void;
 }
 
 /** What `mount -t` and mountinfo show for us: the `fuse` type with the `pdbg` subtype. */
@@ -129,7 +131,7 @@ function mountBySyscall(dirFd: number, path: string, opts: MountOptions): FuseMo
   return {
     dir: path,
     fd,
-    ...(watchdog ? { watchdogPid: watchdog.pid } : {}),
+    ...(watchdog ? { watchdogPid: watchdog.pid, planted: (bytes: readonly PlantedByte[]) => watchdog.planted(bytes) } : {}),
     unmount() {
       if (!done) {
         // Unmount only while the mount is still ours: after an outside `umount` something else

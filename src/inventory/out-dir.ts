@@ -9,6 +9,13 @@
  * component). Whoever can write the parent of the directory can at most make pdbg fail, never
  * send a write to another file.
  *
+ * The path to it is opened one component at a time from `/`, each with O_NOFOLLOW|O_DIRECTORY
+ * in the one before it: no symlink anywhere in it is followed, a system one (/var/run) included,
+ * since where a link leads is up to whoever can change it or the directory that holds it (a
+ * snapshot of `-o A/link/new` went to /etc/new when only the last component was checked). `..`
+ * is taken lexically, as `path.resolve` does, and the working directory is the kernel's
+ * (getcwd holds no symlink), so a relative path is held to the same rule.
+ *
  * Only a new directory, or an existing empty one that we own and no one else can write, is
  * accepted: nothing already there is ever written over, and no one but us (and root) can add,
  * swap or remove entries while we work. On failure, discard() removes exactly the entries this
@@ -19,11 +26,17 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ProcfsError } from '../procfs/errors.js';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY } = constants;
+/**
+ * Linux's O_PATH (Node does not export it): a directory on the way needs only search
+ * permission, as in the kernel's own walk, not read permission as O_RDONLY would.
+ */
+const O_PATH = 0o10000000;
 
 /** Never group- or world-writable, whatever the umask: no one else may add entries under us. */
 const DIR_MODE = 0o755;
 const ONLY_OURS = 'pdbg writes only into a new directory or an empty one that only you can write';
 const NO_SYMLINK = 'is a symbolic link (pdbg does not write through one)';
+const NO_SYMLINK_ON_PATH = 'is a symbolic link (pdbg follows none on the way to the directory it writes: name the real path)';
 
 /** One line for a failed file operation: the path the user knows, and what went wrong. */
 export function fsError(err: unknown, path: string): ProcfsError {
@@ -54,6 +67,42 @@ function at(fd: number, name?: string): string {
   return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`;
 }
 
+/**
+ * Opens the absolute, normalised directory `abs` as an O_PATH descriptor, one component at a
+ * time from `/`, refusing a symlink in any of them (ELOOP, naming the link) or a non-directory.
+ */
+function openPath(abs: string): number {
+  let fd = openSync('/', O_PATH | O_DIRECTORY);
+  let here = '';
+  try {
+    for (const name of abs.split('/').filter((n) => n !== '')) {
+      here += `/${name}`;
+      let next: number;
+      try {
+        next = openSync(at(fd, name), O_PATH | O_DIRECTORY | O_NOFOLLOW);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code === 'ENOTDIR' || code === 'ELOOP') && isSymlink(fd, name)) throw new ProcfsError('ELOOP', `${here}: ${NO_SYMLINK_ON_PATH}`);
+        throw fsError(err, here);
+      }
+      closeSync(fd);
+      fd = next;
+    }
+    return fd;
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+function isSymlink(dirFd: number, name: string): boolean {
+  try {
+    return lstatSync(at(dirFd, name)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /** Opens `name` in `dirFd` as a directory, refusing a symlink (ELOOP) or a non-directory. */
 function openDir(dirFd: number, name: string): number {
   return openSync(at(dirFd, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -77,8 +126,8 @@ export class OutDir {
   ) {}
 
   /**
-   * `path` itself must not be a symlink; it is created if missing (its parent must exist: the
-   * components above it are the user's path and resolve as usual), else it must be empty.
+   * Neither `path` nor any directory above it may be a symlink; it is created if missing (its
+   * parent must exist), else it must be empty.
    */
   static open(path: string, o: OpenOptions = {}): OutDir {
     if (!existsSync('/proc/self/fd')) throw new ProcfsError('ENOENT', `${path}: writing it needs /proc mounted (/proc/self/fd)`);
@@ -86,7 +135,7 @@ export class OutDir {
     const name = basename(abs);
     let parentFd: number;
     try {
-      parentFd = openSync(dirname(abs), O_RDONLY | O_DIRECTORY);
+      parentFd = openPath(dirname(abs));
     } catch (err) {
       throw fsError(err, dirname(path));
     }

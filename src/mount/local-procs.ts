@@ -69,3 +69,19 @@ export function utsInode(pid: number | 'self', procRoot = '/proc'): number | und
     return undefined;
   }
 }
+
+/**
+ * The supplementary groups of the thread behind a request (the FUSE header has its fsuid and
+ * fsgid only), from /proc/TID/status `Groups:`; empty when the thread is gone or its file-system
+ * ids are no longer the header's (it changed them since: no groups is the safe answer, the
+ * caller is then checked with fewer rights, never more).
+ */
+export function callerGroups(tid: number, uid: number, gid: number, procRoot = '/proc'): number[] {
+  if (tid <= 0) return [];
+  const text = read(`${procRoot}/${tid}/status`) ?? '';
+  const fsUid = /^Uid:\s+\d+\s+\d+\s+\d+\s+(\d+)/m.exec(text)?.[1];
+  const fsGid = /^Gid:\s+\d+\s+\d+\s+\d+\s+(\d+)/m.exec(text)?.[1];
+  const groups = /^Groups:([ \t\d]*)$/m.exec(text)?.[1];
+  if (fsUid === undefined || Number(fsUid) !== uid || fsGid === undefined || Number(fsGid) !== gid || groups === undefined) return [];
+  return groups.trim().split(/\s+/).filter(Boolean).map(Number);
+}

@@ -43,13 +43,14 @@ import { parseCtl } from '../procfs/ctl.js';
 import { ProcfsError } from '../procfs/errors.js';
 import { parseJailNode } from '../procfs/jail-node.js';
 import { isNodeName, NODE_TABLE, nodeSpec, type NodeSpec } from '../procfs/node.js';
-import type { NodeOptions, ProcFs } from '../procfs/source.js';
+import type { FileCaller, NodeOptions, ProcFs } from '../procfs/source.js';
 import { parseStatusBytes, type ProcStatus } from '../procfs/status.js';
 import { canDebug, DIR_PERM, dirAccess, LINK_PERM, nodeAccess, nodePerm, wantOfFlags, wantOfMask, type Refusal, type Want } from './access.js';
 import { Controllers, type ControllerOptions } from './controllers.js';
 import { encodableId, inoOf, itemOf, LookupCounts, ROOT_INO, type Item } from './inodes.js';
 import { sees, JailScope, type CallerScope } from './jail-scope.js';
-import { callerProcess, tgidOf } from './local-procs.js';
+import { FileSlots } from './file-slots.js';
+import { callerGroups, callerProcess, identify, tgidOf } from './local-procs.js';
 import { lookupUnderRoot, mappingNamed, mappingNames, TargetFileInodes, type TargetFileItem, type TargetFileRef } from './target-files.js';
 import { Waits } from './waits.js';
 
@@ -71,6 +72,12 @@ export interface ProcfsFilesystemOptions {
   readonly controllers?: ControllerOptions;
   /** One line per notable event (a release on a controller's exit). */
   readonly log?: (line: string) => void;
+  /**
+   * The int3 bytes callers planted and not taken out, whole, each time the set changes (same
+   * machine only: a process's start time tells it from a later one with its pid), for the
+   * mount's watchdog to put back if the daemon is SIGKILLed (src/fuse/watchdog.ts).
+   */
+  readonly onPlanted?: (bytes: readonly { pid: number; start: string; addr: bigint; original: number }[]) => void;
 }
 
 type NodeItem = Extract<Item, { kind: 'node' }>;
@@ -161,13 +168,16 @@ export class ProcfsFilesystem implements FuseFilesystem {
   private readonly lookups = new LookupCounts();
   private readonly handles = new Map<bigint, Handle>();
   private readonly tfiles = new TargetFileInodes();
-  /** Open target files: where their bytes come from. */
-  private readonly fileHandles = new Map<bigint, { readonly pid: number; readonly file: TargetFileRef }>();
+  /** Open target files: where their bytes come from, and who passed the checks on them. */
+  private readonly fileHandles = new Map<bigint, { readonly item: TargetFileItem; readonly checked: string[] }>();
+  private readonly fileSlots = new FileSlots();
   private readonly dirs = new Map<bigint, DirHandle>();
   private nextFh = 1n;
   private readonly mountedMs = Date.now();
   private releasing: Promise<number> | undefined;
   private releasedAtEnd = 0;
+  /** The planted set last sent to onPlanted, as text. */
+  private plantedSent = '';
 
   constructor(
     private readonly fs: ProcFs,
@@ -232,8 +242,8 @@ export class ProcfsFilesystem implements FuseFilesystem {
       const st = await this.debuggable(caller, item.pid, item.start);
       const ino = this.tfiles.inoOf(item, false);
       if (item.dir) return { ino, type: 'dir', perm: FILES_DIR_PERM, nlink: 2, uid: st.euid, gid: st.egid, size: 0n, mtimeMs: this.mountedMs };
-      const f = await this.fileRef(item).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
-      const id = await this.fs.statFile(item.pid, f.path, f.ref).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
+      const f = await this.fileRef(item, caller).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
+      const id = await this.fileSlots.run(() => this.fs.statFile(item.pid, f.path, f.ref)).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
       return { ino, type: 'file', perm: FILE_PERM, nlink: 1, uid: st.euid, gid: st.egid, size: BigInt(id.size), mtimeMs: Number(id.mtimeNs / 1_000_000n) };
     }
     if (item.kind === 'files') {
@@ -278,10 +288,23 @@ export class ProcfsFilesystem implements FuseFilesystem {
     return st;
   }
 
-  /** Where a target file's bytes come from. */
-  private async fileRef(it: TargetFileItem): Promise<TargetFileRef> {
-    if (it.under === 'map_files') return mappingNamed(this.fs, it.pid, it.parts[0]!);
-    return { path: `/${it.parts.join('/')}`, ref: { root: 'target' } };
+  /**
+   * Where a target file's bytes come from, read as `caller` could read them itself: the source
+   * opens it with the caller's uid, gid and groups (the security model: see target-files.ts).
+   */
+  private async fileRef(it: TargetFileItem, caller: FuseCaller): Promise<TargetFileRef> {
+    const as = this.fileCaller(caller);
+    if (it.under === 'map_files') {
+      const f = await mappingNamed(this.fs, it.pid, it.parts[0]!);
+      return { path: f.path, ref: { ...f.ref, as } };
+    }
+    return { path: `/${it.parts.join('/')}`, ref: { root: 'target', as } };
+  }
+
+  /** The credentials a target file is opened with for `caller`: the header's ids and the thread's groups. */
+  private fileCaller(caller: FuseCaller): FileCaller {
+    // Over a chain the groups are still read here, where the caller runs (local-procs.ts).
+    return { uid: caller.uid, gid: caller.gid, groups: callerGroups(caller.pid, caller.uid, caller.gid, this.procRoot) };
   }
 
   /** A name under root/ or map_files/ (or a directory of root/). */
@@ -294,13 +317,14 @@ export class ProcfsFilesystem implements FuseFilesystem {
     let mtimeMs = this.mountedMs;
     let isDir = false;
     try {
+      const as = this.fileCaller(caller);
       if (under === 'map_files') {
         const f = await mappingNamed(this.fs, dir.pid, name);
-        const id = await this.fs.statFile(dir.pid, f.path, f.ref);
+        const id = await this.fileSlots.run(() => this.fs.statFile(dir.pid, f.path, { ...f.ref, as }));
         size = id.size;
         mtimeMs = Number(id.mtimeNs / 1_000_000n);
       } else {
-        const k = await lookupUnderRoot(this.fs, dir.pid, parts);
+        const k = await this.fileSlots.run(() => lookupUnderRoot(this.fs, dir.pid, parts, as));
         if (k.kind === 'dir') isDir = true;
         else ({ size, mtimeMs } = k);
       }
@@ -376,11 +400,14 @@ export class ProcfsFilesystem implements FuseFilesystem {
     if (item.kind === 'tfile' && !item.dir) {
       if (wantOfFlags(flags).write) throw new ProcfsError('EROFS', 'the target\'s files are read-only here');
       await this.debuggable(caller, item.pid, item.start);
-      const file = await this.fileRef(item).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
+      const file = await this.fileRef(item, caller).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
+      // Opened (and closed) once now, as the caller: EACCES belongs to open(2), not to the first read.
+      await this.fileSlots.run(() => this.fs.readFile(item.pid, file.path, { ...file.ref, offset: 0, length: 0 }));
       const fh = this.nextFh++;
-      this.fileHandles.set(fh, { pid: item.pid, file });
-      // Not direct I/O: a file's bytes are its own, and the page cache may keep them.
-      return { fh, directIo: false };
+      this.fileHandles.set(fh, { item, checked: [callerKey(caller)] });
+      // Direct I/O: from the page cache a read would never reach the daemon, so a descriptor
+      // root opened and passed to a user (SCM_RIGHTS) would read what root's reads cached.
+      return { fh, directIo: true };
     }
     if (item.kind !== 'node' || item.spec.type !== 'file') throw new ProcfsError(item.kind === 'node' ? 'ELOOP' : 'EISDIR', 'not a regular file');
     const want = wantOfFlags(flags);
@@ -431,7 +458,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
 
   async read(caller: FuseCaller, _ino: bigint, fh: bigint, offset: bigint, size: number): Promise<Buffer> {
     const f = this.fileHandles.get(fh);
-    if (f) return this.fs.readFile(f.pid, f.file.path, { ...f.file.ref, offset: Number(offset), length: size });
+    if (f) return this.readTargetFile(caller, f, offset, size);
     const h = this.handle(fh);
     if (!h.want.read) throw new ProcfsError('EBADF', 'not open for reading');
     await this.recheck(caller, h);
@@ -481,7 +508,43 @@ export class ProcfsFilesystem implements FuseFilesystem {
     }
     const n = await this.fs.write(pid, 'mem', data, opts);
     journal.wrote(pid, offset, data, originals);
+    this.notePlanted();
     return n;
+  }
+
+  /** Sends the planted set to onPlanted when it changed. */
+  private notePlanted(): void {
+    if (!this.opts.onPlanted || !this.opts.sameMachine) return;
+    const journal = this.controllers.journal;
+    const bytes: { pid: number; start: string; addr: bigint; original: number }[] = [];
+    for (const pid of journal.held()) {
+      const start = identify(pid, this.procRoot)?.start;
+      if (start === undefined) continue;
+      for (const r of journal.restores(pid)) bytes.push({ pid, start, addr: r.addr, original: r.original });
+    }
+    const text = bytes.map((b) => `${b.pid} ${b.start} ${b.addr} ${b.original}`).join('\n');
+    if (text === this.plantedSent) return;
+    this.plantedSent = text;
+    this.opts.onPlanted(bytes);
+  }
+
+  /**
+   * A READ of a target file: checked again with the reading caller, as a node handle is (a
+   * descriptor passed to another process reads with that process's rights): the p_candebug
+   * check for a caller new to the handle, and the open itself, with the caller's credentials,
+   * at every read.
+   */
+  private async readTargetFile(caller: FuseCaller, f: { readonly item: TargetFileItem; readonly checked: string[] }, offset: bigint, size: number): Promise<Buffer> {
+    const key = callerKey(caller);
+    if (!f.checked.includes(key)) {
+      await this.debuggable(caller, f.item.pid, f.item.start).catch((e: unknown) => {
+        throw e instanceof ProcfsError && e.code === 'ENOENT' ? new ProcfsError('ESRCH', e.message, e.pid) : e;
+      });
+      f.checked.push(key);
+      if (f.checked.length > CHECKED_KEPT) f.checked.shift();
+    }
+    const file = await this.fileRef(f.item, caller);
+    return this.fileSlots.run(() => this.fs.readFile(f.item.pid, file.path, { ...file.ref, offset: Number(offset), length: size }));
   }
 
   /** One ctl word, with the controller's rules (controllers.ts) and the joined wait (waits.ts). */
@@ -512,6 +575,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
         this.controllers.drop(pid);
         // Detached by its controller: what it planted it took out (the engine restores first).
         this.controllers.journal.detachedFrom(pid);
+        this.notePlanted();
       }
     }
     return data.length;
@@ -525,7 +589,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
     this.handles.delete(fh);
     this.fileHandles.delete(fh);
     // A process's exit closes its files: the moment to see whether a controller is gone.
-    if (this.controllers.pids().length > 0) void this.controllers.check();
+    if (this.controllers.pids().length > 0) void this.controllers.check().then(() => this.notePlanted());
   }
 
   async opendir(caller: FuseCaller, ino: bigint): Promise<FuseOpened> {
@@ -628,6 +692,11 @@ export class ProcfsFilesystem implements FuseFilesystem {
       await this.debuggable(caller, item.pid, item.kind === 'tfile' ? item.start : undefined);
       if (want.write) throw new ProcfsError('EACCES', 'the target\'s files are read-only here');
       if (want.exec && item.kind === 'tfile' && !item.dir) throw new ProcfsError('EACCES', 'not executable here');
+      if (want.read && item.kind === 'tfile' && !item.dir) {
+        // access(R_OK) answers as open would: the caller's own read permission on the file.
+        const f = await this.fileRef(item, caller).catch(() => Promise.reject(noEntry(item.parts.join('/'))));
+        await this.fileSlots.run(() => this.fs.readFile(item.pid, f.path, { ...f.ref, offset: 0, length: 0 }));
+      }
       return;
     }
     if (item.kind !== 'node') {
@@ -651,6 +720,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
   releaseAll(): Promise<number> {
     return (this.releasing ??= this.controllers.releaseAll().then((n) => {
       this.releasing = undefined;
+      this.notePlanted();
       return (this.releasedAtEnd += n);
     }));
   }

@@ -3,11 +3,25 @@
  * mount (pdbg extensions, Linux's names): `PID/map_files/START-END` is the very file mapped at
  * that range, `PID/root/PATH` a path through the target's root. Every byte comes from the
  * source (`readFile`/`statFile`), so a mount of a remote machine serves that machine's files
- * and never the mount host's. Both are owner-or-root, as /proc/PID/root and map_files are.
+ * and never the mount host's.
+ *
+ * Who reads what (the security model; issue 17): the daemon runs as root, and these names used
+ * to be served with root's rights to anybody who owned the process. Now:
+ * - both directories are owner-or-root (p_candebug), as /proc/PID/root and map_files are;
+ * - a file under `root/` is opened by the source with the caller's own uid, gid and
+ *   supplementary groups (FileRef.as), resolved inside the target's root (absolute links and
+ *   `..` stay in it, /proc magic links are refused, and so is any path onto another FUSE,
+ *   procfs or sysfs mount, this one included): a user reads through the mount exactly the files
+ *   it could open itself from inside the target's root;
+ * - a `map_files/` file (which the kernel opens only for CAP_SYS_ADMIN) is opened by the
+ *   daemon and served only if its mode lets the caller read it (sources/linux/map-file.ts);
+ * - each READ is checked again with the reading caller's credentials, so a descriptor opened
+ *   by root and passed to a user reads with the user's rights; the reads are direct I/O so
+ *   that no read is answered from the page cache without this check.
  */
 import { ProcfsError } from '../procfs/errors.js';
 import { parseLinuxMaps } from '../procfs/map.js';
-import type { FileRef, ProcFs } from '../procfs/source.js';
+import type { FileCaller, FileRef, ProcFs } from '../procfs/source.js';
 
 /** What a looked-up name is: a file (its size and time from the source) or a directory to walk on. */
 export type TargetFileKind =
@@ -26,13 +40,13 @@ const RANGE = /^([0-9a-f]{1,16})-([0-9a-f]{1,16})$/;
  * A path under `PID/root/` (its components, none `.`/`..`/empty): a regular file the source
  * stats, or (EINVAL: the source reads only regular files) a directory to go on through.
  */
-export async function lookupUnderRoot(fs: ProcFs, pid: number, parts: readonly string[]): Promise<TargetFileKind> {
+export async function lookupUnderRoot(fs: ProcFs, pid: number, parts: readonly string[], as?: FileCaller): Promise<TargetFileKind> {
   if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('/') || p.includes('\0'))) {
     throw new ProcfsError('ENOENT', `${pid}/root: no such name`, pid);
   }
   const path = `/${parts.join('/')}`;
   try {
-    const id = await fs.statFile(pid, path, { root: 'target' });
+    const id = await fs.statFile(pid, path, { root: 'target', ...(as && { as }) });
     return { kind: 'file', size: id.size, mtimeMs: Number(id.mtimeNs / 1_000_000n) };
   } catch (err) {
     if (err instanceof ProcfsError && err.code === 'EINVAL') return { kind: 'dir' };

@@ -24,6 +24,22 @@ export interface FileRef {
    * where the path no longer leads to it (a chroot whose maps show host paths, a deleted file).
    */
   readonly mapping?: { readonly start: bigint; readonly end: bigint; readonly inode: number };
+  /**
+   * Read the file only as this caller could itself (a server's client: the mount's FUSE caller,
+   * carried through the agent): the source opens it with these credentials, so the kernel's own
+   * permission checks decide. Absent: the source's own permissions (pdbg's user). A source that
+   * cannot open files as somebody else refuses a FileRef with `as` (EOPNOTSUPP) unless `as` is
+   * uid 0: it never serves a caller with more than the caller's own rights.
+   */
+  readonly as?: FileCaller;
+}
+
+/** Whose permissions a file read is checked against: the ids the kernel checks an open with. */
+export interface FileCaller {
+  readonly uid: number;
+  readonly gid: number;
+  /** Supplementary groups. */
+  readonly groups: readonly number[];
 }
 
 /** A file's identity: a cache key (same file, same bytes) and its size. */

@@ -8,9 +8,11 @@
  *   never becomes pdbg's controlling one;
  * - O_NOFOLLOW where the last component must not be a link (a tree's nodes; a caller that
  *   resolved the path itself);
- * - checked with fstat on the opened descriptor to be a regular file (a device can act on open:
- *   a tape rewinds, a watchdog arms; a FIFO or socket gives no end), and refused past a size the
- *   caller names, so a 2 GiB sparse file is one line, not seconds of a blocked event loop.
+ * - checked to be a regular file BEFORE it is opened (fstat of an O_PATH descriptor), because a
+ *   device can act on open itself: a tape rewinds, a watchdog arms; then opened through that
+ *   descriptor, so the file opened is the inode checked; a FIFO or socket gives no end;
+ * - refused past a size the caller names, so a 2 GiB sparse file is one line, not seconds of a
+ *   blocked event loop.
  *
  * O_NONBLOCK has no effect on a regular file's reads, so the descriptor reads as usual.
  */
@@ -61,6 +63,13 @@ export function checkRegular(st: BigIntStats, path: string, opts: UntrustedOpen 
   }
 }
 
+/** The opened descriptor must be the inode checked before the open. */
+function checkSame(before: BigIntStats, after: BigIntStats, path: string, opts: UntrustedOpen): void {
+  if (before.ino !== after.ino || before.dev !== after.dev) {
+    throw new ProcfsError('EAGAIN', `${opts.what ?? path}: changed while being opened; refused`, opts.pid, opts.what);
+  }
+}
+
 /** ELOOP from O_NOFOLLOW on a link, said as what it is. */
 function openError(err: unknown, path: string, opts: UntrustedOpen): ProcfsError {
   const code = (err as NodeJS.ErrnoException)?.code;
@@ -68,38 +77,102 @@ function openError(err: unknown, path: string, opts: UntrustedOpen): ProcfsError
   return fromSystemError(err, opts.pid, opts.what ?? path);
 }
 
-/** Opens `path` by the rule above (synchronously: it cannot block on the kinds of file it refuses). */
-export function openUntrustedSync(path: string, opts: UntrustedOpen = {}): UntrustedFd {
-  let fd: number;
+/**
+ * O_PATH (Linux 2.6.39): a descriptor naming the inode without opening the file, so no driver's
+ * open runs and no FIFO waits, and fstat works on it. The file is then opened through
+ * /proc/self/fd/N, which reaches that very inode: no window in which a path checked as a
+ * regular file is swapped for a device before the real open. Node has no constant for it; this
+ * is its value on x86-64 (and every generic-ABI architecture).
+ */
+const O_PATH = 0o10000000;
+
+function pathFlags(follow: boolean): number {
+  return O_PATH | (follow ? 0 : constants.O_NOFOLLOW);
+}
+
+/** O_PATH|O_NOFOLLOW opens a link itself instead of failing: refuse it by what fstat says. */
+function checkNotLink(st: BigIntStats, path: string, opts: UntrustedOpen): void {
+  if (st.isSymbolicLink()) throw new ProcfsError('ELOOP', `${opts.what ?? path}: a symbolic link; refused`, opts.pid, opts.what);
+}
+
+/**
+ * Resolves a path that lies under a target's root (`/proc/PID/root/…`) inside that root, giving
+ * an O_PATH descriptor (O_NOFOLLOW on the last name unless `follow`); undefined for any other
+ * path. Walked by the kernel through `/proc/PID/root`, an absolute symlink or `..` in a jail
+ * resolves against pdbg's own root: a jailed user's `/usr/lib/debug/x.debug -> /etc/shadow`
+ * would make pdbg read a host file. The live source registers the resolver (openat2 with
+ * RESOLVE_IN_ROOT); the model only knows there may be one.
+ */
+export type RootResolver = (path: string, follow: boolean) => number | undefined;
+
+let rootResolver: RootResolver | undefined;
+
+export function setRootResolver(r: RootResolver | undefined): void {
+  rootResolver = r;
+}
+
+function pathFd(path: string, opts: UntrustedOpen): number {
+  const inRoot = rootResolver?.(path, opts.follow ?? false);
+  if (inRoot !== undefined) return inRoot;
   try {
-    fd = openSync(path, untrustedFlags(opts.follow ?? false));
+    return openSync(path, pathFlags(opts.follow ?? false));
   } catch (err) {
     throw openError(err, path, opts);
   }
+}
+
+/** Opens `path` by the rule above (synchronously: it cannot block on the kinds of file it refuses). */
+export function openUntrustedSync(path: string, opts: UntrustedOpen = {}): UntrustedFd {
+  const pfd = pathFd(path, opts);
   try {
-    const stat = fstatSync(fd, { bigint: true });
-    checkRegular(stat, path, opts);
-    return { fd, stat };
-  } catch (err) {
-    closeSync(fd);
-    throw err;
+    const before = fstatSync(pfd, { bigint: true });
+    checkNotLink(before, path, opts);
+    checkRegular(before, path, opts);
+    let fd: number;
+    try {
+      fd = openSync(`/proc/self/fd/${pfd}`, untrustedFlags(true));
+    } catch (err) {
+      throw openError(err, path, opts);
+    }
+    try {
+      const stat = fstatSync(fd, { bigint: true });
+      checkRegular(stat, path, opts);
+      checkSame(before, stat, path, opts);
+      return { fd, stat };
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  } finally {
+    closeSync(pfd);
   }
 }
 
 /** The same through fs.promises, for callers on the event loop. */
 export async function openUntrusted(path: string, opts: UntrustedOpen = {}): Promise<{ handle: FileHandle; stat: BigIntStats }> {
-  let handle: FileHandle;
+  // An O_PATH open does not block (no driver's open runs, no FIFO waits): synchronous is fine.
+  const pfd = pathFd(path, opts);
+  const ph = { fd: pfd, stat: async (o: { bigint: true }) => fstatSync(pfd, o), close: async () => closeSync(pfd) };
   try {
-    handle = await open(path, untrustedFlags(opts.follow ?? false));
-  } catch (err) {
-    throw openError(err, path, opts);
-  }
-  try {
-    const stat = await handle.stat({ bigint: true });
-    checkRegular(stat, path, opts);
-    return { handle, stat };
-  } catch (err) {
-    await handle.close();
-    throw err;
+    const before = await ph.stat({ bigint: true });
+    checkNotLink(before, path, opts);
+    checkRegular(before, path, opts);
+    let handle: FileHandle;
+    try {
+      handle = await open(`/proc/self/fd/${ph.fd}`, untrustedFlags(true));
+    } catch (err) {
+      throw openError(err, path, opts);
+    }
+    try {
+      const stat = await handle.stat({ bigint: true });
+      checkRegular(stat, path, opts);
+      checkSame(before, stat, path, opts);
+      return { handle, stat };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  } finally {
+    await ph.close();
   }
 }

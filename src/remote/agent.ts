@@ -12,7 +12,7 @@ import { runStepLoop } from '../procfs/step-loop.js';
 import { ReleaseJournal, type Restore } from './journal.js';
 import { rewindPastTrap, stillPlanted, withTimeout } from './unplant.js';
 import {
-  decodeRequest, encodeError, encodeOk, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError, SESSION_ID,
+  decodeRequest, encodeError, encodeOk, encodeOkPieces, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError, SESSION_ID,
   type Frame, type ReplyValue, type Request,
 } from './protocol.js';
 
@@ -34,6 +34,14 @@ export interface AgentOptions {
 
 /** Bounds the release's checks of the bytes it is about to write back (a target stuck in D state). */
 const CHECK_TIMEOUT_MS = 1500;
+/**
+ * Replies not yet taken by the client above which the agent starts no new request and reads no
+ * more: a client that pipelines twelve 60 MiB mem reads and does not read took 1.5 GB of an
+ * unbounded agent. A reply is never cut, so the most held is this plus one reply (MAX_FRAME).
+ */
+const OUTPUT_BOUND = 8 * 1024 * 1024;
+/** Small replies of one batch leave in one write (one wake-up of the client); big ones at once. */
+const BATCH_BYTES = 256 * 1024;
 
 function ctlWord(data: string | Buffer): string {
   return (typeof data === 'string' ? data : data.toString('latin1')).trim();
@@ -51,6 +59,13 @@ export class Agent {
   private looping: number | undefined;
   private loopInterrupted = false;
   private replies: Buffer[] = [];
+  private replyBytes = 0;
+  /** Set while the output holds more than OUTPUT_BOUND: the queue's next request waits for 'drain'. */
+  private congested: (() => void)[] | undefined;
+  /** A CLOSE came: nothing after it is read, and it takes effect once the requests before it are answered. */
+  private closing = false;
+  /** The pid whose `ctl wait` runs now in the queue (a CLOSE behind it ends it with an interrupt). */
+  private waiting: number | undefined;
   /** The last queued request's error, for FLAG_CHAINED requests after it. */
   private lastError: unknown;
   private ended: AgentEnd | undefined;
@@ -71,6 +86,8 @@ export class Agent {
     input.on('error', (err: Error) => this.finish('eof', `input: ${err.message}`));
     // A client gone mid-reply: the replies have nowhere to go, the release still runs.
     output.on('error', () => this.finish('eof'));
+    output.on('drain', () => this.uncongest());
+    output.on('close', () => this.uncongest());
   }
 
   /** Ends the session from outside (SIGTERM, SIGHUP): releases like an EOF. */
@@ -94,8 +111,9 @@ export class Agent {
   }
 
   private onData(chunk: Buffer): void {
-    // Releasing: the client's later requests must not undo the release under it.
-    if (this.ended || this.releasing) return;
+    // Releasing: the client's later requests must not undo the release under it. After a
+    // CLOSE the input is still read, for its EOF only.
+    if (this.ended || this.releasing || this.closing) return;
     let frames: Frame[];
     try {
       frames = this.reader.push(chunk);
@@ -104,7 +122,7 @@ export class Agent {
       return;
     }
     for (const f of frames) {
-      if (this.ended) return;
+      if (this.ended || this.closing) return;
       let req: Request;
       try {
         req = decodeRequest(f);
@@ -131,8 +149,12 @@ export class Agent {
         this.send(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION, agent: this.opts.description ?? `pdbg agent pid ${process.pid} on ${hostname()}` }));
         return;
       case Kind.CLOSE:
-        // Out of band: a client closing while a `ctl wait` blocks the queue must still be heard.
-        void this.close(f.id);
+        // In order, as every request: those before it are answered first (a CLOSE that overtook
+        // them left them unanswered). A `ctl wait` among them would block the close for as long
+        // as the target runs, so it is ended with an interrupt, as the release would end it.
+        this.closing = true;
+        if (this.waiting !== undefined) this.endWait(this.waiting);
+        this.tail = this.tail.then(() => this.close(f.id));
         return;
       case Kind.WRITE:
         // An interrupt exists to end a `ctl wait` in flight: it must overtake it, not queue behind it.
@@ -154,6 +176,7 @@ export class Agent {
     }
     this.queued++;
     this.tail = this.tail.then(async () => {
+      await this.room();
       await this.execute(f, req, true);
       // A batch's replies go back in one write, as its requests came: one wake-up of the client.
       if (--this.queued === 0) this.flush();
@@ -173,11 +196,12 @@ export class Agent {
     }
     try {
       const value = await this.run(req);
-      const reply = encodeOk(f.id, f.kind, value);
+      const reply = encodeOkPieces(f.id, f.kind, value);
+      const size = reply.reduce((n, p) => n + p.length, 0);
       // The client would end the session on a frame this big: refuse this one reply instead.
-      if (reply.length - 4 > MAX_FRAME) throw new ProcfsError('EFBIG', `reply of ${reply.length} bytes exceeds the ${MAX_FRAME}-byte frame limit: read it in pieces`);
+      if (size - 4 > MAX_FRAME) throw new ProcfsError('EFBIG', `reply of ${size} bytes exceeds the ${MAX_FRAME}-byte frame limit: read it in pieces`);
       if (ordered) this.lastError = undefined;
-      this.send(reply);
+      this.send(...reply);
     } catch (err) {
       if (ordered) this.lastError = err;
       this.send(encodeError(f.id, err));
@@ -208,7 +232,7 @@ export class Agent {
         this.loopInterrupted = false;
         this.journal.resumed(req.pid);
         try {
-          return await runStepLoop(fs, req.pid, req.req, () => this.loopInterrupted || this.releasing !== undefined);
+          return await runStepLoop(fs, req.pid, req.req, () => this.loopInterrupted || this.closing || this.releasing !== undefined);
         } finally {
           this.looping = undefined;
         }
@@ -229,7 +253,7 @@ export class Agent {
       this.journal.wrote(pid, opts.offset, data, originals);
       return n;
     }
-    const n = await this.fs.write(pid, node, data, opts);
+    const n = node === 'ctl' && ctlWord(data) === 'wait' ? await this.wait(pid, data, opts) : await this.fs.write(pid, node, data, opts);
     if (node === 'regs') this.journal.wroteRegs(pid, opts.tid);
     if (node === 'ctl') {
       const word = ctlWord(data);
@@ -239,6 +263,23 @@ export class Agent {
       else if (word === 'detach' || word === 'detach-stopped') this.journal.detachedFrom(pid);
     }
     return n;
+  }
+
+  /** A `ctl wait`, ended at once if a CLOSE is queued behind it. */
+  private async wait(pid: number, data: string | Buffer, opts: NodeOptions): Promise<number> {
+    this.waiting = pid;
+    try {
+      const n = this.fs.write(pid, 'ctl', data, opts);
+      if (this.closing) this.endWait(pid);
+      return await n;
+    } finally {
+      this.waiting = undefined;
+    }
+  }
+
+  private endWait(pid: number): void {
+    // EBUSY when it stopped meanwhile: the wait has its answer then.
+    void this.fs.write(pid, 'ctl', 'interrupt').catch(() => undefined);
   }
 
   /**
@@ -253,18 +294,45 @@ export class Agent {
     };
   }
 
-  /** Queues a reply; it leaves when the queue is idle (at once for out-of-band replies). */
-  private send(frame: Buffer): void {
-    this.replies.push(frame);
-    if (this.queued === 0) this.flush();
+  /** Queues a reply; it leaves when the queue is idle (at once for out-of-band replies), or the batch is big. */
+  private send(...pieces: Buffer[]): void {
+    for (const p of pieces) {
+      this.replies.push(p);
+      this.replyBytes += p.length;
+    }
+    if (this.queued === 0 || this.replyBytes >= BATCH_BYTES) this.flush();
   }
 
   private flush(): void {
     if (this.replies.length === 0) return;
-    const data = this.replies.length === 1 ? this.replies[0]! : Buffer.concat(this.replies);
+    const pieces = this.replies;
     this.replies = [];
+    this.replyBytes = 0;
     if (this.output.destroyed || this.output.writableEnded) return;
-    this.output.write(data);
+    // Corked, the pieces leave in one writev: one wake-up of the client, no copy joining them.
+    this.output.cork();
+    for (const p of pieces) this.output.write(p);
+    this.output.uncork();
+    if (this.output.writableLength > OUTPUT_BOUND && !this.congested) {
+      this.congested = [];
+      // Requests stay in the client's pipe, not in our memory; its EOF is seen after the drain
+      // (a client that is gone makes the output fail instead, which ends the session too).
+      this.input.pause();
+    }
+  }
+
+  /** Resolves when the output has room for another reply (or the session is ending). */
+  private room(): Promise<void> | undefined {
+    if (!this.congested || this.releasing || this.ended) return undefined;
+    return new Promise((res) => this.congested!.push(res));
+  }
+
+  private uncongest(): void {
+    const waiting = this.congested;
+    if (!waiting) return;
+    this.congested = undefined;
+    if (!this.ended && !this.releasing) this.input.resume();
+    for (const w of waiting) w();
   }
 
   private async close(id: number): Promise<void> {
@@ -301,7 +369,13 @@ export class Agent {
 
   /** Every held target released; resolves to how many. Runs once. */
   private release(): Promise<number> {
-    return (this.releasing ??= this.releaseHeld());
+    if (this.releasing) return this.releasing;
+    this.releasing = this.releaseHeld();
+    // Requests waiting for room in the output are answered now ("session over"), not after a drain.
+    const waiting = this.congested;
+    this.congested = undefined;
+    for (const w of waiting ?? []) w();
+    return this.releasing;
   }
 
   private async releaseHeld(): Promise<number> {

@@ -26,7 +26,15 @@ export async function connectAgent(command: readonly string[], opts: ConnectOpti
     child.once('error', (err) => reject(new ProcfsError('EIO', `cannot start the agent ${command[0]}: ${err.message}`)));
   });
   await started;
-  const remote = RemoteProcFs.connect(child.stdout!, child.stdin!, { name: opts.name ?? command.join(' '), ...(opts.helloTimeoutMs !== undefined && { helloTimeoutMs: opts.helloTimeoutMs }) });
+  const remote = RemoteProcFs.connect(child.stdout!, child.stdin!, {
+    ...opts,
+    name: opts.name ?? command.join(' '),
+    // A protocol error or a passed deadline ends the agent too: it must not outlive the source.
+    onLost: (reason) => {
+      child.kill('SIGKILL');
+      opts.onLost?.(reason);
+    },
+  });
   child.once('exit', (code, signal) => {
     remote.then(
       (r) => r.lose(signal ? `the agent was killed by ${signal}` : `the agent exited with status ${code}`),

@@ -14,6 +14,7 @@ import {
   decodeError, decodeOk, encodeRequest, FLAG_CHAINED, FrameReader, helloFrame, Kind, kindName, MAX_FRAME, PROTOCOL_VERSION,
   ProtocolError, SESSION_ID, type Frame, type Request, type ReplyValue,
 } from './protocol.js';
+import { ReplyWatch, type Watched } from './reply-watch.js';
 
 /** Traffic counters, for tests and the bench: how many times the client waited on the agent. */
 export interface RemoteStats {
@@ -32,6 +33,19 @@ export interface RemoteOptions {
   readonly name?: string;
   /** How long the hello may take before the connection is given up (ms). */
   readonly helloTimeoutMs?: number;
+  /**
+   * How long the far side may stay silent while a request that cannot legitimately wait is its
+   * to answer (ms; see reply-watch.ts). Unset: no deadline.
+   */
+  readonly requestTimeoutMs?: number;
+  /** Appended to a timeout's message: the knob that sets the limit. */
+  readonly limitHint?: string;
+  /**
+   * Called once when the connection is lost other than by close(): a protocol error, a deadline,
+   * the stream's end. The transport tears down what carries the stream (the chain's processes),
+   * so that nothing is left to keep pdbg, or the far side, running.
+   */
+  readonly onLost?: (reason: string) => void;
 }
 
 interface Pending {
@@ -53,12 +67,19 @@ export class RemoteProcFs implements ProcFs {
   private lost: ProcfsError | undefined;
   private closed = false;
   private readonly counters: RemoteStats = { framesSent: 0, bursts: 0, roundTrips: 0, replies: 0 };
+  private readonly watch: ReplyWatch | undefined;
 
   private constructor(
     private readonly input: Readable,
     private readonly output: Writable,
     readonly name: string,
+    private readonly opts: RemoteOptions,
   ) {
+    const limit = opts.requestTimeoutMs;
+    if (limit !== undefined) {
+      this.watch = new ReplyWatch(limit, (what) =>
+        this.lose(`no reply to ${what} from ${name} in ${Number((limit / 1000).toFixed(3))} s${opts.limitHint ? `; ${opts.limitHint}` : ''}`));
+    }
     input.on('data', (chunk: Buffer) => this.onData(chunk));
     input.on('end', () => this.lose('the agent closed its stream'));
     input.on('close', () => this.lose('the agent closed its stream'));
@@ -71,7 +92,7 @@ export class RemoteProcFs implements ProcFs {
    * A version mismatch or an agent that answers garbage rejects with one clear line.
    */
   static async connect(input: Readable, output: Writable, opts: RemoteOptions = {}): Promise<RemoteProcFs> {
-    const r = new RemoteProcFs(input, output, opts.name ?? 'remote');
+    const r = new RemoteProcFs(input, output, opts.name ?? 'remote', opts);
     await r.hello(opts.helloTimeoutMs ?? 15_000);
     return r;
   }
@@ -93,11 +114,13 @@ export class RemoteProcFs implements ProcFs {
   lose(reason: string): void {
     if (this.lost) return;
     this.lost = new ProcfsError('EIO', this.closed ? `${this.root}: closed` : `connection to the agent lost: ${reason}`);
+    this.watch?.stop();
     for (const p of this.pending.values()) p.reject(this.lost);
     this.pending.clear();
     this.outbox = [];
     if (!this.output.destroyed) this.output.destroy();
     this.input.destroy();
+    if (!this.closed) this.opts.onLost?.(reason);
   }
 
   pids(): Promise<number[]> {
@@ -184,6 +207,8 @@ export class RemoteProcFs implements ProcFs {
       const timer = setTimeout(() => {
         this.lose(`no hello from the agent in ${timeoutMs} ms`);
       }, timeoutMs);
+      // A connection given up another way (the chain's exit) must not be kept waiting for it.
+      timer.unref();
       this.pending.set(0, {
         kind: Kind.HELLO,
         resolve: (v) => {
@@ -220,6 +245,7 @@ export class RemoteProcFs implements ProcFs {
     if (frame.length - 4 > MAX_FRAME) return Promise.reject(new ProcfsError('EFBIG', `${kindName(req.kind)} request of ${frame.length} bytes exceeds the ${MAX_FRAME}-byte frame limit`));
     return new Promise<ReplyValue>((resolve, reject) => {
       this.pending.set(id, { kind: req.kind, resolve, reject });
+      this.watch?.sent(id, watched(req));
       this.enqueue(frame);
     });
   }
@@ -246,6 +272,7 @@ export class RemoteProcFs implements ProcFs {
   }
 
   private onData(chunk: Buffer): void {
+    this.watch?.heard();
     let frames: Frame[];
     try {
       frames = this.reader.push(chunk);
@@ -271,6 +298,7 @@ export class RemoteProcFs implements ProcFs {
         return;
       }
       this.pending.delete(f.id);
+      this.watch?.answered(f.id);
       try {
         if (f.kind === Kind.OK) p.resolve(decodeOk(p.kind, f.payload));
         else if (f.kind === Kind.ERR) p.reject(decodeError(f.payload));
@@ -283,4 +311,22 @@ export class RemoteProcFs implements ProcFs {
       }
     }
   }
+}
+
+function ctlWordOf(req: Request): string | undefined {
+  if (req.kind !== Kind.WRITE || req.node !== 'ctl') return undefined;
+  return (typeof req.data === 'string' ? req.data : req.data.toString('latin1')).trim();
+}
+
+/**
+ * How the agent treats a request (agent.ts): an interrupt and the close overtake the queue; a
+ * `ctl wait` and a step loop wait on the target for as long as it takes.
+ */
+function watched(req: Request): Watched {
+  const word = ctlWordOf(req);
+  return {
+    what: word !== undefined ? `ctl ${word}` : kindName(req.kind),
+    ordered: !(word === 'interrupt' || req.kind === Kind.CLOSE),
+    mayWait: word === 'wait' || req.kind === Kind.STEPLOOP,
+  };
 }

@@ -51,7 +51,7 @@ const startedByCli: number[] = [];
 export function pdbgStart(name: string, args: string[], out: string): number {
   const r = pdbg(['start', '--stdout', out, '--', buildTarget(name), ...args]);
   const pid = Number(r.stdout.trim());
-  if (r.status !== 0 || r.stderr !== '' || !Number.isInteger(pid) || pid <= 0) {
+  if (r.status !== 0 || !/^(pdbg: left stopped at [^\n]*\n)?$/.test(r.stderr) || !Number.isInteger(pid) || pid <= 0) {
     throw new Error(`pdbg start ${name}: status ${r.status}, stderr ${JSON.stringify(r.stderr)}, stdout ${JSON.stringify(r.stdout)}`);
   }
   startedByCli.push(pid);

@@ -20,7 +20,11 @@ export interface Tracee {
 const live = new Set<Tracee>();
 
 export async function startTracee(name: string, args: string[] = []): Promise<Tracee> {
-  const path = buildTarget(name);
+  return startTraceeAt(buildTarget(name), args, name);
+}
+
+/** The same for a program built elsewhere (a test's own copy with a doctored debug link). */
+export async function startTraceeAt(path: string, args: string[] = [], name = path): Promise<Tracee> {
   const quoted = [path, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   // The target keeps the test's stderr (fd 3 while the shell runs); the shell's own stderr is
   // /dev/null, so a target killed by a test does not print the shell's `Killed` job report.

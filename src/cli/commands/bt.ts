@@ -1,7 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliPid } from '../addr.js';
+import { UsageError } from '../errors.js';
 import { printJson, printLine } from '../output.js';
-import { onTarget } from '../target.js';
+import { KEEP_STOPPED, onTarget } from '../target.js';
 
 interface BtArgs {
   'proc-root'?: string;
@@ -9,31 +10,40 @@ interface BtArgs {
   pid?: string;
   tid?: string;
   'past-main'?: boolean;
+  'keep-stopped'?: boolean;
+  all?: boolean;
   json?: boolean;
 }
 
 /**
  * `pdbg bt PID`: the call stack of a thread by CFI unwinding, one frame a line,
- * `#N 0xPC NAME+OFF (MODULE)` or `#N 0xPC ?? (MODULE+0xOFF)`; the target is left stopped.
+ * `#N 0xPC NAME+OFF (MODULE)` or `#N 0xPC ?? (MODULE+0xOFF)`; the target is left as found
+ * (a running one runs on) unless --keep-stopped.
  */
 export const btCommand: CommandModule<object, BtArgs> = {
   command: 'bt <pid>',
   aliases: ['backtrace'],
-  describe: 'print the call stack of a thread (CFI unwinding), leaving it stopped',
+  describe: 'print the call stack of a thread (CFI unwinding); the target is left as found',
   builder: (y: Argv) =>
     y
       .positional('pid', { type: 'string', describe: 'process id' })
       .option('tid', { type: 'string', describe: 'thread (default: the thread the last one-shot command stopped in, else the main thread)' })
       .option('past-main', { type: 'boolean', describe: "go on past main into libc's start-up" })
-      .option('json', { type: 'boolean', describe: 'print {pid, tid, frames: [{pc, symbol, offset, module, how}]}' }) as unknown as Argv<BtArgs>,
+      .option('all', { type: 'boolean', describe: 'every thread, highest number first (gdb\'s thread apply all bt), in one stop' })
+      .option('keep-stopped', KEEP_STOPPED)
+      .option('json', { type: 'boolean', describe: 'print {pid, tid, frames: [{pc, symbol, offset, module, how}]} ({pid, threads: [{num, tid, lines, data}]} with --all)' }) as unknown as Argv<BtArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
+    if (argv.all && tid !== undefined) throw new UsageError('bt: --all and --tid exclude each other');
     const { findCommand } = await import('../../debugger/commands.js');
+    const { threadApply } = await import('../../debugger/thread-cmds.js');
+    const bt = findCommand('backtrace')!;
+    const btArgs = argv['past-main'] ? ['-past-main'] : [];
     await onTarget(argv, pid, async (s) => {
-      const out = await findCommand('backtrace')!.run(s, argv['past-main'] ? ['-past-main'] : []);
-      if (argv.json) printJson({ pid, ...(out.data as object) });
+      const out = argv.all ? await threadApply(s, ['all', 'bt'], () => bt.run(s, btArgs)) : await bt.run(s, btArgs);
+      if (argv.json) printJson(argv.all ? { pid, threads: out.data } : { pid, ...(out.data as object) });
       else printLine(out.lines.join('\n'));
-    }, tid === undefined ? {} : { tid });
+    }, { kind: 'inspect', keepStopped: argv['keep-stopped'] === true, ...(tid === undefined ? {} : { tid }) });
   },
 };

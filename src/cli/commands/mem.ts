@@ -2,7 +2,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { ProcfsError } from '../../procfs/errors.js';
 import { cliHex, cliLength, cliPid, cliWhere } from '../addr.js';
 import { printJson, printLine } from '../output.js';
-import { onTarget } from '../target.js';
+import type { Session } from '../../debugger/session.js';
+import { KEEP_STOPPED, observing, onTarget } from '../target.js';
 
 interface MemArgs {
   'proc-root'?: string;
@@ -12,10 +13,12 @@ interface MemArgs {
   len?: string | number;
   write?: string;
   json?: boolean;
+  'keep-stopped'?: boolean;
 }
 
 /**
- * `pdbg mem PID ADDR [LEN] [--write HEX]`: dump or write memory (text too); left stopped. A dump
+ * `pdbg mem PID ADDR [LEN] [--write HEX]`: dump or write memory (text too). A dump leaves the
+ * target as found (--keep-stopped: stopped); a write leaves it stopped, and says so. A dump
  * that runs into an unmapped page prints what it read and ends with `pdbg: read N of M bytes:
  * address 0x… is not mapped` (status 1).
  */
@@ -28,6 +31,7 @@ export const memCommand: CommandModule<object, MemArgs> = {
       .positional('addr', { type: 'string', describe: '0x-address, SYMBOL or SYMBOL+OFF' })
       .positional('len', { type: 'string', describe: 'bytes to dump (default 16)' })
       .option('write', { type: 'string', describe: 'hex bytes to write, e.g. 90 or "de ad be ef"' })
+      .option('keep-stopped', KEEP_STOPPED)
       .option('json', { type: 'boolean', describe: 'print {pid, addr, bytes}' }) as unknown as Argv<MemArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
@@ -36,7 +40,7 @@ export const memCommand: CommandModule<object, MemArgs> = {
     const data = argv.write === undefined ? undefined : cliHex(argv.write);
     const { findCommand } = await import('../../debugger/commands.js');
     let short: ProcfsError | undefined;
-    await onTarget(argv, pid, async (s) => {
+    const act = async (s: Session) => {
       await s.loadSymbols();
       const out = data
         ? await findCommand('write')!.run(s, [where, data.toString('hex')])
@@ -51,7 +55,11 @@ export const memCommand: CommandModule<object, MemArgs> = {
         const got = bytes.length / 2;
         if (got < want) short = new ProcfsError('EIO', `read ${got} of ${want} bytes: address 0x${(addr + BigInt(got)).toString(16)} is not mapped`, pid, 'mem');
       }
-    });
+    };
+    // A read needs no stop at all unless it names a register ($rsp): the address space of a
+    // running process reads as it is, and a server never pauses for a dump.
+    if (!data && !argv['keep-stopped'] && !where.includes('$')) await observing(argv, pid, act);
+    else await onTarget(argv, pid, act, { kind: data ? 'control' : 'inspect', keepStopped: argv['keep-stopped'] === true });
     if (short) throw short;
   },
 };

@@ -48,7 +48,13 @@ export const mountCommand: CommandModule<object, MountArgs> = {
     const debug = process.env.PDBG_DEBUG ? (line: string) => process.stderr.write(`pdbg mount: ${line}\n`) : undefined;
     // The source's processes are this machine's only when its files are (the live local source):
     // then jailed callers see their own jail, and curproc means something.
-    const fsys = new ProcfsFilesystem(fs, { sameMachine: fs.capabilities.hostFiles !== undefined, ...(debug && { log: debug }) });
+    let mount: Awaited<ReturnType<typeof mountFuse>> | undefined;
+    const fsys = new ProcfsFilesystem(fs, {
+      sameMachine: fs.capabilities.hostFiles !== undefined,
+      ...(debug && { log: debug }),
+      // What a SIGKILL of this daemon would leave planted, for the watchdog to put back.
+      onPlanted: (bytes) => mount?.planted?.(bytes),
+    });
     const syncRelease = () => {
       const pids = fsys.controllers.pids();
       const sync = fs.capabilities.syncRelease;
@@ -62,7 +68,6 @@ export const mountCommand: CommandModule<object, MountArgs> = {
       }
     };
     process.on('exit', syncRelease);
-    let mount;
     try {
       mount = await mountFuse(dir, { allowOther: argv['allow-other'] === true, fsName: 'pdbg' });
     } catch (e) {

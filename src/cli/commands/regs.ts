@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliAssignments, cliPid } from '../addr.js';
 import { printJson, printLine } from '../output.js';
-import { onTarget } from '../target.js';
+import { KEEP_STOPPED, onTarget } from '../target.js';
 
 interface RegsArgs {
   'proc-root'?: string;
@@ -10,17 +10,22 @@ interface RegsArgs {
   set?: (string | number)[];
   tid?: string;
   json?: boolean;
+  'keep-stopped'?: boolean;
 }
 
-/** `pdbg regs PID [--set REG=VALUE…]`: the registers by name (edits first); left stopped. */
+/**
+ * `pdbg regs PID [--set REG=VALUE…]`: the registers by name (edits first). A read leaves the
+ * target as found (--keep-stopped: stopped); an edit leaves it stopped where it is, and says so.
+ */
 export const regsCommand: CommandModule<object, RegsArgs> = {
   command: 'regs <pid>',
-  describe: 'show (and --set) the registers of a process, leaving it stopped',
+  describe: 'show (and --set) the registers of a process; a read leaves it as found',
   builder: (y: Argv) =>
     y
       .positional('pid', { type: 'string', describe: 'process id' })
       .option('set', { type: 'string', array: true, describe: 'REG=VALUE (decimal or 0x-hex), repeatable' })
       .option('tid', { type: 'string', describe: 'thread (default: the thread the last one-shot command stopped in, else the main thread)' })
+      .option('keep-stopped', KEEP_STOPPED)
       .option('json', { type: 'boolean', describe: 'print {pid, tid, regs}' }) as unknown as Argv<RegsArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
@@ -33,6 +38,6 @@ export const regsCommand: CommandModule<object, RegsArgs> = {
       const out = await findCommand('regs')!.run(s, []);
       if (argv.json) printJson({ pid, ...(out.data as object) });
       else printLine(out.lines.join('\n'));
-    }, tid === undefined ? {} : { tid });
+    }, { kind: sets.length ? 'control' : 'inspect', keepStopped: argv['keep-stopped'] === true, ...(tid === undefined ? {} : { tid }) });
   },
 };

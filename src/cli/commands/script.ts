@@ -11,13 +11,15 @@ interface ScriptArgs {
   pid?: string;
   file?: string | boolean;
   json?: boolean;
+  'keep-stopped'?: boolean;
 }
 
 /**
  * `pdbg script PID FILE|-`: many debugger commands in one session, breakpoints included (gdb's
  * batch mode). Each command is echoed as `(pdbg) CMD` followed by its result; the first error
- * stops the script naming its line. At the end the target is left stopped with no breakpoint
- * in it (unless the script detached).
+ * stops the script naming its line. However it ends (its last line, an error, a signal, a cut
+ * chain) the target is left as found with no breakpoint in it: a running server runs on, as
+ * after `gdb -batch`; --keep-stopped leaves it stopped.
  */
 export const scriptCommand: CommandModule<object, ScriptArgs> = {
   command: 'script <pid> <file>',
@@ -26,6 +28,7 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
     y
       .positional('pid', { type: 'string', describe: 'process id' })
       .positional('file', { type: 'string', describe: 'script file, or - for stdin' })
+      .option('keep-stopped', { type: 'boolean', describe: 'leave the target stopped at the end (default: as found)' })
       .option('json', { type: 'boolean', describe: 'print an array of {line, command, output, result}' })
       .epilog('Commands: break [if COND] tbreak trace untrace condition ignore enable disable delete breakpoints step stepi nexti continue until signal regs set x x/FMT print/FMT disassemble write threads thread note detach help; info breakpoints|registers|threads|symbol|sharedlibrary|proc mappings') as unknown as Argv<ScriptArgs>,
   handler: async (argv) => {
@@ -53,6 +56,6 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
         if (!argv.json) printLine(`(pdbg) ${line.text}`);
       });
       if (argv.json) printJson(steps.map((st) => ({ line: st.line, command: st.text, output: st.output.lines, result: st.output.data })));
-    }, notices);
+    }, notices, { kind: 'inspect', keepStopped: argv['keep-stopped'] === true });
   },
 };

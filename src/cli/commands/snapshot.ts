@@ -32,7 +32,12 @@ export const snapshotCommand: CommandModule<object, SnapshotArgs> = {
     try {
       const r = await snapshot(fs, argv.o, pids.length > 0 ? pids : undefined);
       if (argv.json) printJson(r);
-      else printLine(`${r.root}: ${r.pids.length} processes, ${r.jails.length} jails (${r.skipped.length} nodes unreadable)`);
+      else {
+        // DIR is whatever was typed, ESC included: the line must not act on the terminal.
+        const { terminalLine } = await import('../../procfs/escape.js');
+        const line = `${r.root}: ${r.pids.length} processes, ${r.jails.length} jails (${r.skipped.length} nodes unreadable)`;
+        printLine(terminalLine(Buffer.from(line, 'utf8')).toString('utf8'));
+      }
     } finally {
       await fs.close();
     }

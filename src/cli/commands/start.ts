@@ -52,10 +52,11 @@ export const startCommand: CommandModule<object, StartArgs> = {
       });
       s.onRelease = 'stopped';
       const pc = 'pc' in s.lastStop ? s.lastStop.pc : 0n;
-      if (argv.json) await s.loadSymbols();
+      await s.loadSymbols();
       await s.detach({ leave: 'stopped' });
       if (argv.json) printJson({ pid: s.pid, pc, where: s.describe(pc), argv: cmd });
       else printLine(String(s.pid));
+      process.stderr.write(`pdbg: left stopped at ${s.describe(pc)} (thread ${s.pid}); pdbg detach ${s.pid} resumes it\n`);
     } finally {
       await fs.close();
     }

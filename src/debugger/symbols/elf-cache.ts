@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { fromSystemError } from '../../procfs/errors.js';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { openUntrustedSync } from '../../procfs/untrusted-file.js';
 import { parseElf, type ByteReader, type ElfFileIdentity, type ElfImage } from './elf.js';
 
 /**
@@ -29,16 +29,24 @@ export function fdReader(fd: number): ByteReader {
   };
 }
 
-export function openOrThrow(path: string): number {
-  try {
-    return openSync(path, 'r');
-  } catch (err) {
-    throw fromSystemError(err, undefined, path);
-  }
+/**
+ * How a file is opened. Every path pdbg reads for symbols is named by the target's side (a
+ * maps line, a debug link, a build ID), so it goes through the untrusted-file rule: no FIFO,
+ * device or socket is ever opened (a FIFO debug link used to block pdbg in open(2) for ever
+ * with the target held), and `maxSize` bounds what a candidate may cost.
+ */
+export interface OpenRule {
+  /** Follow a symbolic link in the last component (default true). */
+  readonly follow?: boolean;
+  readonly maxSize?: number;
 }
 
-export function loadElfFile(path: string): ElfImage {
-  const fd = openOrThrow(path);
+export function openOrThrow(path: string, rule: OpenRule = {}): number {
+  return openUntrustedSync(path, { follow: rule.follow ?? true, ...(rule.maxSize !== undefined ? { maxSize: rule.maxSize } : {}) }).fd;
+}
+
+export function loadElfFile(path: string, rule: OpenRule = {}): ElfImage {
+  const fd = openOrThrow(path, rule);
   try {
     const id = fdIdentity(fd, path);
     const key = identityKey(id);

@@ -4,8 +4,13 @@
  * nothing, or worse another file; a file deleted after being mapped has no path at all. So each
  * candidate must be the very inode the maps line names, and when none is,
  * /proc/PID/map_files/START-END opens the mapped file itself (root only).
+ *
+ * maps prints a resolved path, so its last component is never a symbolic link: a candidate
+ * that is one (a jail's own `/lib/x.so -> /dev/watchdog`) is refused, not followed. The
+ * map_files entries are links by design (to the mapped inode) and are followed.
  */
 import { ProcfsError } from '../../procfs/errors.js';
+import type { OpenRule } from './elf-cache.js';
 import type { MapEntry } from '../../procfs/map.js';
 import type { ElfImage } from './elf.js';
 
@@ -15,7 +20,7 @@ export interface ModuleFileSource {
   readonly fileRoot?: string;
   /** `/proc/PID/map_files` of a live target. */
   readonly mapFilesDir?: string;
-  readonly load: (path: string) => ElfImage;
+  readonly load: (path: string, rule?: OpenRule) => ElfImage;
 }
 
 /** The image of a mapped file and the path it was read through. */
@@ -49,7 +54,7 @@ export function openModuleFile(mappings: readonly MapEntry[], src: ModuleFileSou
   let firstError: unknown;
   for (const c of candidates) {
     try {
-      const image = src.load(c);
+      const image = src.load(c, { follow: false });
       if (sameFile(image, first)) return { image, openedAs: c };
       fallback ??= { image, openedAs: c };
     } catch (err) {
@@ -60,7 +65,7 @@ export function openModuleFile(mappings: readonly MapEntry[], src: ModuleFileSou
     for (const m of mappings) {
       const c = `${src.mapFilesDir}/${m.start.toString(16)}-${m.end.toString(16)}`;
       try {
-        return { image: src.load(c), openedAs: c };
+        return { image: src.load(c, { follow: true }), openedAs: c };
       } catch (err) {
         firstError ??= err;
       }

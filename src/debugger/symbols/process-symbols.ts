@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { ProcfsError } from '../../procfs/errors.js';
 import type { ProcFs } from '../../procfs/source.js';
 import { DEFAULT_DEBUG_DIRS, findDebugFile, type FoundDebugFile } from './debug-file.js';
-import { loadElfFile } from './elf-cache.js';
+import { loadElfFile, type OpenRule } from './elf-cache.js';
 import type { ElfImage, ElfSymbol, SymbolKind } from './elf.js';
 import { parseLinuxMaps, type MapEntry } from '../../procfs/map.js';
 import { openModuleFile } from './module-file.js';
@@ -18,6 +18,8 @@ export interface SymbolHit {
   readonly offset: bigint;
   readonly size: number;
   readonly kind: SymbolKind;
+  /** Exported (global, weak) or the module's own (local): only exported ones bind calls from elsewhere. */
+  readonly binding?: ElfSymbol['binding'];
   /** Path of the file it comes from. */
   readonly module: string;
 }
@@ -29,7 +31,7 @@ export interface SymbolOptions {
    */
   readonly fileRoot?: string;
   /** Loads an ELF file (tests inject; default: the cached file loader). */
-  readonly load?: (path: string) => ElfImage;
+  readonly load?: (path: string, rule?: OpenRule) => ElfImage;
   /**
    * `/proc/PID/map_files` of a live process: opens a mapped file whose path does not lead to
    * the mapped inode (a chroot, a deleted or replaced file). Needs root.
@@ -54,18 +56,27 @@ export interface Location {
  * its load bias from the process's maps.
  */
 export class ProcessSymbols {
-  /** The executable first, then libraries in address order. */
+  /**
+   * The executable first, then libraries in the dynamic linker's search order (its link map:
+   * preloads, then DT_NEEDED breadth-first, then dlopen'ed ones) once ld.so has built it; before
+   * that (the exec stop) or where it cannot be read, in address order.
+   */
   readonly modules: readonly LoadedModule[];
   /** Files mapped but unreadable or not ELF, with the reason (shown, never fatal). */
   readonly unavailable: readonly { readonly path: string; readonly reason: string }[];
   private byName?: Map<string, SymbolHit>;
+  private everyDefinition?: Map<string, SymbolHit[]>;
 
   private constructor(modules: LoadedModule[], unavailable: { path: string; reason: string }[]) {
     this.modules = modules;
     this.unavailable = unavailable;
   }
 
-  static fromMappings(mappings: readonly MapEntry[], opts: SymbolOptions = {}): ProcessSymbols {
+  /**
+   * Asynchronous because a debug file's CRC is read in chunks off the event loop
+   * (debug-file.ts): pdbg must answer SIGINT while it holds a target and reads a hostile file.
+   */
+  static async fromMappings(mappings: readonly MapEntry[], opts: SymbolOptions = {}): Promise<ProcessSymbols> {
     const load = opts.load ?? loadElfFile;
     const modules: LoadedModule[] = [];
     const unavailable: { path: string; reason: string }[] = [];
@@ -82,7 +93,7 @@ export class ProcessSymbols {
       if (bias === undefined) continue;
       const debug = opts.debugFiles === false
         ? undefined
-        : findDebugFile(image, path.replace(/ \(deleted\)$/, ''), {
+        : await findDebugFile(image, path.replace(/ \(deleted\)$/, ''), {
             roots: opts.fileRoot ? [opts.fileRoot, ''] : [''],
             debugDirs: opts.debugDirs ?? DEFAULT_DEBUG_DIRS,
             load,
@@ -124,7 +135,7 @@ export class ProcessSymbols {
     return new ProcessSymbols([...exe, ...modules], unavailable);
   }
 
-  static fromMapsText(text: string, opts: SymbolOptions = {}): ProcessSymbols {
+  static fromMapsText(text: string, opts: SymbolOptions = {}): Promise<ProcessSymbols> {
     return ProcessSymbols.fromMappings(parseLinuxMaps(text), opts);
   }
 
@@ -137,8 +148,26 @@ export class ProcessSymbols {
   static async forProcess(procfs: ProcFs, pid: number, opts: Omit<SymbolOptions, 'fileRoot' | 'mapFilesDir'> = {}): Promise<ProcessSymbols> {
     const text = (await procfs.read(pid, 'maps')).toString('utf8');
     const local = procfs.capabilities.hostFiles?.dirs(pid);
-    if (local) return ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: local.fileRoot, mapFilesDir: local.mapFilesDir });
-    return ProcessSymbols.fromMappingsVia(procfs, pid, parseLinuxMaps(text), opts);
+    const syms = local
+      ? await ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: local.fileRoot, mapFilesDir: local.mapFilesDir })
+      : await ProcessSymbols.fromMappingsVia(procfs, pid, parseLinuxMaps(text), opts);
+    const order = await readLinkMap(syms, (addr, len) => procfs.read(pid, 'mem', { offset: addr, length: len }));
+    return order.length ? syms.inLinkMapOrder(order) : syms;
+  }
+
+  /**
+   * The same modules with the ones the link map names first, in its order (`dynamic`: each
+   * entry's `l_ld`, the runtime address of its dynamic section, which lies in one module's
+   * mappings); the rest (the vdso has no file; a module ld.so does not list) after them.
+   */
+  inLinkMapOrder(dynamic: readonly bigint[]): ProcessSymbols {
+    const rank = new Map<LoadedModule, number>();
+    dynamic.forEach((addr, i) => {
+      const m = this.moduleAt(addr);
+      if (m && !rank.has(m)) rank.set(m, i);
+    });
+    const listed = this.modules.filter((m) => rank.has(m)).sort((a, b) => rank.get(a)! - rank.get(b)!);
+    return new ProcessSymbols([...listed, ...this.modules.filter((m) => !rank.has(m))], [...this.unavailable]);
   }
 
   /** The module whose mappings contain `addr`. */
@@ -184,23 +213,48 @@ export class ProcessSymbols {
   }
 
   /**
-   * The address of a name: the executable's own symbols first (so `main` and its static
-   * functions win), then each library's in load order; a global or weak definition beats a
-   * local one of the same name. GLIBC versioned names resolve by their plain name.
+   * The address of a name, as the dynamic linker binds a call to it: a function beats a data
+   * object of the same name (libc's static `tf` must not hide a library's function `tf`); then
+   * the executable's own symbols (so `main` and its static functions win); then the first
+   * library in link-map order that exports it (global or weak: a preloaded or earlier-needed
+   * library interposes, as jemalloc's `malloc` does libc's); then libraries' local symbols.
+   * `NAME@LIB` (gdb: `'LIB'::NAME`) picks LIB's definition, LIB being a module's file name or
+   * its start up to a dot (`malloc@libc`, `malloc@libc.so.6`). GLIBC versioned names resolve by
+   * their plain name.
    */
   find(name: string): SymbolHit | undefined {
-    if (!this.byName) {
-      this.byName = new Map();
-      for (const mod of this.modules) {
-        const local = new Map<string, ElfSymbol>();
-        for (const s of mod.symbols) {
-          const prev = local.get(s.name);
-          if (!prev || better(s, prev)) local.set(s.name, s);
-        }
-        for (const [n, s] of local) if (!this.byName.has(n)) this.byName.set(n, hit(s, mod, 0n));
+    const direct = this.index().get(name);
+    if (direct) return direct[0];
+    const at = name.lastIndexOf('@');
+    if (at <= 0 || at === name.length - 1) return undefined;
+    const [sym, lib] = [name.slice(0, at), name.slice(at + 1)];
+    return this.index().get(sym)?.find((h) => moduleNamed(h.module, lib));
+  }
+
+  /** Every module's best definition of `name`, the one find() picks first. */
+  definitions(name: string): readonly SymbolHit[] {
+    return this.index().get(name) ?? [];
+  }
+
+  private index(): Map<string, SymbolHit[]> {
+    if (this.everyDefinition) return this.everyDefinition;
+    const all = new Map<string, { hit: SymbolHit; rank: number }[]>();
+    this.modules.forEach((mod, order) => {
+      const best = new Map<string, ElfSymbol>();
+      for (const s of mod.symbols) {
+        const prev = best.get(s.name);
+        if (!prev || better(s, prev)) best.set(s.name, s);
       }
-    }
-    return this.byName.get(name);
+      for (const [n, s] of best) {
+        const fn = s.kind === 'func' || s.kind === 'ifunc' ? 0 : 1;
+        const phase = order === 0 ? 0 : s.binding === 'local' ? 2 : 1;
+        const list = all.get(n) ?? [];
+        list.push({ hit: hit(s, mod, 0n), rank: (fn * 4 + phase) * 1_000_000 + order });
+        all.set(n, list);
+      }
+    });
+    this.everyDefinition = new Map([...all].map(([n, list]) => [n, list.sort((a, b) => a.rank - b.rank).map((x) => x.hit)]));
+    return this.everyDefinition;
   }
 
   /** As find(), or ENOENT naming the symbol. */
@@ -209,6 +263,46 @@ export class ProcessSymbols {
     if (!h) throw new ProcfsError('ENOENT', `no symbol '${name}' in the executable or its libraries`);
     return h;
   }
+}
+
+/** `LIB` of `NAME@LIB` names this module: its file name, or that name's start up to a dot or dash. */
+function moduleNamed(path: string, lib: string): boolean {
+  const base = basename(path.replace(/ \(deleted\)$/, ''));
+  return base === lib || base.startsWith(`${lib}.`) || base.startsWith(`${lib}-`) || path === lib;
+}
+
+/** `struct r_debug`: r_map (the first link_map) after the int r_version, padded. */
+const R_MAP_OFFSET = 8n;
+/** `struct link_map`: l_addr, l_name, l_ld, l_next, l_prev. */
+const L_LD_OFFSET = 16;
+const L_NEXT_OFFSET = 24;
+const LINK_MAP_READ = 32;
+/** More objects than any process loads: a cycle in a corrupted list ends here. */
+const LINK_MAP_LIMIT = 4096;
+
+/**
+ * The dynamic linker's list of loaded objects, as `l_ld` addresses in its order (empty before
+ * ld.so built it, or when `_r_debug` is not found or not readable). Read from the target's
+ * memory: what ld.so searches, which neither maps order nor load addresses tell.
+ */
+export async function readLinkMap(syms: ProcessSymbols, read: (addr: bigint, len: number) => Promise<Buffer>): Promise<bigint[]> {
+  const rDebug = syms.definitions('_r_debug').find((h) => /\bld-linux|\bld\.so|\/ld-/.test(h.module)) ?? syms.find('_r_debug');
+  if (!rDebug) return [];
+  const out: bigint[] = [];
+  try {
+    let node = (await read(rDebug.address + R_MAP_OFFSET, 8)).readBigUInt64LE(0);
+    const seen = new Set<bigint>();
+    while (node !== 0n && !seen.has(node) && out.length < LINK_MAP_LIMIT) {
+      seen.add(node);
+      const b = await read(node, LINK_MAP_READ);
+      if (b.length < LINK_MAP_READ) break;
+      out.push(b.readBigUInt64LE(L_LD_OFFSET));
+      node = b.readBigUInt64LE(L_NEXT_OFFSET);
+    }
+  } catch {
+    return out;
+  }
+  return out;
 }
 
 /** Mappings grouped by file (inode and path), in maps order. */
@@ -241,5 +335,5 @@ function better(a: ElfSymbol, b: ElfSymbol): boolean {
 }
 
 function hit(s: ElfSymbol, mod: LoadedModule, offset: bigint): SymbolHit {
-  return { name: s.name, address: s.value + mod.bias, offset, size: s.size, kind: s.kind, module: mod.path };
+  return { name: s.name, address: s.value + mod.bias, offset, size: s.size, kind: s.kind, binding: s.binding, module: mod.path };
 }

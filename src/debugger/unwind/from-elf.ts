@@ -3,9 +3,8 @@
  * section table, one table per ElfImage (the image cache already shares one parse of libc across
  * processes, so keying on the image object shares the table too).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { fromSystemError } from '../../procfs/errors.js';
-import { loadElfFile } from '../symbols/elf-cache.js';
+import { closeSync } from 'node:fs';
+import { fdReader, loadElfFile, openOrThrow } from '../symbols/elf-cache.js';
 import type { ByteReader, ElfImage } from '../symbols/elf.js';
 import { UnwindTable, type UnwindSections } from './table.js';
 
@@ -43,22 +42,9 @@ export function unwindTableFromFile(path: string, extra: Pick<UnwindSections, 'd
   const image = loadElfFile(path);
   const hit = tables.get(image);
   if (hit) return hit;
-  let fd: number;
+  const fd = openOrThrow(path);
   try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw fromSystemError(err, undefined, path);
-  }
-  try {
-    return unwindTableForImage(
-      image,
-      (offset, length) => {
-        const buf = Buffer.alloc(length);
-        const n = readSync(fd, buf, 0, length, offset);
-        return n === length ? buf : buf.subarray(0, n);
-      },
-      extra,
-    );
+    return unwindTableForImage(image, fdReader(fd), extra);
   } finally {
     closeSync(fd);
   }

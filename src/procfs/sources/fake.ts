@@ -226,6 +226,7 @@ export class FakeProcFs implements ProcFs {
     }
   }
 
+  /** The fake's files are everybody's to read (no owner, no mode): a FileRef's `as` changes nothing. */
   async readFile(pid: number, path: string, opts: FileRef & { offset?: number; length?: number } = {}): Promise<Buffer> {
     const f = this.file(pid, path);
     const off = opts.offset ?? 0;

@@ -155,6 +155,9 @@ export class MountedTreeProcFs extends TreeProcFs implements SyncRelease {
 
   /** The mount's path of a file as the target sees it; never a path that climbs out. */
   private filePath(pid: number, path: string, ref: FileRef): string {
+    // The mount is read with pdbg's own rights: it cannot open a file as somebody else, so it
+    // serves a caller's read (FileRef.as) only to root, who has those rights anyway.
+    if (ref.as && ref.as.uid !== 0) throw new ProcfsError('EOPNOTSUPP', `${path}: a mounted tree cannot read files with uid ${ref.as.uid}'s rights`, pid);
     if (ref.mapping) return `${this.root}/${pid}/map_files/${ref.mapping.start.toString(16)}-${ref.mapping.end.toString(16)}`;
     if (ref.root === 'host') throw new ProcfsError('ENOENT', `${path}: a mounted tree serves the target's files, not its machine's`, pid);
     const clean = posix.normalize(path);

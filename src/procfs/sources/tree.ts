@@ -2,7 +2,7 @@
  * A directory tree in the BSD layout (ROOT/PID/status, cmdline, map, file, …): a `pdbg snapshot`
  * or a real BSD /proc copied or mounted. Read-only: every write is EROFS, as on a read-only mount.
  */
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fromSystemError, ParseError, ProcfsError } from '../errors.js';
 import { displayText } from '../escape.js';
@@ -12,6 +12,7 @@ import { NODE_TABLE, type NodeName } from '../node.js';
 import type { EntryErrorHandler, ListWants, ProcessInfo } from '../process-info.js';
 import type { FileIdentity, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities } from '../source.js';
 import { parseStatusBytes } from '../status.js';
+import { untrustedFlags } from '../untrusted-file.js';
 
 /** What `pdbg snapshot` records about each jail beside the process directories. */
 export const JAILS_FILE = 'jails.json';
@@ -29,7 +30,8 @@ const NODE_CAP: Readonly<Record<NodeName, number>> = Object.fromEntries(NODE_TAB
 /** jails.json: a few hundred bytes per jail; 16 MiB is tens of thousands of jails. */
 const JAILS_FILE_CAP = 16 << 20;
 
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+/** The untrusted-file rule's flags (no follow): a tree's nodes were its model. */
+const OPEN_FLAGS = untrustedFlags(false);
 
 function capText(n: number): string {
   return n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n / 1024} KiB`;
@@ -103,7 +105,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
       if (!isPidName(n)) continue;
       try {
         // lstat: the check must not open a FIFO or follow a link that reading would refuse.
-        if (lstatSync(join(root, n, 'status')).isFile()) return tree;
+        if (lstatSync(join(root, n)).isDirectory() && lstatSync(join(root, n, 'status')).isFile()) return tree;
       } catch {
         /* keep looking */
       }
@@ -120,6 +122,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
   }
 
   async threads(pid: number): Promise<number[]> {
+    this.refuseLinkedDirs(pid, 'task');
     try {
       return readdirSync(join(this.root, String(pid), 'task')).filter(isPidName).map(Number).sort((a, b) => a - b);
     } catch (err) {
@@ -133,6 +136,26 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
 
   private path(pid: number, node: string, tid?: number): string {
     return tid === undefined || tid === pid ? `${this.root}/${pid}/${node}` : `${this.root}/${pid}/task/${tid}/${node}`;
+  }
+
+  /**
+   * ROOT/PID (and ROOT/PID/task/TID for a thread's node) must be directories of the tree, not
+   * symbolic links: O_NOFOLLOW guards only a node's last component, so `30 -> /proc/1` or
+   * `30 -> ../../elsewhere` would have every node of "process 30" read from outside the tree.
+   * Anything else (missing, a plain file) is left to the read, which says what it is.
+   */
+  private refuseLinkedDirs(pid: number, node: string, tid?: number): void {
+    const dirs = [`${this.root}/${pid}`];
+    if (tid !== undefined && tid !== pid) dirs.push(`${this.root}/${pid}/task`, `${this.root}/${pid}/task/${tid}`);
+    for (const d of dirs) {
+      let linked = false;
+      try {
+        linked = lstatSync(d).isSymbolicLink();
+      } catch {
+        return;
+      }
+      if (linked) throw new ProcfsError('ELOOP', `${d}: a symbolic link, not a process directory; refused`, pid, node);
+    }
   }
 
   private requireProcess(pid: number, node: string): void {
@@ -210,6 +233,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
   }
 
   async read(pid: number, node: NodeName, opts: NodeOptions = {}): Promise<Buffer> {
+    this.refuseLinkedDirs(pid, node, opts.tid);
     const path = this.path(pid, node, opts.tid);
     if (node === 'file') {
       // BSD's `file` is a symlink to the executable; pdbg snapshots keep it one.
@@ -258,6 +282,7 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
       let status;
       const statusPath = `${this.root}/${pid}/status`;
       try {
+        this.refuseLinkedDirs(pid, 'status');
         const len = this.readShared(statusPath, pid, 'status', NODE_CAP.status);
         oneLine(this.buf, len, statusPath);
         status = parseStatusBytes(this.buf.subarray(0, len));

@@ -15,7 +15,9 @@ import type {
 } from '../../source.js';
 import { formatStatus } from '../../status.js';
 import type { ControlNode, LinuxControl } from './control.js';
-import { hostPathOf, readHostFile, statHostFile } from './files.js';
+import { hostPathOf, readTargetFile, statTargetFile } from './files.js';
+import { targetRootResolver } from './root-resolver.js';
+import { setRootResolver } from '../../untrusted-file.js';
 import { jailAddresses } from './netns.js';
 import { ProcReader } from './read.js';
 import { bootTime, linuxStatus } from './synth-status.js';
@@ -51,6 +53,8 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
 
   constructor(readonly root = '/proc') {
     this.uts = new UtsResolver(root);
+    // Every file opened under a target's root (modules, debug files) resolves inside that root.
+    setRootResolver(targetRootResolver(root));
   }
 
   private boot(): number {
@@ -146,11 +150,11 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
   }
 
   async readFile(pid: number, path: string, opts: FileRef & { offset?: number; length?: number } = {}): Promise<Buffer> {
-    return readHostFile(await hostPathOf(this.root, pid, path, opts), pid, opts.offset ?? 0, opts.length);
+    return readTargetFile(this.root, pid, path, opts, opts.offset ?? 0, opts.length);
   }
 
   async statFile(pid: number, path: string, ref: FileRef = {}): Promise<FileIdentity> {
-    return statHostFile(await hostPathOf(this.root, pid, path, ref), pid);
+    return statTargetFile(this.root, pid, path, ref);
   }
 
   /**
