@@ -1214,10 +1214,14 @@ export class Session {
         const at = Number(w.addr) - 1;
         const bp = this.bps.at(at);
         if (bp || this.bps.wasPlanted(at)) {
-          // The kernel leaves the pc one past the int3: put it back on the instruction.
+          // The kernel leaves the pc one past the int3. The live source puts it back on the
+          // instruction as it collects the stop (a SIGKILL of pdbg must not leave a thread one
+          // byte into the code); a source that did not, the engine rewinds now.
           await this.loadRegs(slot);
-          setPc(slot.regs, at);
-          await this.fs.write(this.pid, 'regs', slot.regs, slot.opts);
+          if (pcNumber(slot.regs) !== at) {
+            setPc(slot.regs, at);
+            await this.fs.write(this.pid, 'regs', slot.regs, slot.opts);
+          }
           // A trap from a breakpoint deleted since (another thread hit it at the same time): not ours to report.
           if (!bp) return 'resume';
           if (this.pending.isHook(at)) {

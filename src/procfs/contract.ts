@@ -243,7 +243,10 @@ export function controlChecks(c: ControlContract): ContractCheck[] {
       await fs.write(pid, 'ctl', 'run');
       await fs.write(pid, 'ctl', 'wait');
       eq(await whyLine(fs, pid), `stopped ${pid} trap 0x${(pc + 1n).toString(16)}`, 'why after an int3');
-      eq(await pcOf(fs, pid), pc + 1n, 'the pc after an int3');
+      // The kernel leaves it one past the int3; the live source (and an agent or mount over it)
+      // puts a trap on its client's int3 back on the instruction as it collects the stop.
+      const after = await pcOf(fs, pid);
+      ok(after === pc + 1n || after === pc, `the pc after an int3 at 0x${pc.toString(16)}: 0x${after.toString(16)}, neither one past it nor rewound`);
       // Left as found: the byte back, the pc back on the instruction.
       await fs.write(pid, 'mem', orig, { offset: pc });
       const regs = await fs.read(pid, 'regs');

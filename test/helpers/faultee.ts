@@ -9,7 +9,7 @@ import { buildTarget, rawMem } from './targets.js';
  * the ELF file through binutils, never through pdbg's own code, so a bug in pdbg's symbols or
  * masking cannot hide a byte it left behind.
  */
-export type FaulteeKind = 'loop' | 'block' | 'churn' | 'fork' | 'vfork';
+export type FaulteeKind = 'loop' | 'block' | 'churn' | 'fork' | 'vfork' | 'threads';
 
 export const INT3 = 0xcc;
 /** Bit of SIGTRAP (5) in the SigPnd/ShdPnd masks of /proc/PID/status. */

@@ -23,6 +23,8 @@
  *   churn  creates 200 threads, joins them, again; each ticks three times
  *   fork   fork(); the child ticks three times and _exit(0)s; the parent waitpid()s and counts
  *   vfork  the same with vfork() (the child shares the parent's memory: tick() is all it does)
+ *   threads  8 threads call tick() in a tight loop (the main thread waits): many threads hit
+ *          a breakpoint on it at once, so stops of other threads are collected in every all-stop
  * fork and vfork block SIGCHLD: a signal stop for every child would end `pdbg step` early,
  * which is correct behaviour but not the state the matrix wants to interrupt.
  */
@@ -157,9 +159,25 @@ static void vfork_mode(void) {
   }
 }
 
+static void *spinner(void *arg) {
+  (void)arg;
+  for (;;) tick();
+  return NULL;
+}
+
+enum { SPINNERS = 8 };
+
+static void threads_mode(void) {
+  pthread_t t;
+  for (int i = 0; i < SPINNERS; i++)
+    if (pthread_create(&t, NULL, spinner, NULL) != 0) exit(2);
+  ready("threads");
+  for (;;) pause();
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: faultee loop|block|churn|fork|vfork STATUSFILE\n");
+    fprintf(stderr, "usage: faultee loop|block|churn|fork|vfork|threads STATUSFILE\n");
     return 2;
   }
   const char *mode = argv[1];
@@ -168,6 +186,7 @@ int main(int argc, char **argv) {
                       : strcmp(mode, "churn") == 0 ? churn_mode
                       : strcmp(mode, "fork") == 0  ? fork_mode
                       : strcmp(mode, "vfork") == 0 ? vfork_mode
+                      : strcmp(mode, "threads") == 0 ? threads_mode
                                                    : NULL;
   if (!run) {
     fprintf(stderr, "faultee: unknown mode %s\n", mode);

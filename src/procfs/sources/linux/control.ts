@@ -126,10 +126,7 @@ export class LinuxControl {
           throw new ProcfsError('EINVAL', `${pid}/${node}: write of ${bytes.byteLength} bytes at ${off} exceeds the ${size}-byte struct`, pid, node);
         }
         const tid = this.tracer.stoppedThread(pid, node, opts.tid);
-        if (node === 'regs') {
-          this.tracer.forgetRegs();
-          this.tracer.regsWritten(pid, tid);
-        }
+        if (node === 'regs') this.tracer.forgetRegs();
         if (off === 0 && bytes.byteLength === size) {
           if (node === 'regs') P.setRegs(tid, bytes);
           else P.setFpRegs(tid, bytes);
@@ -144,7 +141,8 @@ export class LinuxControl {
       }
       case 'mem': {
         const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-        return this.withMem(pid, (fd) => writeMem(fd, pid, opts.offset ?? 0n, bytes));
+        const planted = this.tracer.planted(pid);
+        return this.withMem(pid, (fd) => (planted ? planted.write(fd, pid, opts.offset ?? 0n, bytes) : writeMem(fd, pid, opts.offset ?? 0n, bytes)));
       }
       default:
         throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: read-only node`, pid, node);

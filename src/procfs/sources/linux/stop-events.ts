@@ -20,9 +20,10 @@ const JOB_CONTROL = new Set([SIGSTOP, constants.signals.SIGTSTP, constants.signa
 export interface EventOps {
   /** Resumes a thread the way it was last resumed, after a stop that was not news. */
   again(th: Thread): void;
-  /** A child forked by a traced thread: traced from birth, held at its first stop. */
-  adoptChild(child: number): void;
-  classifyTrap(th: Thread): StopReason;
+  /** A child forked by a traced thread of `parent`: traced from birth, held at its first stop. */
+  adoptChild(child: number, parent: Target): void;
+  /** Reads a SIGTRAP stop; a trap on one of the client's int3s is rewound on the spot (planted.ts). */
+  classifyTrap(t: Target, th: Thread): StopReason;
 }
 
 /** Consumes every event the target's threads have ready; returns how many. */
@@ -63,7 +64,6 @@ function onStatus(t: Target, th: Thread, s: number, ops: EventOps): void {
   if (W.WIFSIGNALED(s)) return threadGone(t, th.tid, { state: 'killed', signal: signalName(W.WTERMSIG(s)) });
   if (!W.WIFSTOPPED(s)) return;
   th.running = false;
-  th.regsWritten = false;
   const sig = W.WSTOPSIG(s);
   const event = W.WPTRACEEVENT(s);
   let reason: StopReason | null = null;
@@ -104,7 +104,7 @@ function onStatus(t: Target, th: Thread, s: number, ops: EventOps): void {
     reason = { reason: 'clone', newTid };
   } else if (event === P.PTRACE_EVENT_FORK || event === P.PTRACE_EVENT_VFORK) {
     const child = P.getEventMsg(th.tid);
-    ops.adoptChild(child);
+    ops.adoptChild(child, t);
     reason = { reason: event === P.PTRACE_EVENT_VFORK ? 'vfork' : 'fork', child };
   } else if (event === P.PTRACE_EVENT_VFORK_DONE) {
     reason = { reason: 'vforkdone' };
@@ -119,11 +119,12 @@ function onStatus(t: Target, th: Thread, s: number, ops: EventOps): void {
     // /proc/PID/mem opened on the old image reads EOF from now on: the next read opens the new one.
     if (t.memFd >= 0) closeMem(t.memFd);
     t.memFd = -1;
+    t.planted.clear();
     reason = { reason: 'exec' };
   } else if (event !== 0) {
     return ops.again(th); // an event we did not ask for
   } else if (sig === SIGTRAP) {
-    reason = ops.classifyTrap(th);
+    reason = ops.classifyTrap(t, th);
     if (reason.reason === 'signal') deliver = sig;
   } else if (sig !== 0 && sig === t.injected) {
     // The signal a signal word sent: delivered now, as the word asked.

@@ -1,5 +1,6 @@
 import { ProcfsError } from '../../errors.js';
 import type { Why } from '../../why.js';
+import { PlantedBytes } from './planted.js';
 
 /**
  * What the tracer knows about one traced process and its threads: the bookkeeping every other
@@ -19,12 +20,6 @@ export interface Thread {
    * the resume is that leftover (or SIGCONT's notice), never news.
    */
   interruptAsked: boolean;
-  /**
-   * The client wrote its registers since it last stopped: whatever its pc is, the client put it
-   * there (a rewound breakpoint trap, an instruction the engine executed in place of a step), so
-   * a release must not take it for a trap nobody saw and rewind it.
-   */
-  regsWritten: boolean;
 }
 
 export interface Pending {
@@ -69,10 +64,12 @@ export interface Target {
   ended: boolean;
   detached: boolean;
   memFd: number;
+  /** The client's int3 bytes: a trap on one is rewound as it is collected (planted.ts). */
+  readonly planted: PlantedBytes;
 }
 
 export function newThread(tid: number, fresh: boolean): Thread {
-  return { tid, running: true, fresh, stepping: false, interruptAsked: false, regsWritten: false };
+  return { tid, running: true, fresh, stepping: false, interruptAsked: false };
 }
 
 export function newTarget(pid: number, realChild: boolean, jobStopped: boolean, forked = false): Target {
@@ -94,6 +91,7 @@ export function newTarget(pid: number, realChild: boolean, jobStopped: boolean, 
     ended: false,
     detached: false,
     memFd: -1,
+    planted: new PlantedBytes(),
   };
 }
 

@@ -7,6 +7,7 @@ import { closeMem, openMem, readMem } from './mem.js';
 import { signalName } from '../../signals.js';
 import type { StopReason, Why } from '../../why.js';
 import { askInterrupt, haltAll, takeQueuedStop } from './all-stop.js';
+import type { PlantedBytes } from './planted.js';
 import { StopRegs } from './reg-cache.js';
 import { release } from './release.js';
 import { pollTarget, type EventOps } from './stop-events.js';
@@ -56,8 +57,8 @@ export class Tracer {
   private readonly traps = new TrapClassifier(this.stopRegs);
   private readonly events: EventOps = {
     again: (th) => this.again(th),
-    adoptChild: (child) => this.adoptChild(child),
-    classifyTrap: (th): StopReason => this.traps.classify(th),
+    adoptChild: (child, parent) => this.adoptChild(child, parent),
+    classifyTrap: (t, th): StopReason => this.traps.classify(th, t.planted),
   };
   private readonly poll = () => this.pollAll();
   /** Step loops in flight, by pid: an `interrupt` word ends one. */
@@ -77,10 +78,10 @@ export class Tracer {
     this.stopRegs.forget();
   }
 
-  /** The client wrote `tid`'s registers at this stop (Thread.regsWritten). */
-  regsWritten(pid: number, tid: number): void {
-    const th = this.live(pid)?.threads.get(tid);
-    if (th) th.regsWritten = true;
+  /** The client's int3 bytes in a target it traces (undefined: not traced here). */
+  planted(pid: number): PlantedBytes | undefined {
+    const t = this.live(pid);
+    return t && !t.ended ? t.planted : undefined;
   }
 
   /** The target's state as the ctl errno rules see it. */
@@ -476,9 +477,11 @@ export class Tracer {
    * A forked child is traced from its birth (PTRACE_O_TRACEFORK) and held at its first stop, so
    * the debugger can take its breakpoint bytes out of it before it runs.
    */
-  private adoptChild(child: number): void {
+  private adoptChild(child: number, parent: Target): void {
     if (this.targets.has(child) && !this.targets.get(child)!.detached) return;
     const c = newTarget(child, false, false, true);
+    // Its copy of the parent's int3s (a vfork child: the same bytes) traps as the parent's do.
+    c.planted.copyFrom(parent.planted);
     c.threads.set(child, newThread(child, true));
     this.targets.set(child, c);
   }

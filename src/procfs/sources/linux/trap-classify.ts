@@ -1,15 +1,19 @@
 import { USER_REGS_RIP_OFFSET } from '../../../arch/x86-64.js';
 import { P } from './native.js';
 import type { StopReason } from '../../why.js';
+import type { PlantedBytes } from './planted.js';
 import type { StopRegs } from './reg-cache.js';
 import type { Thread } from './trace-target.js';
-
-/** The rip offset in user_regs_struct. */
 
 /**
  * si_code tells a finished single step (TRAP_TRACE) from an int3 (SI_KERNEL) from a SIGTRAP
  * somebody sent. A step over `syscall` is reported at the syscall's exit as TRAP_BRKPT: for a
  * stepping thread that is its step, and its pc is the one after the instruction.
+ *
+ * An int3 of the client's (planted.ts) is rewound here, as the stop is collected: the pc goes
+ * back on the instruction the byte replaced, with one PTRACE_SETREGS of the registers just read
+ * (the engine, finding the pc there, has nothing to write). The `trap ADDR` line still says
+ * where the kernel stopped it, the pc after the int3.
  */
 export class TrapClassifier {
   private readonly siginfo = Buffer.alloc(P.SIGINFO_SIZE);
@@ -17,7 +21,7 @@ export class TrapClassifier {
 
   constructor(private readonly regs: StopRegs) {}
 
-  classify(th: Thread): StopReason {
+  classify(th: Thread, planted: PlantedBytes): StopReason {
     const tid = th.tid;
     try {
       P.getSigInfo(tid, this.siginfo);
@@ -33,7 +37,16 @@ export class TrapClassifier {
       } catch {
         return { reason: 'signal', signal: 'trap' }; // killed meanwhile: its exit is collected next
       }
-      return { reason: 'trap', addr: regs.readBigUInt64LE(USER_REGS_RIP_OFFSET) };
+      const after = regs.readBigUInt64LE(USER_REGS_RIP_OFFSET);
+      if (code === P.SI_KERNEL && planted.has(after - 1n)) {
+        regs.writeBigUInt64LE(after - 1n, USER_REGS_RIP_OFFSET);
+        try {
+          P.setRegs(tid, regs);
+        } catch {
+          this.regs.forgetThread(tid); // killed meanwhile: nothing to rewind, its exit comes next
+        }
+      }
+      return { reason: 'trap', addr: after };
     }
     return { reason: 'signal', signal: 'trap' };
   }
