@@ -27,6 +27,9 @@ class MemoryTerminal implements Terminal {
   onKey(fn: (key: KeyEvent) => void): void {
     this.keys.push(fn);
   }
+  onWheel(fn: (key: KeyEvent) => void): void {
+    this.keys.push(fn);
+  }
   onResize(): void {}
   onClose(fn: () => void): void {
     this.closers.push(fn);

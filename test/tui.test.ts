@@ -429,11 +429,11 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     // Wait for normal mode: ESC and `?` arriving together read as Meta-? (as in any terminal).
     await pane.waitFor(/press : for a command/);
     pane.keys('?');
-    screen = await pane.waitFor(/press any key to close/);
+    screen = await pane.waitFor(/any other key closes/);
     expect(screen).toMatch(/stepi \[N\]/);
     expect(screen).toMatch(/break SYM/);
     pane.keys('Space');
-    await pane.waitFor((s) => !/press any key/.test(s) && /registers/.test(s));
+    await pane.waitFor((s) => !/any other key closes/.test(s) && /registers/.test(s));
     pane.keys(':');
     pane.keys('set r12=0', true);
     pane.keys('Enter');
