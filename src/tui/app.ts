@@ -355,7 +355,7 @@ export class TuiApp {
     const q = this.question;
     this.question = undefined;
     this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
-    this.say(`${q?.text ?? ''}${k.ch ?? `[${k.full}]`}`);
+    this.say(`${q?.text ?? ''}${k.ch ?? ''}`);
     if (q && (k.ch === 'y' || k.ch === 'Y')) q.yes();
     else this.say('Not confirmed.');
     this.draw();
