@@ -414,6 +414,26 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     await pane.waitFor(/breakpoint 1 at 0x[0-9a-f]+ <tui_tick>$/m);
     pane.keys('c');
     screen = await pane.waitFor((s) => / stopped .*\nbreakpoint 1 at 0x[0-9a-f]+ <tui_tick> \(thread/.test(header(s)));
+    // finish and nexti run to the engine's own breakpoints: the header names the return and the
+    // step, never a breakpoint (no `temporary breakpoint 2`, no `breakpoint -1`).
+    const command = async (line: string, done: RegExp) => {
+      pane.keys(':');
+      pane.keys(line, true);
+      pane.keys('Enter');
+      return pane.waitFor((s) => done.test(header(s)));
+    };
+    screen = await command('finish', / stopped .*\nreturned to 0x[0-9a-f]+ <main\+\d+> \(thread/);
+    await command('delete 1', / stopped /);
+    // main's loop: call tui_wait, jmp, call tui_tick, call tui_wait: two calls run over.
+    const pcOf = (s: string) => /\n\S+ .*?(0x[0-9a-f]+) </.exec(header(s))?.[1];
+    for (let i = 0; i < 4; i++) {
+      const before = pcOf(pane.screen().join('\n'));
+      pane.keys(':');
+      pane.keys('nexti', true);
+      pane.keys('Enter');
+      screen = await pane.waitFor((s) => pcOf(s) !== before && / stopped /.test(header(s)));
+      expect(header(screen)).toMatch(/ stopped .*\nstepped to 0x[0-9a-f]+ <main\+\d+> \(thread/);
+    }
     pane.keys('q');
     await pane.waitFor(() => !pane.alive());
     expect(readFileSync(stderr, 'utf8')).toBe('');

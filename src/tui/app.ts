@@ -421,6 +421,7 @@ export class TuiApp {
       if (this.mode === 'running') this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
     }
     if (this.quitting) return;
+    this.tookStop(out.stop);
     if (out.stop && keyTs === undefined) this.say(out.lines.join('\n'));
     else if (!out.stop) this.show(out.lines);
     if (out.stop && isGone(out.stop)) this.mode = 'gone';
@@ -451,6 +452,14 @@ export class TuiApp {
     this.draw();
   }
 
+  /**
+   * The stop a command reports is the header's reason: a command built of engine stops (nexti
+   * over a call runs to an internal breakpoint the stop listener saw) reports the one it means.
+   */
+  private tookStop(stop: StopEvent | undefined): void {
+    if (stop) this.lastStop = stop;
+  }
+
   /** Runs a resuming command without blocking keys; its stop ends the running mode. */
   private async resume(line: string): Promise<void> {
     this.view.keepForCompare();
@@ -461,6 +470,7 @@ export class TuiApp {
     this.running = p.then(
       async (out) => {
         this.running = undefined;
+        this.tookStop(out.stop);
         this.say(out.lines.join('\n'));
         this.mode = out.stop && isGone(out.stop) ? 'gone' : this.s.state === 'stopped' ? 'normal' : 'gone';
         if (!this.quitting) await this.refresh();
