@@ -146,7 +146,7 @@ describe.skipIf(!live)('stack and finish against gdb', () => {
     expect(o).toContain('value returned: rax = 0x1095 (4245)');
     // Killed: gone, or a zombie its parent has not reaped yet; never stopped or traced.
     await until(() => { try { return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return true; } });
-  });
+  }, 120_000);
 
   it('frame, up and down select a frame whose registers regs shows; finish returns where gdb\'s does, with its rax, through recursion', async () => {
     fs ??= new LinuxProcFs();

@@ -437,7 +437,7 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     pane.keys('q');
     await pane.waitFor(() => !pane.alive());
     expect(readFileSync(stderr, 'utf8')).toBe('');
-  });
+  }, 120_000);
 
   it('the help scrolls to its last lines at 40 rows (End, PgUp/PgDn, Up/Down, Home, wheel); the log keeps what scrolled away (PgUp, wheel, End)', async () => {
     const { t } = await start();
@@ -497,7 +497,7 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     pane.keys('q');
     await pane.waitFor(() => !pane.alive());
     expect(readFileSync(stderr, 'utf8')).toBe('');
-  });
+  }, 120_000);
 
   it('change marks survive a resize', async () => {
     const { t } = await start();
@@ -528,7 +528,7 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     pane.keys('q');
     await pane.waitFor(() => !pane.alive());
     expect(readFileSync(stderr, 'utf8')).toBe('');
-  });
+  }, 120_000);
 
   it('kill asks as gdb does: anything but y keeps the target, y kills it and the session ends as killed', async () => {
     const { t } = await start();
@@ -560,7 +560,7 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     pane.keys('q');
     await pane.waitFor(() => !pane.alive());
     expect(readFileSync(stderr, 'utf8')).toBe('');
-  });
+  }, 120_000);
 
   it.each(['xterm-256color', 'screen', 'tmux-256color'])('starts cleanly under TERM=%s', async (term) => {
     const { t } = await start();
