@@ -10,7 +10,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCommandLine } from '../src/debugger/commands.js';
 import { Session } from '../src/debugger/session.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
-import { pdbg } from './helpers/cli.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { killStarted, pdbg, pdbgStart } from './helpers/cli.js';
 import { gdbFrames, gdbSymbolStarts } from './helpers/gdb.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState } from './helpers/targets.js';
@@ -29,6 +32,7 @@ afterEach(async () => {
   killPids(loose);
 });
 afterAll(async () => {
+  killStarted();
   await fs?.close();
 });
 
@@ -114,6 +118,35 @@ describe.skipIf(!live)('stack and finish against gdb', () => {
     expect(frames[0]!.symbol).toBe('clock_nanosleep');
     expectLikeGdb(pid, pid, frames);
   });
+
+  it('finish\'s return breakpoint is invisible in a script, as gdb\'s: no number taken, not listed, its stop reported as the return; kill ends the target', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdbg-finish-'));
+    const pid = pdbgStart('finishme', ['3'], join(dir, 'out'));
+    const commands = ['break depth', 'continue', 'finish', 'info breakpoints', 'break main', 'delete 1', 'finish', 'break outer'];
+    const file = join(dir, 'finish.pdbg');
+    writeFileSync(file, [...commands, 'info breakpoints', 'kill', ''].join('\n'));
+    const r = pdbg(['script', String(pid), file]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const o = r.stdout;
+    // The first finish meets breakpoint 1 again in depth(2) before depth(3) returns (gdb too).
+    expect(o).toMatch(/\(pdbg\) finish\nbreakpoint 1 at 0x[0-9a-f]+ <depth> \(thread \d+\)\n\(pdbg\) info breakpoints\nNum .*\n1 +breakpoint +keep y +0x[0-9a-f]+ <depth>\n\tbreakpoint already hit 2 times\n\(pdbg\) break main\nbreakpoint 2 at /);
+    // The second returns: the stop is the return, no breakpoint named.
+    expect(o).toMatch(/\(pdbg\) finish\nrun till exit from #0 0x[0-9a-f]+ depth(?:\+\d+)? \(finishme\)\nreturned to 0x[0-9a-f]+ <depth\+\d+> \(thread \d+\)\nvalue returned: rax = 0x[0-9a-f]+ \(\d+\)\n\(pdbg\) break outer\nbreakpoint 3 at /);
+    expect(o).not.toMatch(/temporary|breakpoint -\d/);
+    expect(o).toMatch(/\(pdbg\) info breakpoints\nNum .*\n2 +breakpoint +keep y +0x[0-9a-f]+ <main>\n3 +breakpoint +keep y +0x[0-9a-f]+ <outer>\n\(pdbg\) kill\n\[process \d+ killed\]\n$/);
+    // gdb -batch, the same commands: the same numbers (gdb numbers every user breakpoint, never its finish's).
+    const g = execFileSync('gdb', ['-nx', '-batch', ...commands.flatMap((c) => ['-ex', c === 'continue' ? 'run' : c]), '-ex', 'kill', '--args', buildTarget('finishme'), '3'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const gdbNumbers = [...g.matchAll(/^Breakpoint (\d+) at /gm)].map((m) => Number(m[1]));
+    const ours = [...o.matchAll(/^breakpoint (\d+) at 0x[0-9a-f]+ <\w+>$/gm)].map((m) => Number(m[1]));
+    expect(gdbNumbers).toEqual([1, 2, 3]);
+    expect(ours).toEqual(gdbNumbers);
+    expect(g).toMatch(/^Value returned is \$\d+ = 4245$/m);
+    expect(o).toContain('value returned: rax = 0x1095 (4245)');
+    // Killed: gone, or a zombie its parent has not reaped yet; never stopped or traced.
+    await until(() => { try { return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return true; } });
+  }, 120_000);
 
   it('frame, up and down select a frame whose registers regs shows; finish returns where gdb\'s does, with its rax, through recursion', async () => {
     fs ??= new LinuxProcFs();

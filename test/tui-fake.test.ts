@@ -27,6 +27,7 @@ class MemoryTerminal implements Terminal {
   onKey(fn: (key: KeyEvent) => void): void {
     this.keys.push(fn);
   }
+  onWheel(): void {}
   onResize(): void {}
   onClose(fn: () => void): void {
     this.closers.push(fn);

@@ -6,7 +6,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
 import { layout, type PaneName } from '../src/tui/layout.js';
+import { LOG_LINES } from '../src/tui/app.js';
 import { LineEditor } from '../src/tui/line-editor.js';
+import { Scrollback } from '../src/tui/scrollback.js';
 import { bytesPerRow, formatMemory } from '../src/tui/panes/memory.js';
 import { changedRegisters, formatRegisters } from '../src/tui/panes/registers.js';
 import { formatDisasm } from '../src/tui/panes/disasm.js';
@@ -109,6 +111,35 @@ describe('pane formatting', () => {
     expect(out[0]).toMatch(/^disassembly\s+f/);
     expect(out[1]).toMatch(/^b   0x10 <\+0>\s+push %rbp/);
     expect(out[2]).toMatch(/^ => 0x11 <\+1>\s+mov %rsp,%rbp/);
+  });
+});
+
+describe('scrollback', () => {
+  it('keeps the log bounded, newest lines kept, and a window scrolled back stays on its lines while output comes', () => {
+    const log = new Scrollback(LOG_LINES);
+    for (let i = 0; i < LOG_LINES * 3; i++) log.push(`line ${i}`);
+    expect(log.length).toBeLessThanOrEqual(LOG_LINES);
+    expect(log.length).toBeGreaterThan(LOG_LINES * 0.8);
+    expect(log.window(2)).toEqual([`line ${LOG_LINES * 3 - 2}`, `line ${LOG_LINES * 3 - 1}`]);
+    log.scroll(10, 2);
+    const shown = log.window(2);
+    log.push('new');
+    expect(log.window(2)).toEqual(shown);
+    expect(log.below).toBe(11);
+    log.home(2);
+    expect(log.range(2).first).toBe(1);
+    log.end();
+    expect(log.window(2)).toEqual([`line ${LOG_LINES * 3 - 1}`, 'new']);
+  });
+
+  it('a popup opens on its first page and scrolls no further than its ends', () => {
+    const p = new Scrollback();
+    p.reset(Array.from({ length: 50 }, (_, i) => `h${i}`), 20);
+    expect(p.range(20)).toEqual({ first: 1, last: 20 });
+    p.scroll(-1000, 20);
+    expect(p.range(20)).toEqual({ first: 31, last: 50 });
+    p.scroll(1000, 20);
+    expect(p.window(20)[0]).toBe('h0');
   });
 });
 
@@ -359,6 +390,178 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     expect(readFileSync(stderr, 'utf8')).toBe('');
   });
 
+  /** The screen's first two rows: the header (state) and why it stopped. */
+  const header = (screen: string) => screen.split('\n').slice(0, 2).join('\n');
+
+  it('the header says running while the target runs, and stopped with the new reason at the next stop', async () => {
+    const { t, counter } = await start();
+    const { pane, stderr } = attachIn(t);
+    await pane.waitFor(ATTACHED);
+    expect(header(pane.screen().join('\n'))).toMatch(/ stopped .*\nstopped at 0x/);
+    pane.keys('c');
+    let screen = await pane.waitFor((s) => / running /.test(header(s)));
+    expect(header(screen)).toMatch(new RegExp(`^pdbg tuitarget\\s+pid ${t.pid}\\s+running\\s+jail`));
+    expect(header(screen)).toMatch(/\nrunning: i or Ctrl-C interrupts$/);
+    // Still so while it really runs (nothing redraws it back to the stale stop).
+    await runsOn(t.pid, counter);
+    expect(header(pane.screen().join('\n'))).toMatch(/ running /);
+    pane.keys('i');
+    screen = await pane.waitFor((s) => / stopped .*\ninterrupted at 0x/.test(header(s)));
+    // A breakpoint: running, then stopped with the breakpoint as the reason.
+    pane.keys('b');
+    pane.keys('tui_tick', true);
+    pane.keys('Enter');
+    await pane.waitFor(/breakpoint 1 at 0x[0-9a-f]+ <tui_tick>$/m);
+    pane.keys('c');
+    screen = await pane.waitFor((s) => / stopped .*\nbreakpoint 1 at 0x[0-9a-f]+ <tui_tick> \(thread/.test(header(s)));
+    // finish and nexti run to the engine's own breakpoints: the header names the return and the
+    // step, never a breakpoint (no `temporary breakpoint 2`, no `breakpoint -1`).
+    const command = async (line: string, done: RegExp) => {
+      pane.keys(':');
+      pane.keys(line, true);
+      pane.keys('Enter');
+      return pane.waitFor((s) => done.test(header(s)));
+    };
+    screen = await command('finish', / stopped .*\nreturned to 0x[0-9a-f]+ <main\+\d+> \(thread/);
+    await command('delete 1', / stopped /);
+    // main's loop: call tui_wait, jmp, call tui_tick, call tui_wait: two calls run over.
+    const pcOf = (s: string) => /\n\S+ .*?(0x[0-9a-f]+) </.exec(header(s))?.[1];
+    for (let i = 0; i < 4; i++) {
+      const before = pcOf(pane.screen().join('\n'));
+      pane.keys(':');
+      pane.keys('nexti', true);
+      pane.keys('Enter');
+      screen = await pane.waitFor((s) => pcOf(s) !== before && / stopped /.test(header(s)));
+      expect(header(screen)).toMatch(/ stopped .*\nstepped to 0x[0-9a-f]+ <main\+\d+> \(thread/);
+    }
+    pane.keys('q');
+    await pane.waitFor(() => !pane.alive());
+    expect(readFileSync(stderr, 'utf8')).toBe('');
+  }, 120_000);
+
+  it('the help scrolls to its last lines at 40 rows (End, PgUp/PgDn, Up/Down, Home, wheel); the log keeps what scrolled away (PgUp, wheel, End)', async () => {
+    const { t } = await start();
+    const { pane, stderr } = attachIn(t, { cols: 100, rows: 40 });
+    await pane.waitFor(ATTACHED);
+    pane.keys('?');
+    let screen = await pane.waitFor(/any other key closes/);
+    const total = Number(/lines 1-\d+ of (\d+)/.exec(screen)![1]);
+    expect(screen).toMatch(/^break SYM/m);
+    // The window is shorter than the help: its last commands are below.
+    expect(screen).not.toMatch(/^detach +lift every breakpoint/m);
+    pane.keys('End');
+    screen = await pane.waitFor(new RegExp(`lines \\d+-${total} of ${total}`));
+    for (const c of [/^backtrace /m, /^frame /m, /^finish /m, /^trace SYM/m, /^kill /m, /^detach +lift every breakpoint/m, /^quit +detach and leave/m]) expect(screen).toMatch(c);
+    expect(screen).not.toMatch(/^break SYM/m);
+    pane.keys('Home');
+    await pane.waitFor(/lines 1-\d+ of /);
+    pane.keys('Down');
+    await pane.waitFor(/lines 2-\d+ of /);
+    pane.keys('PageDown');
+    screen = await pane.waitFor((s) => /lines (\d+)-/.test(s) && Number(/lines (\d+)-/.exec(s)![1]) > 2);
+    pane.keys('Up');
+    const at = Number(/lines (\d+)-/.exec(screen)![1]);
+    await pane.waitFor(new RegExp(`lines ${at - 1}-`));
+    pane.keys('PageUp');
+    await pane.waitFor(/lines 1-\d+ of /);
+    // The wheel, as a terminal reports it (SGR mouse: button 65 down, 64 up).
+    pane.keys('\x1b[<65;10;10M', true);
+    await pane.waitFor(/lines 4-\d+ of /);
+    pane.keys('\x1b[<64;10;10M', true);
+    await pane.waitFor(/lines 1-\d+ of /);
+    pane.keys('Space');
+    await pane.waitFor((s) => !/any other key closes/.test(s) && /press : for a command/.test(s));
+
+    // The log: twelve results, the first long scrolled out of its few rows.
+    for (let i = 1; i <= 12; i++) {
+      pane.keys(':');
+      pane.keys(`print ${i}00`, true);
+      pane.keys('Enter');
+      await pane.waitFor(new RegExp(`^\\$${i} = ${i}00$`, 'm'));
+    }
+    expect(pane.screen().join('\n')).not.toMatch(/^\$1 = 100$/m);
+    for (let i = 0; i < 40 && !/^\$1 = 100$/m.test(pane.screen().join('\n')); i++) {
+      const before = pane.screen().join('\n');
+      pane.keys('PageUp');
+      await pane.waitFor((s) => s !== before || /^\$1 = 100$/m.test(s));
+    }
+    screen = await pane.waitFor(/^\$1 = 100$/m);
+    expect(screen).toMatch(/log: \d+ newer lines below, End\/PgDn/);
+    pane.keys('End');
+    screen = await pane.waitFor((s) => /^\$12 = 1200$/m.test(s) && !/newer lines? below/.test(s));
+    pane.keys('\x1b[<64;10;38M', true);
+    screen = await pane.waitFor(/log: 3 newer lines below/);
+    expect(screen).not.toMatch(/^\$12 = 1200$/m);
+    pane.keys('\x1b[<65;10;38M', true);
+    await pane.waitFor((s) => /^\$12 = 1200$/m.test(s) && !/newer lines? below/.test(s));
+    pane.keys('q');
+    await pane.waitFor(() => !pane.alive());
+    expect(readFileSync(stderr, 'utf8')).toBe('');
+  }, 120_000);
+
+  it('change marks survive a resize', async () => {
+    const { t } = await start();
+    const { pane, stderr } = attachIn(t);
+    let screen = await pane.waitFor(ATTACHED);
+    const rip = screenReg(screen, 'rip')!.value;
+    for (let i = 0; i < 4 && screenReg(screen, 'rip')?.value === rip; i++) {
+      const before = pane.screen().join('\n');
+      pane.keys('s');
+      screen = await pane.waitFor((s) => s !== before && /(stepped to|signal trap at) 0x/.test(s));
+    }
+    expect(screenReg(screen, 'rip')?.changed).toBe(true);
+    const marked = [...screen.matchAll(/^.*\*(\w+)\s+0x[0-9a-f]{16}/gm)].map((m) => m[1]).sort();
+    expect(marked).toContain('rip');
+    pane.resize(132, 43);
+    screen = await pane.waitFor((s) => /eflags\s+0x[0-9a-f]{16} \[/.test(s) && /s\/F7 step/.test(s));
+    // The big screen shows more registers (eflags, orig_rax…): the marks of those shown before are all there.
+    expect([...screen.matchAll(/^.*\*(\w+)\s+0x[0-9a-f]{16}/gm)].map((m) => m[1])).toEqual(expect.arrayContaining(marked));
+    pane.resize(80, 24);
+    screen = await pane.waitFor((s) => !/eflags/.test(s) && /rip\s+0x/.test(s) && /s\/F7 step/.test(s));
+    expect([...screen.matchAll(/^.*\*(\w+)\s+0x[0-9a-f]{16}/gm)].map((m) => m[1]).sort()).toEqual(marked);
+    // A command that changes no register (print) keeps them too; the next step recomputes them.
+    pane.keys(':');
+    pane.keys('print 7', true);
+    pane.keys('Enter');
+    screen = await pane.waitFor(/^\$1 = 7$/m);
+    expect(screenReg(screen, 'rip')?.changed).toBe(true);
+    pane.keys('q');
+    await pane.waitFor(() => !pane.alive());
+    expect(readFileSync(stderr, 'utf8')).toBe('');
+  }, 120_000);
+
+  it('kill asks as gdb does: anything but y keeps the target, y kills it and the session ends as killed', async () => {
+    const { t } = await start();
+    const { pane, stderr } = attachIn(t);
+    await pane.waitFor(ATTACHED);
+    const pdbgPid = pane.panePid();
+    pane.keys(':');
+    pane.keys('kill', true);
+    pane.keys('Enter');
+    await pane.waitFor(/^Kill the program being debugged\? \(y or n\)/m);
+    pane.keys('n');
+    await pane.waitFor(/^Kill the program being debugged\? \(y or n\) n\nNot confirmed\.$/m);
+    expect(procState(t.pid).state).not.toBe('Z');
+    expect(procState(t.pid).tracerPid).toBe(pdbgPid);
+    pane.keys(':');
+    pane.keys('kill', true);
+    pane.keys('Enter');
+    await pane.waitFor(/^Kill the program being debugged\? \(y or n\)\s*$/m);
+    pane.keys('Enter');
+    await pane.waitFor(/^Kill the program being debugged\? \(y or n\)\s*\nNot confirmed\.$/m);
+    pane.keys(':');
+    pane.keys('kill', true);
+    pane.keys('Enter');
+    await pane.waitFor(/^Kill the program being debugged\? \(y or n\)\s*$/m);
+    pane.keys('y');
+    const screen = await pane.waitFor((s) => / exited .*\nkilled by signal kill/.test(header(s)));
+    expect(screen).toMatch(new RegExp(`^\\[process ${t.pid} killed\\]$`, 'm'));
+    expect(await t.exited()).toEqual({ code: null, signal: 'SIGKILL' });
+    pane.keys('q');
+    await pane.waitFor(() => !pane.alive());
+    expect(readFileSync(stderr, 'utf8')).toBe('');
+  }, 120_000);
+
   it.each(['xterm-256color', 'screen', 'tmux-256color'])('starts cleanly under TERM=%s', async (term) => {
     const { t } = await start();
     const { pane, stderr } = attachIn(t, { term });
@@ -429,11 +632,11 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     // Wait for normal mode: ESC and `?` arriving together read as Meta-? (as in any terminal).
     await pane.waitFor(/press : for a command/);
     pane.keys('?');
-    screen = await pane.waitFor(/press any key to close/);
+    screen = await pane.waitFor(/any other key closes/);
     expect(screen).toMatch(/stepi \[N\]/);
     expect(screen).toMatch(/break SYM/);
     pane.keys('Space');
-    await pane.waitFor((s) => !/press any key/.test(s) && /registers/.test(s));
+    await pane.waitFor((s) => !/any other key closes/.test(s) && /registers/.test(s));
     pane.keys(':');
     pane.keys('set r12=0', true);
     pane.keys('Enter');

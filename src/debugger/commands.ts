@@ -351,7 +351,7 @@ export const COMMANDS: readonly DebugCommand[] = [
     const signed = BigInt.asIntN(64, rax);
     const lines = [
       `run till exit from ${frameLine(from)}`,
-      `returned to ${s.describe(stop.kind === 'breakpoint' ? stop.pc : 0n)} (thread ${'tid' in stop ? stop.tid : s.current})`,
+      `returned to ${s.describe('pc' in stop ? stop.pc : 0n)} (thread ${'tid' in stop ? stop.tid : s.current})`,
       `value returned: rax = 0x${rax.toString(16)} (${signed})`,
     ];
     return { lines, data: { ...stopData(s, stop), from: frameData(from), returned: { rax, signed } }, stop };
@@ -360,6 +360,12 @@ export const COMMANDS: readonly DebugCommand[] = [
   cmd('untrace', [], 'untrace', 'stop tracing: lift the trace points, write calls still in flight (= ?) and the calls per function', async (s, a, c) => {
     arity(c, a, 0, 0);
     return untraceCommand(s);
+  }),
+  cmd('kill', ['k'], 'kill', 'kill the program being debugged (SIGKILL); the TUI asks first, a script does not (as gdb -batch)', async (s, a, c) => {
+    arity(c, a, 0, 0);
+    const pid = s.pid;
+    const ev = await s.kill();
+    return { lines: [`[process ${pid} killed]`], data: stopData(s, ev), stop: ev };
   }),
   cmd('detach', [], 'detach', 'lift every breakpoint and let the target run on', async (s, a, c) => {
     arity(c, a, 0, 0);

@@ -23,6 +23,8 @@ export type StopEvent =
   | ({ readonly kind: 'signal'; readonly signal: string } & At)
   /** follow-fork child: the session now traces `tid`, a new child of `parent` (released). */
   | ({ readonly kind: 'forked'; readonly parent: number } & At)
+  /** `finish` done: the selected frame returned to `pc` in its caller (the engine's own breakpoint). */
+  | ({ readonly kind: 'returned' } & At)
   /** Stopped on the client's request (`Session.interrupt`). */
   | ({ readonly kind: 'interrupted' } & At)
   /** The target is gone: exit status… */
@@ -65,6 +67,8 @@ export function describeStop(ev: StopEvent, where: (pc: bigint) => string = hex)
       return `${ev.temporary ? 'temporary ' : ''}breakpoint ${ev.id} at ${where(ev.pc)} (thread ${ev.tid})`;
     case 'signal':
       return `signal ${ev.signal} at ${where(ev.pc)} (thread ${ev.tid})`;
+    case 'returned':
+      return `returned to ${where(ev.pc)} (thread ${ev.tid})`;
     case 'interrupted':
       return `interrupted at ${where(ev.pc)} (thread ${ev.tid})`;
     case 'forked':

@@ -438,6 +438,10 @@ export class Session {
    * on the return address that counts only in this thread and at the caller's stack depth, so a
    * recursive call returning first does not end it). Another stop on the way (a breakpoint, a
    * signal, the exit) ends it there. Resolves with the stop and the frame it returned from.
+   *
+   * The return breakpoint is the engine's own, as gdb's: it takes no user number, is never
+   * listed, and its hit is reported as the return (`returned`), not as a breakpoint. A deeper
+   * frame passing by is no stop at all: only the final event reaches the stop listeners.
    */
   async finish(): Promise<{ stop: StopEvent; from: StackFrame; returned: boolean }> {
     const frames = await this.frames();
@@ -445,12 +449,24 @@ export class Session {
     const caller = frames[this.frameIndex + 1];
     if (!caller) throw new ProcfsError('EINVAL', `"finish" not meaningful in the outermost frame (#${this.frameIndex})`, this.pid);
     const tid = this._current;
+    const ret = caller.pc;
     for (;;) {
-      const stop = await this.runUntil(caller.pc);
-      if (stop.kind !== 'breakpoint' || stop.pc !== caller.pc) return { stop, from, returned: false };
+      this.assertStopped();
+      // A user breakpoint already there stops the return itself (and is what gdb reports).
+      const temp = this.bps.at(Number(ret)) ? undefined : await this.plant(ret, true, { internal: true });
+      let stop: StopEvent;
+      try {
+        stop = await this.resume(this.pendingSignal ?? 'run');
+      } finally {
+        if (temp && this._state === 'stopped' && this.bps.get(temp.id) === temp) await this.delete(temp.id);
+      }
+      if (stop.kind !== 'breakpoint' || stop.pc !== ret) return { stop: this.emit(stop), from, returned: false };
       // The same address reached by another thread, or by a deeper call of the same function.
       const deeper = stop.tid !== tid || (from.cfa !== undefined && (await this.reg('rsp', stop.tid)) !== from.cfa);
-      if (!deeper) return { stop, from, returned: true };
+      if (!deeper) {
+        const ev: StopEvent = temp && stop.id === temp.id ? { kind: 'returned', tid, pc: ret } : stop;
+        return { stop: this.emit(ev), from, returned: true };
+      }
       if (stop.tid !== tid) this._current = tid;
     }
   }
@@ -474,6 +490,35 @@ export class Session {
     this.interrupting = true;
     await this.fs.write(this.pid, 'ctl', 'interrupt');
     return pending;
+  }
+
+  /**
+   * gdb's `kill`: SIGKILL as a ctl signal word (the source knows its stopped threads then die
+   * where they are, and its `wait` collects the end; a bare kill(2) through `note` would leave
+   * the source believing them stopped). Resolves with the exit event; from then on the session
+   * is `exited` and writes nothing (no breakpoint byte goes back into a dead address space).
+   */
+  async kill(): Promise<StopEvent> {
+    this.assertStopped();
+    this.invalidateAll();
+    this._state = 'running';
+    let ev: StopEvent | 'resume' = 'resume';
+    try {
+      // A stop already on its way (another thread's breakpoint, a clone) may come before the
+      // end: the word again, as gdb kills again until the inferior is gone.
+      for (let i = 0; i < 8 && (ev === 'resume' || !isGone(ev)); i++) {
+        await this.fs.write(this.pid, 'ctl', 'kill');
+        await this.fs.write(this.pid, 'ctl', 'wait');
+        ev = await this.collect();
+      }
+    } catch (err) {
+      ev = await this.exitOr(err);
+    }
+    if (ev === 'resume' || !isGone(ev)) {
+      this._state = 'stopped';
+      throw new ProcfsError('EIO', `pid ${this.pid}: still there after SIGKILL`, this.pid);
+    }
+    return this.emit(ev);
   }
 
   /** Sends a signal without resuming (the `note` node); a stopped target sees it when resumed. */

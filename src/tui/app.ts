@@ -27,6 +27,7 @@ import { formatHelpBar, KEY_HELP, type Mode } from './panes/help.js';
 import { bytesPerRow, formatMemory } from './panes/memory.js';
 import { formatRegisters } from './panes/registers.js';
 import { formatStatus } from './panes/status.js';
+import { Scrollback } from './scrollback.js';
 import type { KeyEvent, Line, Terminal } from './terminal.js';
 import { DebugView } from './view.js';
 
@@ -47,14 +48,25 @@ const SLOW_COMMAND_MS = 150;
 /** Trace lines redraw the screen at most this often. */
 const TRACE_DRAW_MS = 100;
 
+/** The log's scrollback: a long `trace` must not grow pdbg without bound. */
+export const LOG_LINES = 5000;
+
+/** Rows one turn of the mouse wheel scrolls (what terminals and less use). */
+const WHEEL_ROWS = 3;
+
+/** gdb's question, word for word. */
+const KILL_QUESTION = 'Kill the program being debugged? (y or n) ';
+
 const PANES: PaneName[] = ['status', 'disasm', 'memory', 'backtrace', 'regs', 'log', 'cmd', 'help', 'popup'];
 
 export class TuiApp {
   private mode: Mode = 'normal';
   private readonly editor = new LineEditor();
   private readonly view: DebugView;
-  private readonly log: Line[] = [];
-  private popup: Line[] = [];
+  private readonly log = new Scrollback(LOG_LINES);
+  private readonly popup = new Scrollback();
+  /** What `confirm` mode asks, and what a `y` does. */
+  private question: { text: string; yes: () => void } | undefined;
   private queue: Promise<void> = Promise.resolve();
   private running: Promise<void> | undefined;
   private quitting = false;
@@ -79,6 +91,7 @@ export class TuiApp {
     for (const p of PANES) t.pane(p);
     this.place();
     t.onKey((k) => this.key(k));
+    t.onWheel((k) => this.key(k));
     t.onResize(() => {
       this.place();
       this.enqueue(() => this.refresh());
@@ -136,7 +149,9 @@ export class TuiApp {
     const t = this.o.terminal;
     const { l } = this.sizes();
     const v = this.view;
-    const state = this.s.state;
+    // A resume is under way from the moment the key is taken, though the engine flips its state
+    // a few microtasks later: the header says so now, and nothing else would redraw it.
+    const state = this.mode === 'running' && this.s.state === 'stopped' ? 'running' : this.s.state;
     t.pane('status').setLines(formatStatus({
       command: this.o.command,
       pid: this.s.pid,
@@ -158,10 +173,10 @@ export class TuiApp {
     t.pane('memory').setLines(formatMemory(v.memShown, v.memBytes, label, v.memError, l.memory.height, l.memory.width, v.absent));
     t.pane('backtrace').setLines(formatBacktrace(v.bt, l.backtrace.height, l.backtrace.width, v.symbols?.modules[0]?.path, v.absent, v.frame));
     t.pane('regs').setLines(formatRegisters(v.regs, v.changed, l.regs.height, l.regs.width, v.absent));
-    t.pane('log').setLines(this.log.slice(-l.log.height));
+    t.pane('log').setLines(this.log.window(l.log.height));
     t.pane('cmd').setLines([this.commandLine(l.cmd.width)]);
-    t.pane('help').setLines([formatHelpBar(this.mode)]);
-    t.pane('popup').setLines(this.mode === 'popup' ? this.popup : []);
+    t.pane('help').setLines([formatHelpBar(this.mode, this.log.below)]);
+    t.pane('popup').setLines(this.mode === 'popup' ? this.popupLines(l.popup.height, l.popup.width) : []);
     t.render();
   }
 
@@ -173,7 +188,16 @@ export class TuiApp {
     }, TRACE_DRAW_MS);
   }
 
+  /** The popup's title (where the window is, the keys) over its window of lines. */
+  private popupLines(height: number, width: number): Line[] {
+    const rows = Math.max(1, height - 1);
+    const { first, last } = this.popup.range(rows);
+    const where = this.popup.length > rows ? `lines ${first}-${last} of ${this.popup.length}  Up/Down PgUp/PgDn Home/End scroll, ` : '';
+    return [[{ text: `${where}any other key closes`.padEnd(width), style: 'title' }], ...this.popup.window(rows)];
+  }
+
   private commandLine(width: number): Line {
+    if (this.mode === 'confirm') return [{ text: this.question?.text ?? '' }, { text: ' ', style: 'current' }];
     if (this.mode !== 'command') return [{ text: '(pdbg) ', style: 'dim' }, { text: this.mode === 'normal' ? 'press : for a command' : '', style: 'dim' }];
     const e = this.editor;
     // Keep the cursor in view on a long line.
@@ -186,7 +210,6 @@ export class TuiApp {
 
   private say(text: string, error = false): void {
     for (const line of text.split('\n')) this.log.push(error ? [{ text: line, style: 'error' }] : line);
-    if (this.log.length > 500) this.log.splice(0, this.log.length - 500);
   }
 
   /** Output longer than the log pane opens in a popup over the panes. */
@@ -196,7 +219,7 @@ export class TuiApp {
       for (const x of lines) this.say(x);
       return;
     }
-    this.popup = [[{ text: 'press any key to close'.padEnd(l.popup.width), style: 'title' }], ...lines];
+    this.popup.reset(lines, Math.max(1, l.popup.height - 1));
     this.mode = 'popup';
     this.place();
   }
@@ -213,15 +236,12 @@ export class TuiApp {
   key(k: KeyEvent): void {
     if (this.quitting) return;
     const f = k.full;
+    if (this.mode === 'popup') return this.popupKey(f);
+    if (this.mode === 'confirm') return this.answer(k);
+    if (this.scrollLog(f)) return;
     if (this.mode === 'running') {
       if (f === 'i' || f === 'C-c' || f === 'f6') void this.s.interrupt().catch((e) => this.say((e as Error).message, true));
       else if (f === 'q' || f === 'f10') void this.quit();
-      return;
-    }
-    if (this.mode === 'popup') {
-      this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
-      this.place();
-      this.draw();
       return;
     }
     if (this.mode === 'command') {
@@ -266,6 +286,81 @@ export class TuiApp {
     }
   }
 
+  /**
+   * PgUp/PgDn, Home/End and the wheel scroll the log in every mode but the popup's; Home/End
+   * move the cursor while a command is typed, so there only PgUp/PgDn and the wheel scroll.
+   */
+  private scrollLog(f: string): boolean {
+    const h = this.sizes().l.log.height;
+    const page = h > 2 ? h - 1 : h;
+    switch (f) {
+      case 'pageup':
+        this.log.scroll(page, h);
+        break;
+      case 'pagedown':
+        this.log.scroll(-page, h);
+        break;
+      case 'wheelup':
+        this.log.scroll(WHEEL_ROWS, h);
+        break;
+      case 'wheeldown':
+        this.log.scroll(-WHEEL_ROWS, h);
+        break;
+      case 'home':
+        if (this.mode === 'command') return false;
+        this.log.home(h);
+        break;
+      case 'end':
+        if (this.mode === 'command') return false;
+        this.log.end();
+        break;
+      default:
+        return false;
+    }
+    this.draw();
+    return true;
+  }
+
+  /** The popup scrolls with the keys a pager has; any other key closes it. */
+  private popupKey(f: string): void {
+    const rows = Math.max(1, this.sizes().l.popup.height - 1);
+    const page = Math.max(1, rows - 1);
+    const moves: Record<string, () => void> = {
+      up: () => this.popup.scroll(1, rows),
+      down: () => this.popup.scroll(-1, rows),
+      pageup: () => this.popup.scroll(page, rows),
+      pagedown: () => this.popup.scroll(-page, rows),
+      wheelup: () => this.popup.scroll(WHEEL_ROWS, rows),
+      wheeldown: () => this.popup.scroll(-WHEEL_ROWS, rows),
+      home: () => this.popup.home(rows),
+      end: () => this.popup.end(),
+    };
+    const move = moves[f];
+    if (move) move();
+    else {
+      this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
+      this.place();
+    }
+    this.draw();
+  }
+
+  /** Asks a y-or-n question on the command line (gdb's query); `yes` runs on `y`. */
+  private ask(text: string, yes: () => void): void {
+    this.question = { text, yes };
+    this.mode = 'confirm';
+    this.draw();
+  }
+
+  private answer(k: KeyEvent): void {
+    const q = this.question;
+    this.question = undefined;
+    this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
+    this.say(`${q?.text ?? ''}${k.ch ?? ''}`);
+    if (q && (k.ch === 'y' || k.ch === 'Y')) q.yes();
+    else this.say('Not confirmed.');
+    this.draw();
+  }
+
   private openCommand(initial: string): void {
     this.editor.start(initial);
     this.mode = 'command';
@@ -295,7 +390,18 @@ export class TuiApp {
         // gdb's x/FMT prints its units; the old form points the memory pane.
         if (args[0]?.startsWith('/')) break;
         return this.examine(args);
+      case 'k':
+      case 'kill':
+        // gdb asks before killing when a person is at the terminal (a script does not ask).
+        if (args.length === 0 && this.s.state === 'stopped') return this.ask(KILL_QUESTION, () => this.enqueue(() => this.execute(line)));
+        break;
     }
+    return this.execute(line, keyTs);
+  }
+
+  /** A command of the engine's table: a resuming one runs without blocking keys. */
+  private async execute(line: string, keyTs?: number): Promise<void> {
+    const [name] = splitCommandLine(line);
     if (this.s.state !== 'stopped') throw new ProcfsError('ESRCH', `the target is ${this.s.state}`);
     const c = findCommand(name);
     if (c?.resumes) return this.resume(line);
@@ -315,6 +421,7 @@ export class TuiApp {
       if (this.mode === 'running') this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
     }
     if (this.quitting) return;
+    this.tookStop(out.stop);
     if (out.stop && keyTs === undefined) this.say(out.lines.join('\n'));
     else if (!out.stop) this.show(out.lines);
     if (out.stop && isGone(out.stop)) this.mode = 'gone';
@@ -345,6 +452,14 @@ export class TuiApp {
     this.draw();
   }
 
+  /**
+   * The stop a command reports is the header's reason: a command built of engine stops (nexti
+   * over a call runs to an internal breakpoint the stop listener saw) reports the one it means.
+   */
+  private tookStop(stop: StopEvent | undefined): void {
+    if (stop) this.lastStop = stop;
+  }
+
   /** Runs a resuming command without blocking keys; its stop ends the running mode. */
   private async resume(line: string): Promise<void> {
     this.view.keepForCompare();
@@ -355,6 +470,7 @@ export class TuiApp {
     this.running = p.then(
       async (out) => {
         this.running = undefined;
+        this.tookStop(out.stop);
         this.say(out.lines.join('\n'));
         this.mode = out.stop && isGone(out.stop) ? 'gone' : this.s.state === 'stopped' ? 'normal' : 'gone';
         if (!this.quitting) await this.refresh();

@@ -169,6 +169,13 @@ export function openBlessedTerminal(opts: BlessedOptions = {}): Terminal {
         fn(ch !== undefined && ch.length === 1 && ch >= ' ' && ch !== '\x7f' ? { ch, full } : { full } as KeyEvent);
       });
     },
+    onWheel(fn) {
+      // Listening for 'mouse' turns the terminal's mouse reporting on (blessed turns it off again
+      // on destroy); only the wheel is used, a click does nothing.
+      screen.on('mouse', (data: { action?: string }) => {
+        if (data.action === 'wheelup' || data.action === 'wheeldown') fn({ full: data.action });
+      });
+    },
     onResize(fn) {
       screen.on('resize', fn);
     },

@@ -33,7 +33,10 @@ export interface Region {
 export interface KeyEvent {
   /** The printable character typed, if any. */
   readonly ch?: string;
-  /** `enter`, `escape`, `up`, `f5`, `c` …; with modifiers as `C-c`, `S-tab`. */
+  /**
+   * `enter`, `escape`, `up`, `f5`, `c` …; with modifiers as `C-c`, `S-tab`; the mouse wheel as
+   * `wheelup`/`wheeldown` (a wheel turn is a key to the panes: it scrolls what scrolls).
+   */
   readonly full: string;
 }
 
@@ -48,6 +51,8 @@ export interface Terminal {
   readonly rows: number;
   pane(name: string): Pane;
   onKey(fn: (key: KeyEvent) => void): void;
+  /** The mouse wheel, as a `wheelup`/`wheeldown` key (a terminal without a mouse never calls it). */
+  onWheel(fn: (key: KeyEvent) => void): void;
   onResize(fn: () => void): void;
   /** Called when the terminal goes away (input closed). */
   onClose(fn: () => void): void;

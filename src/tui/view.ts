@@ -4,7 +4,7 @@
  * touches ptrace or /proc itself.
  */
 import { disassemble, disassembleAround, type DisasmLine } from '../debugger/disasm.js';
-import type { Registers, Session } from '../debugger/session.js';
+import type { Registers, Session, StopEvent } from '../debugger/session.js';
 import type { StackFrame } from '../debugger/stack.js';
 import type { ProcessSymbols } from '../debugger/symbols/process-symbols.js';
 import { changedRegisters } from './panes/registers.js';
@@ -29,6 +29,14 @@ export class DebugView {
   frame = 0;
   /** The thread's own registers (frame 0): what `changed` compares. */
   private threadRegs: Registers | undefined;
+  /**
+   * What the last stop (or register write) changed in the thread's own registers, and which
+   * stop and thread that was: a redraw of the same stop (a resize, `x`, `print`, `up` and back)
+   * keeps the marks instead of comparing the registers with themselves.
+   */
+  private ownChanged: Set<string> = new Set();
+  private seenStop: StopEvent | undefined;
+  private seenTid: number | undefined;
   symbols: ProcessSymbols | undefined;
   symbolsNote: string | undefined;
   private prev: Registers | undefined;
@@ -77,14 +85,19 @@ export class DebugView {
       return;
     }
     const own = await this.s.regs();
-    this.changed = changedRegisters(own, this.prev ?? this.threadRegs);
+    const stop = this.s.lastStop;
+    if (this.s.current !== this.seenTid) this.ownChanged = new Set();
+    else if (stop !== this.seenStop) this.ownChanged = changedRegisters(own, this.prev ?? this.threadRegs);
+    else if (this.threadRegs && changedRegisters(own, this.threadRegs).size > 0) this.ownChanged = changedRegisters(own, this.threadRegs);
+    this.seenStop = stop;
+    this.seenTid = this.s.current;
     this.prev = undefined;
     this.threadRegs = own;
     this.bt = await this.s.frames().catch(() => undefined);
     this.frame = this.s.selectedFrame;
     // The selected frame's view: its registers, code around its pc, the stack at its rsp.
     const regs = this.frame === 0 ? own : await this.s.frameRegs();
-    if (this.frame > 0) this.changed = new Set();
+    this.changed = this.frame === 0 ? this.ownChanged : new Set();
     this.regs = regs;
     const pc = regs.rip!;
     if (this.symbols && !this.symbols.moduleAt(pc)) await this.loadSymbols();
