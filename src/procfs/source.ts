@@ -81,7 +81,7 @@ export interface ProcessDescriber {
 export interface JailDetails {
   /** Addresses of the jail's network namespace, IPv4 first; loopback left out. */
   ips: string[];
-  /** Root directory of the jail's first process; null when the source cannot tell. */
+  /** Root directory of the jail's init; `?` when the caller may not read it; null when the source cannot tell. */
   path: string | null;
 }
 

@@ -17,6 +17,7 @@ import { formatStatus } from '../../status.js';
 import { tracerOf } from './attach-refusal.js';
 import type { ControlNode, LinuxControl } from './control.js';
 import { hostPathOf, readTargetFile, statTargetFile } from './files.js';
+import { jailInit } from './jail-init.js';
 import { jailAddresses } from './netns.js';
 import { ProcReader } from './read.js';
 import { bootTime, linuxStatus } from './synth-status.js';
@@ -244,12 +245,16 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
     return gone.size === 0 ? out : out.filter((p) => !gone.has(p.pid));
   }
 
-  jailDetails(_jid: number | null, _hostname: string, firstPid: number): JailDetails {
-    let path: string | null = null;
-    try {
-      path = readlinkSync(`${this.root}/${firstPid}/root`);
-    } catch {
-      /* gone or not ours to read: unknown */
+  jailDetails(jid: number | null, _hostname: string, firstPid: number): JailDetails {
+    // `?`, not null (`-`, "this source has no paths"): there is a root, the caller may not read it.
+    let path = '?';
+    const init = jailInit(this.root, firstPid, jid);
+    if (init !== null) {
+      try {
+        path = readlinkSync(`${this.root}/${init}/root`);
+      } catch {
+        /* gone or not ours to read: unknown */
+      }
     }
     return { ips: jailAddresses(firstPid, this.root), path };
   }
