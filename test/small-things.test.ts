@@ -110,6 +110,28 @@ describe.skipIf(!live)('zombies', () => {
   });
 });
 
+describe.skipIf(!live)('a process whose leader thread has exited', () => {
+  it('is listed, with its jail read through a live thread (the leader has dropped its namespaces)', async () => {
+    const src = join(dir, 'leaderexit.c');
+    writeFileSync(src, [
+      '#include <pthread.h>', '#include <stdio.h>', '#include <unistd.h>',
+      'static void *run(void *a) { (void)a; for (;;) pause(); return 0; }',
+      'int main(void) { pthread_t t; pthread_create(&t, 0, run, 0); printf("ready\\n"); fflush(stdout); pthread_exit(0); }', '',
+    ].join('\n'));
+    const exe = join(dir, 'leaderexit');
+    execFileSync('gcc', ['-o', exe, src, '-pthread']);
+    const p = spawn(exe, [], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(p);
+    await until(`pid ${p.pid} leader exited`, () => statState(p.pid!) === 'Z');
+    expect(execFileSync('ps', ['-o', 'stat=', '-p', String(p.pid)], { encoding: 'utf8' }).trim()).toBe('Zl');
+    const row = psJson(['ps', '-o', 'pid,state,jid,jail,comm']).find((r) => r.pid === p.pid);
+    expect(row).toEqual({ pid: p.pid, state: 'Z', jid: 0, jail: '-', comm: 'leaderexit' });
+    const st = pdbg(['status', String(p.pid)]);
+    expect(st.status).toBe(0);
+    expect(parseStatusBytes(Buffer.from(st.stdout, 'latin1')).jail).toBeNull();
+  });
+});
+
 describe.skipIf(!live)('the STAT column through --via', () => {
   it('carries each process state (sleeping, stopped, zombie) as the far /proc has it', async () => {
     const { zombie, parent } = await makeZombie();
