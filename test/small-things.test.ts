@@ -170,7 +170,10 @@ describe.skipIf(!live)("jls Path: the jail's init, whoever asks", () => {
 
   it("as root: the init's root (/), not the chrooted process's", () => {
     const j = psJson(['jls']).find((x) => x.jid === jail.jid);
-    expect(j?.path).toBe(readlinkSync(`/proc/${jail.pid}/root`));
+    // The topmost process of the jail's UTS namespace: `unshare`, the parent of its pid 1.
+    const unshare = Number(statusField(jail.pid, 'PPid'));
+    expect(j?.pids).toContain(unshare);
+    expect(j?.path).toBe(readlinkSync(`/proc/${unshare}/root`));
     expect(j?.path).toBe('/');
   });
 
