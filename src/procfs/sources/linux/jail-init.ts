@@ -19,7 +19,9 @@ export function jailInit(procRoot: string, member: number, jid: number | null): 
   for (let hops = 0; hops < 4096; hops++) {
     const st = statusFields(procRoot, cur);
     if (!st) return null;
-    if (st.ppid === 0) return cur;
+    // Pid 1's namespace is the host by definition (uts.ts), and a VM's init may be unreadable
+    // even to root: a process reparented to it is at the top of its jail.
+    if (st.ppid <= 1) return cur;
     let parentNs: number;
     try {
       parentNs = nsInode(readlinkSync(`${procRoot}/${st.ppid}/ns/uts`));
