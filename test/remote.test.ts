@@ -15,7 +15,7 @@ import { TreeProcFs } from '../src/procfs/sources/tree.js';
 import { serveProcFs, type Agent } from '../src/remote/agent.js';
 import { connectAgent } from '../src/remote/connect.js';
 import {
-  decodeError, decodeOk, decodeRequest, encodeOk, encodeRequest, FrameReader, Kind, MAX_FRAME, ProtocolError, type Frame,
+  decodeError, decodeOk, decodeRequest, encodeOk, encodeRequest, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError, type Frame,
 } from '../src/remote/protocol.js';
 import { RemoteProcFs } from '../src/remote/remote-procfs.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';
@@ -95,14 +95,14 @@ describe('the client against a misbehaving agent', () => {
   }
 
   it('refuses an agent of another protocol version', async () => {
-    const { toClient, toAgent } = fake((f, reply) => reply(encodeOk(f.id, Kind.HELLO, { version: 2, agent: 'future' })));
-    await expect(RemoteProcFs.connect(toClient, toAgent)).rejects.toMatchObject({ code: 'EPROTO', message: 'the agent speaks protocol version 2, this pdbg 1' });
+    const { toClient, toAgent } = fake((f, reply) => reply(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION + 1, agent: 'future' })));
+    await expect(RemoteProcFs.connect(toClient, toAgent)).rejects.toMatchObject({ code: 'EPROTO', message: `the agent speaks protocol version ${PROTOCOL_VERSION + 1}, this pdbg ${PROTOCOL_VERSION}` });
   });
 
   it('ends the session on garbage from the agent: pending calls fail with EIO, in one line', async () => {
     let n = 0;
     const { toClient, toAgent } = fake((f, reply) => {
-      if (n++ === 0) reply(encodeOk(f.id, Kind.HELLO, { version: 1, agent: 'fake' }));
+      if (n++ === 0) reply(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION, agent: 'fake' }));
       else reply(Buffer.from('\xff\xff\xff\xff garbage', 'latin1'));
     });
     const r = await RemoteProcFs.connect(toClient, toAgent);
@@ -115,8 +115,10 @@ describe('the client against a misbehaving agent', () => {
 
   it('ends the session on a reply to no request', async () => {
     const { toClient, toAgent } = fake((f, reply) => {
-      reply(encodeOk(f.id, Kind.HELLO, { version: 1, agent: 'fake' }));
-      if (f.kind !== Kind.HELLO) reply(encodeOk(f.id + 7, Kind.PIDS, [1]));
+      // Only the hello is answered as such: a hello-shaped reply to the pids request would be
+      // an answer to it (with version 2 its bytes even decode as a list of two pids).
+      if (f.kind === Kind.HELLO) reply(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION, agent: 'fake' }));
+      else reply(encodeOk(f.id + 7, Kind.PIDS, [1]));
     });
     const r = await RemoteProcFs.connect(toClient, toAgent);
     await expect(r.pids()).rejects.toMatchObject({ code: 'EIO' });
@@ -125,7 +127,7 @@ describe('the client against a misbehaving agent', () => {
   it('answers pipelined calls out of order by id', async () => {
     const held: Frame[] = [];
     const { toClient, toAgent } = fake((f, reply) => {
-      if (f.kind === Kind.HELLO) return reply(encodeOk(f.id, Kind.HELLO, { version: 1, agent: 'fake' }));
+      if (f.kind === Kind.HELLO) return reply(encodeOk(f.id, Kind.HELLO, { version: PROTOCOL_VERSION, agent: 'fake' }));
       held.push(f);
       if (held.length === 2) for (const h of held.reverse()) reply(encodeOk(h.id, Kind.THREADS, [decodeRequest(h).kind === Kind.THREADS ? (decodeRequest(h) as { pid: number }).pid : 0]));
     });
@@ -506,7 +508,7 @@ describe('malformed input to `pdbg serve --stdio`', () => {
     const hello = encodeRequest(0, { kind: Kind.HELLO, version: 99 });
     const r = spawnSync(process.execPath, [pdbgBin, 'serve', '--stdio'], { input: hello, timeout: 20_000 });
     expect(r.status).toBe(1);
-    expect(r.stderr.toString().trim()).toMatch(/^pdbg serve: protocol version 99 not supported \(this agent speaks version 1\)$/);
+    expect(r.stderr.toString().trim()).toMatch(/^pdbg serve: protocol version 99 not supported \(this agent speaks version 2\)$/);
     const [f] = new FrameReader().push(r.stdout);
     expect(f!.kind).toBe(Kind.ERR);
   });

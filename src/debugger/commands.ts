@@ -54,6 +54,12 @@ export function stopData(s: Session, ev: StopEvent): Record<string, unknown> {
   return out;
 }
 
+/** `0x… <outer+12>`, or `0x… <?? (prog+0x1189)>` in a stripped caller, as backtraces name it. */
+async function returnedTo(s: Session, pc: bigint): Promise<string> {
+  const where = (await s.symbolTable())?.describeLong(pc);
+  return where ? `0x${pc.toString(16)} <${where}>` : `0x${pc.toString(16)}`;
+}
+
 function stopOutput(s: Session, ev: StopEvent): CommandOutput {
   return { lines: [describeStop(ev, (pc) => s.describe(pc))], data: stopData(s, ev), stop: ev };
 }
@@ -351,7 +357,7 @@ export const COMMANDS: readonly DebugCommand[] = [
     const signed = BigInt.asIntN(64, rax);
     const lines = [
       `run till exit from ${frameLine(from)}`,
-      `returned to ${s.describe('pc' in stop ? stop.pc : 0n)} (thread ${'tid' in stop ? stop.tid : s.current})`,
+      `returned to ${await returnedTo(s, 'pc' in stop ? stop.pc : 0n)} (thread ${'tid' in stop ? stop.tid : s.current})`,
       `value returned: rax = 0x${rax.toString(16)} (${signed})`,
     ];
     return { lines, data: { ...stopData(s, stop), from: frameData(from), returned: { rax, signed } }, stop };

@@ -10,6 +10,7 @@ import { evalAddress } from './expr.js';
 import { sessionContext, symbolizer } from './inspect-state.js';
 import { DISPLAY_ORDER, regName } from './regfile.js';
 import type { Session } from './session.js';
+import type { ElfImage } from './symbols/elf.js';
 
 function hex(v: bigint): string {
   return `0x${v.toString(16)}`;
@@ -37,6 +38,16 @@ export async function infoSymbol(s: Session, text: string): Promise<CommandOutpu
 }
 
 /**
+ * gdb's `(*)` is "no debugging information", in the file or in its separate debug file
+ * (libc6-dbg's, found by build ID): DWARF present, not NOBITS as a stripped file's header keeps it.
+ */
+function hasDebugInfo(image: ElfImage): boolean {
+  return image.sections.some((x) => x.name === '.debug_info' && x.type !== SHT_NOBITS && x.size > 0);
+}
+
+const SHT_NOBITS = 8;
+
+/**
  * `info sharedlibrary`: each library's `.text` range, as gdb's From/To. The path is the mapped
  * file's (gdb shows the loader's name for it, `/lib64/ld-linux-x86-64.so.2` for the resolved
  * `/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2`).
@@ -48,8 +59,7 @@ export async function infoSharedLibrary(s: Session): Promise<CommandOutput> {
     const text = m.image.sections.find((x) => x.name === '.text');
     const from = text ? text.addr + m.bias : m.ranges[0]!.start;
     const to = text ? from + BigInt(text.size) : m.ranges[m.ranges.length - 1]!.end;
-    const debug = m.image.sections.some((x) => x.name === '.debug_info');
-    return { from, to, path: m.path, debugInfo: debug };
+    return { from, to, path: m.path, debugInfo: hasDebugInfo(m.image) || (m.debugImage !== undefined && hasDebugInfo(m.debugImage)) };
   }).sort((a, b) => (a.from < b.from ? -1 : 1));
   if (libs.length === 0) return { lines: ['No shared libraries loaded at this time.'], data: [] };
   const lines = ['From                To                  Syms Read   Shared Object Library'];

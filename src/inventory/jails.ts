@@ -17,7 +17,7 @@ export interface JailInfo {
   hostname: string;
   /** Addresses of the jail's network namespace, IPv4 first; loopback left out. */
   ips: string[];
-  /** Root directory of the jail's first process; null when the source cannot tell. */
+  /** Root directory of the jail's init (live source); `?` when unreadable; null when the source cannot tell. */
   path: string | null;
   /** Every process of the jail, ascending. */
   pids: number[];

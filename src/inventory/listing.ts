@@ -2,9 +2,7 @@
  * Process listings: `ProcessInfo` objects for `pdbg ps`, the TUI and library users. Only what
  * the chosen fields need is read (cmdline only for `args`, the jail node only for `jid`).
  */
-import { splitCmdline } from '../procfs/cmdline.js';
-import { ParseError, ProcfsError } from '../procfs/errors.js';
-import { parseJailNode } from '../procfs/jail-node.js';
+import { describeThroughNodes } from '../procfs/describe-nodes.js';
 import type { EntryErrorHandler, ListWants, ProcessInfo } from '../procfs/process-info.js';
 import type { ProcFs } from '../procfs/source.js';
 import { jailText, parseStatusBytes, type ProcStatus } from '../procfs/status.js';
@@ -34,34 +32,6 @@ export interface ListOptions {
   jail?: string;
   /** Where the errors of unreadable processes go instead of ending the listing. */
   onError?: EntryErrorHandler;
-}
-
-/** The generic path for any ProcFs: status, and the jail and cmdline nodes when asked. */
-async function describeThroughNodes(fs: ProcFs, pids: readonly number[], want: ListWants, onError?: EntryErrorHandler): Promise<ProcessInfo[]> {
-  const out: ProcessInfo[] = [];
-  for (const pid of pids) {
-    try {
-      const status = parseStatusBytes(await fs.read(pid, 'status'));
-      let jid: number | null = status.jail === null ? 0 : null;
-      if (want.jid && jid === null) {
-        try {
-          jid = parseJailNode((await fs.read(pid, 'jail')).toString('utf8')).jid;
-        } catch (err) {
-          if (!(err instanceof ProcfsError) || err.code === 'ESRCH') throw err;
-        }
-      }
-      const args = want.args ? splitCmdline(await fs.read(pid, 'cmdline')) : null;
-      out.push({ pid, status, jid, state: null, args });
-    } catch (err) {
-      if (err instanceof ProcfsError && err.code === 'ESRCH') continue;
-      if (onError && (err instanceof ProcfsError || err instanceof ParseError)) {
-        onError(err, pid);
-        continue;
-      }
-      throw err;
-    }
-  }
-  return out;
 }
 
 const CRED_FIELDS: ReadonlySet<PsField> = new Set<PsField>(['uid', 'ruid', 'gid', 'rgid']);

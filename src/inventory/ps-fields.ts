@@ -66,7 +66,10 @@ export function psValue(p: ProcessInfo, f: PsField): string | number | null {
     case 'rgid': return s.rgid;
     case 'state': return p.state;
     case 'comm': return commText(s);
-    case 'args': return p.args && p.args.length > 0 ? p.args.join(' ') : `[${commText(s)}]`;
+    case 'args':
+      if (p.args && p.args.length > 0) return p.args.join(' ');
+      // A zombie's argv went with its memory; procps marks it so, and so do we.
+      return p.state === 'Z' ? `[${commText(s)}] <defunct>` : `[${commText(s)}]`;
     case 'jail': return jailText(s) ?? '-';
     case 'jid': return p.jid;
     case 'wchan': return s.wchan ?? '-';

@@ -81,7 +81,7 @@ export interface ProcessDescriber {
 export interface JailDetails {
   /** Addresses of the jail's network namespace, IPv4 first; loopback left out. */
   ips: string[];
-  /** Root directory of the jail's first process; null when the source cannot tell. */
+  /** Root directory of the jail's init; `?` when the caller may not read it; null when the source cannot tell. */
   path: string | null;
 }
 
@@ -145,7 +145,18 @@ export interface HostFiles {
 /** Who traces a process, if anyone (Linux's TracerPid), so a release can refuse another tracer's tracee. */
 export interface TracerInfo {
   /** null: untraced or unreadable (the ctl write then decides); comm null when its name cannot be read. */
-  tracerOf(pid: number): Promise<{ pid: number; comm: string | null } | null>;
+  tracerOf(pid: number): Promise<Tracer | null>;
+}
+
+/** Who traces a process: its pid, and its comm when readable and printable. */
+export interface Tracer {
+  pid: number;
+  comm: string | null;
+}
+
+/** `pid N is traced by pid M (strace)`: the one wording of attach's and detach's refusals. */
+export function tracedByText(pid: number, tracer: Tracer): string {
+  return `pid ${pid} is traced by pid ${tracer.pid}${tracer.comm === null ? '' : ` (${tracer.comm})`}`;
 }
 
 /**

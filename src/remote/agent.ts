@@ -9,6 +9,9 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { NodeName } from '../procfs/node.js';
 import type { NodeOptions, ProcFs, SpawnOptions } from '../procfs/source.js';
 import { runStepLoop } from '../procfs/step-loop.js';
+import { describeThroughNodes } from '../procfs/describe-nodes.js';
+import type { EntryErrorHandler } from '../procfs/process-info.js';
+import type { DescribeEntry } from './describe-codec.js';
 import { ReleaseJournal, type Restore } from './journal.js';
 import { rewindPastTrap, stillPlanted, withTimeout } from './unplant.js';
 import {
@@ -227,6 +230,14 @@ export class Agent {
         return fs.statFile(req.pid, req.path, req.ref);
       case Kind.SPAWN:
         return fs.spawn(req.argv, this.safeStdio(req.opts));
+      case Kind.DESCRIBE: {
+        // An unreadable process is its entry's error, as a local listing reports it and goes on.
+        const entries: DescribeEntry[] = [];
+        const onError: EntryErrorHandler = (error, pid) => entries.push({ pid, error });
+        const d = fs.capabilities.describer;
+        entries.push(...(d ? await d.describe(req.pids, req.want, onError) : await describeThroughNodes(fs, req.pids, req.want, onError)));
+        return entries;
+      }
       case Kind.STEPLOOP:
         this.looping = req.pid;
         this.loopInterrupted = false;

@@ -29,6 +29,7 @@
  *                  opt (u32 n, n × (str key, str value)) env
  *                                                       ok: u32 pid
  *   CLOSE     req: —                                     ok: —  (then the agent ends its stream)
+ *   DESCRIBE  a listing in one round trip (describe-codec.ts has its layout)
  *   OK        a successful reply; payload as above
  *   ERR       a failed reply: str code (an errno name), str message, opt u32 pid, opt str node
  *
@@ -46,10 +47,12 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import { NODE_NAMES, type NodeName } from '../procfs/node.js';
+import type { ListWants } from '../procfs/process-info.js';
+import { getDescribeReply, getDescribeRequest, putDescribeReply, putDescribeRequest, type DescribeEntry } from './describe-codec.js';
 import type { FileCaller, FileIdentity, FileRef, NodeOptions, SpawnOptions, StepLoopRequest, StepLoopResult } from '../procfs/source.js';
 
 /** Bumped on any incompatible change of the format above. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** The largest frame either side accepts (a whole ELF file read is the big case). */
 export const MAX_FRAME = 64 * 1024 * 1024;
 const MAGIC = Buffer.from('PDBG', 'latin1');
@@ -67,6 +70,7 @@ export const Kind = {
   SPAWN: 0x08,
   CLOSE: 0x09,
   STEPLOOP: 0x0a,
+  DESCRIBE: 0x0b,
   OK: 0x80,
   ERR: 0x81,
 } as const;
@@ -103,7 +107,8 @@ export type Request =
   | { readonly kind: typeof Kind.STATFILE; readonly pid: number; readonly path: string; readonly ref: FileRef }
   | { readonly kind: typeof Kind.SPAWN; readonly argv: readonly string[]; readonly opts: SpawnOptions }
   | { readonly kind: typeof Kind.CLOSE }
-  | { readonly kind: typeof Kind.STEPLOOP; readonly pid: number; readonly req: StepLoopRequest };
+  | { readonly kind: typeof Kind.STEPLOOP; readonly pid: number; readonly req: StepLoopRequest }
+  | { readonly kind: typeof Kind.DESCRIBE; readonly pids: readonly number[]; readonly want: ListWants };
 
 // ---- encoding -------------------------------------------------------------------------------
 
@@ -236,6 +241,11 @@ export class Decoder {
     const v = this.u64();
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError(`malformed ${this.what} message: number out of range`);
     return Number(v);
+  }
+
+  /** A payload that decodes but makes no sense (describe-codec.ts): the session ends. */
+  fail(message: string): never {
+    throw new ProtocolError(`malformed ${this.what} message: ${message}`);
   }
 
   end(): void {
@@ -384,6 +394,9 @@ export function encodeRequest(id: number, req: Request, flags = 0): Buffer {
       e.u32(req.pid).opt(req.req.tid, (v) => e.u32(v)).u32(req.req.count).u32(req.req.stopAt.length);
       for (const a of req.req.stopAt) e.u64(a);
       break;
+    case Kind.DESCRIBE:
+      putDescribeRequest(e, req.pids, req.want);
+      break;
     case Kind.SPAWN: {
       e.u32(req.argv.length);
       for (const a of req.argv) e.str(a);
@@ -458,6 +471,9 @@ export function decodeRequest(f: Frame): Request {
       req = { kind: Kind.STEPLOOP, pid, req: { ...(tid !== undefined && { tid }), count, stopAt } };
       break;
     }
+    case Kind.DESCRIBE:
+      req = { kind: Kind.DESCRIBE, ...getDescribeRequest(d) };
+      break;
     case Kind.SPAWN: {
       const n = d.u32();
       if (n > MAX_LIST) throw new ProtocolError('malformed spawn message: too many arguments');
@@ -495,7 +511,7 @@ export function decodeRequest(f: Frame): Request {
 // ---- replies ----------------------------------------------------------------------------------
 
 /** A successful reply's payload, by the request kind it answers. */
-export type ReplyValue = number[] | Buffer | number | FileIdentity | StepLoopResult | { version: number; agent: string } | undefined;
+export type ReplyValue = number[] | Buffer | number | FileIdentity | StepLoopResult | DescribeEntry[] | { version: number; agent: string } | undefined;
 
 export function encodeOk(id: number, kind: number, value: ReplyValue): Buffer {
   return okPayload(kind, value).frame(id, Kind.OK);
@@ -544,6 +560,9 @@ function okPayload(kind: number, value: ReplyValue): Encoder {
       });
       break;
     }
+    case Kind.DESCRIBE:
+      putDescribeReply(e, value as DescribeEntry[]);
+      break;
     case Kind.CLOSE:
       break;
   }
@@ -589,6 +608,9 @@ export function decodeOk(kind: number, payload: Buffer): ReplyValue {
       v = { done, ...(error && { error }), ...(last && { last }) };
       break;
     }
+    case Kind.DESCRIBE:
+      v = getDescribeReply(d);
+      break;
     default:
       v = undefined;
   }

@@ -9,7 +9,11 @@
 import type { Readable, Writable } from 'node:stream';
 import { ProcfsError } from '../procfs/errors.js';
 import type { NodeName } from '../procfs/node.js';
-import type { BatchOp, BatchResult, FileIdentity, FileRef, NodeOptions, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult } from '../procfs/source.js';
+import type { EntryErrorHandler, ListWants, ProcessInfo } from '../procfs/process-info.js';
+import type {
+  BatchOp, BatchResult, FileIdentity, FileRef, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult,
+} from '../procfs/source.js';
+import type { DescribeEntry } from './describe-codec.js';
 import {
   decodeError, decodeOk, encodeRequest, FLAG_CHAINED, FrameReader, helloFrame, Kind, kindName, MAX_FRAME, PROTOCOL_VERSION,
   ProtocolError, SESSION_ID, type Frame, type Request, type ReplyValue,
@@ -54,9 +58,9 @@ interface Pending {
   reject(e: unknown): void;
 }
 
-export class RemoteProcFs implements ProcFs {
-  /** Nothing beyond the operations: its files are the far side's, its release is the agent's. */
-  readonly capabilities: SourceCapabilities = {};
+export class RemoteProcFs implements ProcFs, ProcessDescriber {
+  /** Its files are the far side's, its release is the agent's; a listing is one DESCRIBE request. */
+  readonly capabilities: SourceCapabilities = { describer: this };
   /** The agent's description, from its hello reply. */
   agent = '';
   private readonly reader = new FrameReader();
@@ -229,6 +233,18 @@ export class RemoteProcFs implements ProcFs {
       });
       this.enqueue(helloFrame());
     });
+  }
+
+  /** The agent's source describes them (state letters included): one round trip for a listing. */
+  async describe(pids: readonly number[], want: ListWants, onError?: EntryErrorHandler): Promise<ProcessInfo[]> {
+    const entries = (await this.request({ kind: Kind.DESCRIBE, pids, want })) as DescribeEntry[];
+    const out: ProcessInfo[] = [];
+    for (const x of entries) {
+      if (!('error' in x)) out.push(x);
+      else if (onError) onError(x.error, x.pid);
+      else throw x.error;
+    }
+    return out;
   }
 
   private request(req: Request, flags = 0): Promise<ReplyValue> {

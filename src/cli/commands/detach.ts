@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ProcfsError } from '../../procfs/errors.js';
+import { tracedByText } from '../../procfs/source.js';
 import { cliPid } from '../addr.js';
 import { printJson, printLine } from '../output.js';
 
@@ -30,10 +31,7 @@ export const detachCommand: CommandModule<object, DetachArgs> = {
       // Someone else's tracee (strace, gdb) is not pdbg's to release: saying "released" while it
       // stays traced, or sending it SIGCONT under that tracer, would both be wrong.
       const tracer = await fs.capabilities.tracer?.tracerOf(pid);
-      if (tracer) {
-        const comm = tracer.comm === null ? '' : ` (${tracer.comm})`;
-        throw new ProcfsError('EBUSY', `pid ${pid} is traced by pid ${tracer.pid}${comm}, not by pdbg: not released`, pid, 'ctl');
-      }
+      if (tracer) throw new ProcfsError('EBUSY', `${tracedByText(pid, tracer)}, not by pdbg: not released`, pid, 'ctl');
       await fs.write(pid, 'ctl', 'detach');
       await fs.write(pid, 'note', 'cont');
     } finally {

@@ -3,7 +3,7 @@
  * synthesized here; ctl, mem, regs, fpregs, note, notepg and why go to LinuxControl (ptrace),
  * loaded on first use so that a listing never loads koffi.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, writeSync } from 'node:fs';
 import { fromSystemError, ProcfsError } from '../../errors.js';
 import { splitCmdline } from '../../cmdline.js';
 import { formatJailNode } from '../../jail-node.js';
@@ -11,10 +11,12 @@ import { mapNodeFromLinux } from '../../map.js';
 import { NODE_TABLE, type NodeName } from '../../node.js';
 import type { ListWants, ProcessInfo } from '../../process-info.js';
 import type {
-  FileIdentity, FileRef, HostFiles, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult, SyncRelease, TracerInfo,
+  FileIdentity, FileRef, HostFiles, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult, SyncRelease, Tracer, TracerInfo,
 } from '../../source.js';
 import { formatStatus } from '../../status.js';
+import { tracerOf } from './attach-refusal.js';
 import type { ControlNode, LinuxControl } from './control.js';
+import { jailInit } from './jail-init.js';
 import { jailAddresses } from './netns.js';
 import { ProcReader } from './read.js';
 import { bootTime, linuxStatus } from './synth-status.js';
@@ -258,34 +260,23 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
     return gone.size === 0 ? out : out.filter((p) => !gone.has(p.pid));
   }
 
-  jailDetails(_jid: number | null, _hostname: string, firstPid: number): JailDetails {
-    let path: string | null = null;
-    try {
-      path = readlinkSync(`${this.root}/${firstPid}/root`);
-    } catch {
-      /* gone or not ours to read: unknown */
+  jailDetails(jid: number | null, _hostname: string, firstPid: number): JailDetails {
+    // `?`, not null (`-`, "this source has no paths"): there is a root, the caller may not read it.
+    let path = '?';
+    const init = jailInit(this.root, firstPid, jid);
+    if (init !== null) {
+      try {
+        path = readlinkSync(`${this.root}/${init}/root`);
+      } catch {
+        /* gone or not ours to read: unknown */
+      }
     }
     return { ips: jailAddresses(firstPid, this.root), path };
   }
 
   /** TracerPid from /proc/PID/status, and the tracer's comm (` (strace)` in `pdbg detach`'s refusal). */
-  async tracerOf(pid: number): Promise<{ pid: number; comm: string | null } | null> {
-    let tracer = 0;
-    try {
-      const m = /^TracerPid:\s*(\d+)$/m.exec(readFileSync(`${this.root}/${pid}/status`, 'latin1'));
-      tracer = m ? Number(m[1]) : 0;
-    } catch {
-      // Unreadable: untraced as far as we can tell; the ctl write then decides.
-    }
-    if (tracer === 0) return null;
-    let comm: string | null = null;
-    try {
-      const c = readFileSync(`${this.root}/${tracer}/comm`, 'latin1').trim();
-      if (/^[\x20-\x7e]+$/.test(c)) comm = c;
-    } catch {
-      // The tracer's name cannot be read: the refusal names its pid only.
-    }
-    return { pid: tracer, comm };
+  async tracerOf(pid: number): Promise<Tracer | null> {
+    return tracerOf(this.root, pid);
   }
 
   /** FreeBSD map lines built from /proc/PID/maps (map.ts). */

@@ -11,6 +11,8 @@ export interface LinuxStat {
   session: number;
   /** Encoded device number of the controlling terminal, 0 when none. */
   ttyNr: number;
+  /** The task's PF_* flags (include/linux/sched.h). */
+  flags: number;
   /** Clock ticks (USER_HZ). */
   utime: number;
   stime: number;
@@ -58,6 +60,7 @@ export function parseLinuxStat(buf: Uint8Array, len: number): LinuxStat {
     pgrp: v[1]!,
     session: v[2]!,
     ttyNr: v[3]!,
+    flags: v[5]!,
     utime: v[10]!,
     stime: v[11]!,
     starttime: v[18]!,
@@ -68,3 +71,6 @@ export function parseLinuxStat(buf: Uint8Array, len: number): LinuxStat {
 export function ttyDevice(ttyNr: number): { major: number; minor: number } {
   return { major: (ttyNr >>> 8) & 0xfff, minor: (ttyNr & 0xff) | ((ttyNr >>> 12) & 0xfff00) };
 }
+
+/** PF_KTHREAD (include/linux/sched.h): a kernel thread, which ptrace refuses with EPERM. */
+export const PF_KTHREAD = 0x00200000;

@@ -6,6 +6,7 @@ import { ProcfsError } from '../../errors.js';
 import { closeMem, openMem, readMem } from './mem.js';
 import { signalName } from '../../signals.js';
 import type { StopReason, Why } from '../../why.js';
+import { kernelThreadError, otherTracerError } from './attach-refusal.js';
 import { askInterrupt, haltAll, takeQueuedStop } from './all-stop.js';
 import type { PlantedBytes } from './planted.js';
 import { StopRegs } from './reg-cache.js';
@@ -140,8 +141,10 @@ export class Tracer {
   async ctl(pid: number, word: CtlWord, tid?: number): Promise<void> {
     const t0 = this.live(pid);
     const exitNote = t0?.ended ? goneText(t0) : undefined;
-    const err = ctlPrecondition(word, this.state(pid), pid, exitNote);
-    if (err) throw err;
+    const state = this.state(pid);
+    const err = ctlPrecondition(word, state, pid, exitNote);
+    // The model's words cannot name the other tracer; /proc can.
+    if (err) throw (state === 'other-tracer' && word.kind === 'verb' && word.verb === 'attach' && otherTracerError(this.procRoot, pid)) || err;
     if (word.kind === 'signal') return this.signal(pid, word.signal.number);
     switch (word.verb) {
       case 'attach': return this.attach(pid);
@@ -213,9 +216,8 @@ export class Tracer {
     switch (e.code) {
       case 'ESRCH': return new ProcfsError('ESRCH', `no process ${pid}`, pid, 'ctl');
       case 'EPERM': {
-        const tracer = Number(readStatus(this.procRoot, pid)?.get('TracerPid') ?? 0);
-        if (tracer) return new ProcfsError('EBUSY', `pid ${pid}: already traced by pid ${tracer}`, pid, 'ctl');
-        return new ProcfsError('EPERM', `pid ${pid}: attach: permission denied`, pid, 'ctl');
+        return otherTracerError(this.procRoot, pid) ?? kernelThreadError(this.procRoot, pid)
+          ?? new ProcfsError('EPERM', `pid ${pid}: attach: permission denied`, pid, 'ctl');
       }
       default: return new ProcfsError(e.code, `pid ${pid}: attach: ${e.message}`, pid, 'ctl');
     }

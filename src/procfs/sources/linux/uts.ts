@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fromSystemError, ProcfsError } from '../../errors.js';
 import { fromNative } from './native-error.js';
 
@@ -75,8 +75,37 @@ export class UtsResolver {
       return nsInode(readlinkSync(`${this.procRoot}/${pid}/ns/uts`));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ESRCH') throw new ProcfsError('ESRCH', `no process ${pid}`, pid, 'jail');
+      if (code === 'ENOENT' || code === 'ESRCH') return this.withoutNamespaces(pid);
       return null;
+    }
+  }
+
+  /**
+   * A task that has exited keeps its /proc entry until reaped but drops its namespaces
+   * (exit_task_namespaces), so its ns links read ENOENT. A leader gone before its threads still
+   * has them through a live thread; a zombie has nothing to tell: null, "unknown", as the
+   * process still exists (ps shows it `Z`). Only a missing stat means the process is gone.
+   */
+  private withoutNamespaces(pid: number): number | null {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`${this.procRoot}/${pid}/task`);
+    } catch {
+      /* gone: decided below */
+    }
+    for (const tid of tids) {
+      if (tid === String(pid)) continue;
+      try {
+        return nsInode(readlinkSync(`${this.procRoot}/${pid}/task/${tid}/ns/uts`));
+      } catch {
+        /* that thread has exited too */
+      }
+    }
+    try {
+      readFileSync(`${this.procRoot}/${pid}/stat`, 'latin1');
+      return null;
+    } catch {
+      throw new ProcfsError('ESRCH', `no process ${pid}`, pid, 'jail');
     }
   }
 
