@@ -7,6 +7,7 @@ import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
 import { runCommandLine } from '../src/debugger/commands.js';
 import { Session } from '../src/debugger/session.js';
+import { gdbEach } from './helpers/gdb.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll, rawMem } from './helpers/targets.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';
@@ -28,14 +29,6 @@ async function run(s: Session, line: string): Promise<string[]> {
   return (await runCommandLine(s, line)).lines;
 }
 
-/** gdb's answers for a process left stopped: each command's output, split at markers. */
-function gdbOn(pid: number, cmds: string[]): string[] {
-  const args = ['-nx', '-batch', '-p', String(pid)];
-  for (const c of cmds) args.push('-ex', 'echo @@@\\n', '-ex', c);
-  args.push('-ex', 'echo @@@\\n');
-  const out = execFileSync('gdb', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
-  return out.split('@@@\n').slice(1, 1 + cmds.length).map((p) => p.replace(/\n$/, ''));
-}
 
 /** gdb running the program itself to a stop (the oracle for breakpoint semantics). */
 function gdbRun(args: string[], cmds: string[]): string {
@@ -70,7 +63,7 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
     const libs = await run(s, 'info sharedlibrary');
     const pid = s.pid;
     await s.detach({ leave: 'stopped' });
-    const theirs = gdbOn(pid, [...cmds, 'x/8i $pc', 'disassemble main', 'info sharedlibrary']);
+    const theirs = gdbEach(pid, [...cmds, 'x/8i $pc', 'disassemble main', 'info sharedlibrary']);
     cmds.forEach((c, i) => expect([c, ours[i]]).toEqual([c, theirs[i]]));
     // Instructions: the same boundaries, the pc marked on the same one.
     const gi = theirs[cmds.length]!.split('\n');

@@ -2,7 +2,6 @@
  * gdb's output commands (issue 18 §3) against gdb on the same stop: `printf`, `echo`, `output`,
  * and `display` shown after each stop, `undisplay`, `info display`.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
 import { runCommandLine } from '../src/debugger/commands.js';
 import { Session } from '../src/debugger/session.js';
+import { gdbEach } from './helpers/gdb.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll } from './helpers/targets.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';
@@ -31,14 +31,6 @@ async function run(s: Session, line: string): Promise<string> {
   return (await runCommandLine(s, line)).lines.join('\n');
 }
 
-/** gdb's output of each command on a process left stopped, split at markers. */
-function gdbOn(pid: number, cmds: string[]): string[] {
-  const args = ['-nx', '-batch', '-p', String(pid)];
-  for (const c of cmds) args.push('-ex', 'echo @@@\\n', '-ex', c);
-  args.push('-ex', 'echo @@@\\n');
-  const out = execFileSync('gdb', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 });
-  return out.split('@@@\n').slice(1, 1 + cmds.length).map((p) => p.replace(/\n$/, ''));
-}
 
 describe.skipIf(!liveOk('output-cmds'))('printf, echo, output, display against gdb', () => {
   beforeAll(async () => {
@@ -71,7 +63,7 @@ describe.skipIf(!liveOk('output-cmds'))('printf, echo, output, display against g
     for (const c of cmds) ours.push(await run(s, c));
     const pid = s.pid;
     await s.detach({ leave: 'stopped' });
-    const theirs = gdbOn(pid, cmds);
+    const theirs = gdbEach(pid, cmds);
     cmds.forEach((c, i) => expect([c, ours[i]]).toEqual([c, theirs[i]]));
   });
 
@@ -100,7 +92,7 @@ describe.skipIf(!liveOk('output-cmds'))('printf, echo, output, display against g
     await expect(run(s, 'undisplay 9')).rejects.toThrow(/No display number 9\./);
     await s.detach({ leave: 'stopped' });
     // rdi is unchanged by the one stepi: gdb reads the display's value there.
-    const [g1] = gdbOn(pid, ['p $rdi']);
+    const [g1] = gdbEach(pid, ['p $rdi']);
     expect(g1).toBe(`$1 = ${rdi}`);
     expect(rsp).toMatch(/^0x[0-9a-f]+$/);
   });

@@ -63,3 +63,11 @@ export function gdbRegs(pid: number, names: readonly string[]): Record<string, b
   const vals = [...out.matchAll(/^\$\d+ = (0x[0-9a-f]+)/gm)].map((m) => BigInt(m[1]!));
   return Object.fromEntries(names.map((n, i) => [n, vals[i]!]));
 }
+
+/** gdb's output of each command on a process nobody traces (left stopped is fine), split at markers. */
+export function gdbEach(pid: number, cmds: readonly string[]): string[] {
+  const args: string[] = [];
+  for (const c of cmds) args.push('-ex', 'echo @@@\\n', '-ex', c);
+  args.push('-ex', 'echo @@@\\n');
+  return gdb(pid, args).split('@@@\n').slice(1, 1 + cmds.length).map((p) => p.replace(/\n$/, ''));
+}
