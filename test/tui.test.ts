@@ -446,13 +446,13 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     pane.keys('?');
     let screen = await pane.waitFor(/any other key closes/);
     const total = Number(/lines 1-\d+ of (\d+)/.exec(screen)![1]);
-    expect(screen).toMatch(/^break SYM/m);
+    expect(screen).toMatch(/^break (\[-p\] )?SYM/m);
     // The window is shorter than the help: its last commands are below.
     expect(screen).not.toMatch(/^detach +lift every breakpoint/m);
     pane.keys('End');
     screen = await pane.waitFor(new RegExp(`lines \\d+-${total} of ${total}`));
     for (const c of [/^backtrace /m, /^frame /m, /^finish /m, /^trace SYM/m, /^kill /m, /^detach +lift every breakpoint/m, /^quit +detach and leave/m]) expect(screen).toMatch(c);
-    expect(screen).not.toMatch(/^break SYM/m);
+    expect(screen).not.toMatch(/^break (\[-p\] )?SYM/m);
     pane.keys('Home');
     await pane.waitFor(/lines 1-\d+ of /);
     pane.keys('Down');
@@ -634,7 +634,7 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     pane.keys('?');
     screen = await pane.waitFor(/any other key closes/);
     expect(screen).toMatch(/stepi \[N\]/);
-    expect(screen).toMatch(/break SYM/);
+    expect(screen).toMatch(/break (\[-p\] )?SYM/);
     pane.keys('Space');
     await pane.waitFor((s) => !/any other key closes/.test(s) && /registers/.test(s));
     pane.keys(':');
