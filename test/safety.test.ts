@@ -5,7 +5,7 @@
  * further commands; guard.ts: every catchable terminating signal; forks cleaned before they run).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -180,11 +180,19 @@ describe.skipIf(!liveOk('safety'))('the debuggee is never left worse than found'
     expect(m?.[2]).toBe(String(t.pid));
     const child = Number(m![1]);
     expect(r.stdout).toMatch(new RegExp(`breakpoint 1 at 0x[0-9a-f]+ <child_work> \\(thread ${child}\\)`));
-    // The child was left stopped where the script ended, without our byte; the parent waits for it.
-    expect(procState(child)).toEqual({ state: 'T', tracerPid: 0 });
+    // A script leaves its target as found: the child it followed runs on without our byte (and,
+    // short-lived, may be gone already); the parent was let go at the fork.
+    if (existsSync(`/proc/${child}/status`)) {
+      try {
+        const st = procState(child);
+        expect(st.tracerPid).toBe(0);
+        expect(st.state).not.toBe('T');
+      } catch (err) {
+        if (existsSync(`/proc/${child}/status`)) throw err;
+      }
+    }
     expect(procState(t.pid).tracerPid).toBe(0);
     textIntact(t.pid, 'child_work');
-    process.kill(child, 'SIGCONT');
     await healthy(t.pid);
     expect(counter(t.pid, 'bad')).toBe(0n);
   });
