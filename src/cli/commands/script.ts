@@ -30,7 +30,7 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
       .positional('file', { type: 'string', describe: 'script file, or - for stdin' })
       .option('keep-stopped', { type: 'boolean', describe: 'leave the target stopped at the end (default: as found)' })
       .option('json', { type: 'boolean', describe: 'print an array of {line, command, output, result}' })
-      .epilog('Commands: break [if COND] tbreak trace untrace condition ignore enable disable delete breakpoints step stepi nexti continue until signal regs set x x/FMT print/FMT disassemble write threads thread note kill detach help; info breakpoints|registers|threads|symbol|sharedlibrary|proc mappings') as unknown as Argv<ScriptArgs>,
+      .epilog('Commands: break [-p] [if COND] tbreak trace untrace condition ignore enable disable delete breakpoints step stepi nexti finish continue until signal handle regs set x x/FMT print/FMT output printf echo display undisplay call disassemble write threads thread [apply] note kill detach help; info breakpoints|registers|threads|signals|display|symbol|sharedlibrary|proc mappings') as unknown as Argv<ScriptArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
     // yargs hands a lone `-` over as true or '' (it means stdin to it too).
