@@ -165,7 +165,8 @@ async function tuiPdbg(t: Faultee): Promise<{ pdbg: Pdbg; pane: TmuxPane }> {
       }
       // The closed terminal's SIGHUP ends the reaper too: nobody is left to say how pdbg ended.
       if (closed) return { status: null, signal: null };
-      for (let i = 0; i < 300 && !existsSync(statusFile); i++) await sleep(10);
+      // The reaper writes once its waitpid returns; give it the same bound pdbg had to exit.
+      for (let i = 0; i < EXIT_MS / 10 && !existsSync(statusFile); i++) await sleep(10);
       const m = /^(exited|killed) (\d+)$/.exec(existsSync(statusFile) ? readFileSync(statusFile, 'utf8').trim() : '');
       if (!m) return { status: null, signal: null };
       return m[1] === 'exited' ? { status: Number(m[2]), signal: null } : { status: null, signal: signame(Number(m[2])) };
