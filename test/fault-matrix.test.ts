@@ -134,6 +134,13 @@ function gone(pid: number): boolean {
   }
 }
 
+/** gdb's short backtrace of every thread of a hung process (one line each frame), or why not. */
+function hungStacks(pid: number): string {
+  const r = spawnSync('gdb', ['-nx', '-batch', '-p', String(pid), '-ex', 'thread apply all bt 12'], { encoding: 'utf8', timeout: 30_000 });
+  const frames = (r.stdout ?? '').split('\n').filter((l) => /^(Thread |#\d)/.test(l));
+  return frames.length ? `\n    ${frames.join('\n    ')}` : `gdb gave nothing (status ${r.status}, signal ${r.signal})`;
+}
+
 /** The TUI in tmux, under test/targets/reaper.c, which records how pdbg ended. */
 async function tuiPdbg(t: Faultee): Promise<{ pdbg: Pdbg; pane: TmuxPane }> {
   const n = ++serial;
@@ -467,6 +474,8 @@ async function runCase(kind: FaulteeKind, mode: Mode, how: How): Promise<string[
   if (process.env.PDBG_FAULT_DEBUG) process.stderr.write(`${mode.name} × ${how} × ${kind}: set-up ${tSent - t0} ms, exit ${Date.now() - tSent} ms\n`);
   if (end === 'hung') {
     problems.push(`pdbg (pid ${p.pid}: ${summarizeTasks(tasks(p.pid))}) did not exit within ${EXIT_MS} ms of ${how}: stderr ${clip(p.stderr())}, ${p.tail()}; target ${summarizeTasks(tasks(t.worker))}`);
+    // Where it hangs, for whoever reads the failure: each of pdbg's threads as gdb sees it.
+    problems.push(`pdbg's threads: ${hungStacks(p.pid)}`);
     await p.kill();
     // What the target suffers now is from the test's SIGKILL, not from the signal under test.
     const after: string[] = [];
