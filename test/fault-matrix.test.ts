@@ -172,9 +172,12 @@ async function tuiPdbg(t: Faultee): Promise<{ pdbg: Pdbg; pane: TmuxPane }> {
       }
       // The closed terminal's SIGHUP ends the reaper too: nobody is left to say how pdbg ended.
       if (closed) return { status: null, signal: null };
-      // The reaper writes once its waitpid returns; give it the same bound pdbg had to exit.
-      for (let i = 0; i < EXIT_MS / 10 && !existsSync(statusFile); i++) await sleep(10);
-      const m = /^(exited|killed) (\d+)$/.exec(existsSync(statusFile) ? readFileSync(statusFile, 'utf8').trim() : '');
+      // The reaper writes once its waitpid returns. fopen creates the file before fclose fills
+      // it: wait for the whole line, not for the file (reading it empty was this harness's
+      // "no exit status recorded", with pdbg's own line right).
+      const line = () => /^(exited|killed) (\d+)$/.exec(existsSync(statusFile) ? readFileSync(statusFile, 'utf8').trim() : '');
+      for (let i = 0; i < EXIT_MS / 10 && !line(); i++) await sleep(10);
+      const m = line();
       if (!m) return { status: null, signal: null };
       return m[1] === 'exited' ? { status: Number(m[2]), signal: null } : { status: null, signal: signame(Number(m[2])) };
     },
