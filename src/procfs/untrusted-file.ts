@@ -97,8 +97,9 @@ function checkNotLink(st: BigIntStats, path: string, opts: UntrustedOpen): void 
 
 /**
  * Resolves a path that lies under a target's root (`/proc/PID/root/…`) inside that root, giving
- * an O_PATH descriptor (O_NOFOLLOW on the last name unless `follow`); undefined for any other
- * path. Walked by the kernel through `/proc/PID/root`, an absolute symlink or `..` in a jail
+ * an O_PATH descriptor of a regular file; undefined for any other path. A link inside the root
+ * is followed there (it cannot leave it), `follow` or not: the callers that refuse links check
+ * the inode they wanted (module-file.ts). Walked by the kernel through `/proc/PID/root`, an absolute symlink or `..` in a jail
  * resolves against pdbg's own root: a jailed user's `/usr/lib/debug/x.debug -> /etc/shadow`
  * would make pdbg read a host file. The live source registers the resolver (openat2 with
  * RESOLVE_IN_ROOT); the model only knows there may be one.
