@@ -9,11 +9,11 @@
  */
 import { closeSync, readSync, realpathSync } from 'node:fs';
 import { Decoder, DecoderOptions, FormatterSyntax, Formatter, Instruction } from 'iced-x86';
-import { planFor, type FormId } from '../src/debugger/emulate.js';
-import { DEFAULT_DEBUG_DIRS, findDebugFile } from '../src/debugger/symbols/debug-file.js';
-import { loadElfFile, openOrThrow } from '../src/debugger/symbols/elf-cache.js';
-import type { ElfImage } from '../src/debugger/symbols/elf.js';
-import { mergeSymbols } from '../src/debugger/symbols/module.js';
+import { planFor, type FormId } from '../src/engine/emulate.js';
+import { DEFAULT_DEBUG_DIRS, findDebugFile } from '../src/engine/symbols/debug-file.js';
+import { loadElfFile, openOrThrow } from '../src/engine/symbols/elf-cache.js';
+import type { ElfImage } from '../src/engine/symbols/elf.js';
+import { mergeSymbols } from '../src/engine/symbols/module.js';
 
 export interface EntryShare {
   /** The file read (symlinks resolved: /usr/bin/python3 is python3.11). */

@@ -24,29 +24,29 @@ export { LinuxControl, CONTROL_NODES, type ControlNode } from './procfs/sources/
 export {
   ProcessSymbols, parseElf, loadElfFile, readSection, findSection, findDebugFile,
   type SymbolHit, type SymbolOptions, type Location, type ElfImage, type ElfSection, type ElfSymbol, type LoadedModule, type DebugLink, type FoundDebugFile,
-} from './debugger/symbols/index.js';
-export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from './debugger/disasm.js';
-export { unwindStack, frameLine, frameWhere, type StackFrame, type StackOptions, type TableOf } from './debugger/stack.js';
-export { moduleUnwindTable } from './debugger/unwind/from-module.js';
-export { unwind, UnwindTable, unwindTableFromFile, type UnwoundFrame, type UnwindModule } from './debugger/unwind/index.js';
-export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionPolicy, type SessionOptions } from './debugger/policy.js';
-export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener } from './debugger/session.js';
-export { describeStop, isGone, type StopEvent, type StopKind } from './debugger/events.js';
-export type { Breakpoint } from './debugger/breakpoints.js';
-export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput } from './debugger/commands.js';
-export { runScript, parseScript, type ScriptStep } from './debugger/script.js';
-export { withTarget } from './debugger/oneshot.js';
-export { guard, onInterrupt, type Releasable } from './debugger/guard.js';
+} from './engine/symbols/index.js';
+export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from './engine/disasm.js';
+export { unwindStack, frameLine, frameWhere, type StackFrame, type StackOptions, type TableOf } from './engine/stack.js';
+export { moduleUnwindTable } from './engine/unwind/from-module.js';
+export { unwind, UnwindTable, unwindTableFromFile, type UnwoundFrame, type UnwindModule } from './engine/unwind/index.js';
+export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionPolicy, type SessionOptions } from './engine/policy.js';
+export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener } from './engine/session.js';
+export { describeStop, isGone, type StopEvent, type StopKind } from './engine/events.js';
+export type { Breakpoint } from './engine/breakpoints.js';
+export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput } from './engine/commands.js';
+export { runScript, parseScript, type ScriptStep } from './engine/script.js';
+export { withTarget } from './engine/oneshot.js';
+export { guard, onInterrupt, type Releasable } from './engine/guard.js';
 export type { SpawnOptions as LaunchOptions, StdioTarget, FileCaller, FileRef, FileIdentity, SpawnOptions } from './procfs/source.js';
-export { parseWhere, type Where } from './debugger/location.js';
+export { parseWhere, type Where } from './engine/location.js';
 export { RemoteProcFs, type RemoteStats, type RemoteOptions } from './remote/remote-procfs.js';
 export { connectAgent, type ConnectOptions } from './remote/connect.js';
 export { parseChain, chainsOf, type Chain, type Hop } from './chain/hops.js';
 export { openAgent, type AgentLink } from './chain/establish.js';
 export { remoteProcFs } from './chain/remote.js';
-export { Tracer, type TraceOptions, type TracedSymbol, type TraceSink } from './debugger/trace.js';
-export type { BreakpointHit, HitAction } from './debugger/breakpoints.js';
-export { EMULATED_FORMS, planFor, applyPlan, type EmulationPlan, type EmulatedForm, type FormId } from './debugger/emulate.js';
+export { Tracer, type TraceOptions, type TracedSymbol, type TraceSink } from './engine/trace.js';
+export type { BreakpointHit, HitAction } from './engine/breakpoints.js';
+export { EMULATED_FORMS, planFor, applyPlan, type EmulationPlan, type EmulatedForm, type FormId } from './engine/emulate.js';
 export { MountedTreeProcFs } from './procfs/sources/mounted-tree.js';
 export { ProcfsFilesystem, type ProcfsFilesystemOptions } from './mount/procfs-fs.js';
 export { mountFuse, type FuseMount, type MountOptions } from './fuse/mount.js';

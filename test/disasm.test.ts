@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { openSync, readFileSync, readSync, closeSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
-import { disassemble, disassembleAround, type ReadMemory } from '../src/debugger/disasm.js';
-import { loadElfFile } from '../src/debugger/symbols/elf-cache.js';
-import { symbolAtLinkAddress } from '../src/debugger/symbols/module.js';
-import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
+import { disassemble, disassembleAround, type ReadMemory } from '../src/engine/disasm.js';
+import { loadElfFile } from '../src/engine/symbols/elf-cache.js';
+import { symbolAtLinkAddress } from '../src/engine/symbols/module.js';
+import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll, startTarget } from './helpers/targets.js';
 

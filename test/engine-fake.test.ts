@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { rawPolicy, Session } from '../src/debugger/session.js';
+import { rawPolicy, Session } from '../src/engine/session.js';
 import { FakeProcFs } from '../src/procfs/sources/fake.js';
 import { CODE, spinner, straightLine } from '../src/procfs/sources/fake/programs.js';
 import { releaseSessions } from './helpers/cleanup.js';

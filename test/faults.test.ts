@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
-import { Session } from '../src/debugger/session.js';
+import { Session } from '../src/engine/session.js';
 import { isCleanError, pdbg, pdbgAsync, pdbgBin } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState, rawMem } from './helpers/targets.js';

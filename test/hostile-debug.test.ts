@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { DEBUG_FILE_CAP, fileCrc32, findDebugFile } from '../src/debugger/symbols/debug-file.js';
-import { loadElfFile } from '../src/debugger/symbols/elf-cache.js';
+import { DEBUG_FILE_CAP, fileCrc32, findDebugFile } from '../src/engine/symbols/debug-file.js';
+import { loadElfFile } from '../src/engine/symbols/elf-cache.js';
 import { pdbgAsync, type CliResult } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState, rawMem, repoRoot } from './helpers/targets.js';

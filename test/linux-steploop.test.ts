@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { USER_REGS_RIP_OFFSET } from '../src/arch/x86-64.js';
-import { Session } from '../src/debugger/session.js';
+import { Session } from '../src/engine/session.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';
 import { liveOk } from './helpers/root.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driveWriterByShell, isCleanError, killStarted, pdbg, pdbgBin, pdbgStart } from './helpers/cli.js';
 import { mountOk, startMount, type RunningMount } from './helpers/pdbg-mount.js';
 import { procState, rawMem } from './helpers/targets.js';
-import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
+import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { pdbgAsync } from './helpers/cli.js';
 import { killAllTmux, startInTmux } from './helpers/tmux.js';

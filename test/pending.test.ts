@@ -8,8 +8,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCommandLine } from '../src/debugger/commands.js';
-import { Session } from '../src/debugger/session.js';
+import { runCommandLine } from '../src/engine/commands.js';
+import { Session } from '../src/engine/session.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { pdbg } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';

@@ -4,7 +4,7 @@
  * the same stop at a breakpoint on the way, an interrupt ending it at an instruction boundary.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Session } from '../src/debugger/session.js';
+import { Session } from '../src/engine/session.js';
 import type { ProcFs } from '../src/procfs/source.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { connectAgent } from '../src/remote/connect.js';

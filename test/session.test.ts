@@ -6,7 +6,7 @@ import { ProcfsError } from '../src/procfs/errors.js';
 import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
 import { spawnStopped } from '../src/procfs/sources/linux/spawn.js';
-import { Session } from '../src/debugger/session.js';
+import { Session } from '../src/engine/session.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll, procState, rawMem } from './helpers/targets.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';

@@ -7,8 +7,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runCommandLine } from '../src/debugger/commands.js';
-import { Session } from '../src/debugger/session.js';
+import { runCommandLine } from '../src/engine/commands.js';
+import { Session } from '../src/engine/session.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { TreeProcFs } from '../src/procfs/sources/tree.js';
 import { ParseError, ProcfsError } from '../src/procfs/errors.js';
-import { bufferReader, parseElf, plainName } from '../src/debugger/symbols/elf.js';
-import { loadElfFile } from '../src/debugger/symbols/elf-cache.js';
+import { bufferReader, parseElf, plainName } from '../src/engine/symbols/elf.js';
+import { loadElfFile } from '../src/engine/symbols/elf-cache.js';
 import { parseLinuxMaps } from '../src/procfs/map.js';
-import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
+import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll, repoRoot, startTarget } from './helpers/targets.js';
 

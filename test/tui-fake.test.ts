@@ -4,7 +4,7 @@
  * the fake target untraced with its original bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { Session } from '../src/debugger/session.js';
+import { Session } from '../src/engine/session.js';
 import { FakeProcFs } from '../src/procfs/sources/fake.js';
 import { CODE, spinner } from '../src/procfs/sources/fake/programs.js';
 import { runTui } from '../src/tui/app.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
-import { ProcessSymbols } from '../src/debugger/symbols/process-symbols.js';
+import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';
 import { layout, type PaneName } from '../src/tui/layout.js';
 import { LOG_LINES } from '../src/tui/app.js';
 import { LineEditor } from '../src/tui/line-editor.js';

@@ -4,9 +4,9 @@
  * malformed argument becomes a UsageError (exit 2) before any process is touched.
  */
 import { ProcfsError } from '../procfs/errors.js';
-import { parseWhere } from '../debugger/location.js';
-import { regName } from '../debugger/regfile.js';
-import { parseAssignment, parseHexBytes, parseLength } from '../debugger/values.js';
+import { parseWhere } from '../engine/location.js';
+import { regName } from '../engine/regfile.js';
+import { parseAssignment, parseHexBytes, parseLength } from '../engine/values.js';
 import { UsageError } from './errors.js';
 
 function usage<T>(fn: () => T): T {

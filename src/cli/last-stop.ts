@@ -14,7 +14,7 @@
  */
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Session } from '../debugger/session.js';
+import type { Session } from '../engine/session.js';
 import { parseStatusBytes } from '../procfs/status.js';
 import type { ProcFs } from '../procfs/source.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { OneShotOptions } from '../debugger/oneshot.js';
-import type { Leave, Session } from '../debugger/session.js';
+import type { OneShotOptions } from '../engine/oneshot.js';
+import type { Leave, Session } from '../engine/session.js';
 import type { ProcFs } from '../procfs/source.js';
 import type { SourceArgs } from './source.js';
 
@@ -70,7 +70,7 @@ export async function withOneShot<T>(
   opts: OneShotOptions & ThreadChoice = {},
 ): Promise<T> {
   const { openSource, isRemote } = await import('./source.js');
-  const { withTarget } = await import('../debugger/oneshot.js');
+  const { withTarget } = await import('../engine/oneshot.js');
   // Through a chain the pid is the far side's: neither pdbg's ancestors nor this machine's
   // last stop say anything about it.
   const remote = await isRemote(src);
@@ -134,7 +134,7 @@ export const KEEP_STOPPED = { type: 'boolean', describe: 'leave the target stopp
 /** Runs `act` on a session that reads the target without stopping it (Session.observe). */
 export async function observing(src: SourceArgs, pid: number, act: (s: Session) => Promise<void>): Promise<void> {
   const { openSource } = await import('./source.js');
-  const { Session } = await import('../debugger/session.js');
+  const { Session } = await import('../engine/session.js');
   const fs = await openSource(src);
   try {
     const s = await Session.observe(fs, pid);

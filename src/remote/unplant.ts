@@ -5,7 +5,7 @@
  * mount's controller release. Every call is bounded: a target that will not answer must not
  * hold a release for ever.
  */
-import { pcNumber, REGS_SIZE, setPc } from '../debugger/regfile.js';
+import { pcNumber, REGS_SIZE, setPc } from '../engine/regfile.js';
 import type { ProcFs } from '../procfs/source.js';
 import type { ReleaseJournal, Restore } from './journal.js';
 

@@ -3,10 +3,10 @@
  * disassembly around the pc, a memory dump, a backtrace. A client of the Session only: it never
  * touches ptrace or /proc itself.
  */
-import { disassemble, disassembleAround, type DisasmLine } from '../debugger/disasm.js';
-import type { Registers, Session, StopEvent } from '../debugger/session.js';
-import type { StackFrame } from '../debugger/stack.js';
-import type { ProcessSymbols } from '../debugger/symbols/process-symbols.js';
+import { disassemble, disassembleAround, type DisasmLine } from '../engine/disasm.js';
+import type { Registers, Session, StopEvent } from '../engine/session.js';
+import type { StackFrame } from '../engine/stack.js';
+import type { ProcessSymbols } from '../engine/symbols/process-symbols.js';
 import { changedRegisters } from './panes/registers.js';
 
 /** The biggest function decoded whole (and cached) for the disassembly pane. */

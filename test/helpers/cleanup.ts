@@ -1,4 +1,4 @@
-import type { Session } from '../../src/debugger/session.js';
+import type { Session } from '../../src/engine/session.js';
 
 /** Releases every session of `list` (emptying it): detached, or synchronously if that fails. */
 export async function releaseSessions(list: Session[]): Promise<void> {

@@ -23,7 +23,7 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
     requireTerminal('pdbg attach');
     const pid = Number(pidText);
     const { openSource } = await import('../source.js');
-    const { Session } = await import('../../debugger/session.js');
+    const { Session } = await import('../../engine/session.js');
     const { openBlessedTerminal, runTui, targetInfo } = await import('../../tui/index.js');
     const fs = await openSource(argv);
     try {

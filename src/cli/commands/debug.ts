@@ -33,7 +33,7 @@ export const debugCommand: CommandModule<object, DebugArgs> = {
     if (cmd.length === 0) throw new UsageError('debug: name a program: pdbg debug -- CMD ARGS…');
     requireTerminal('pdbg debug');
     const { openSource } = await import('../source.js');
-    const { Session } = await import('../../debugger/session.js');
+    const { Session } = await import('../../engine/session.js');
     const { openBlessedTerminal, runTui } = await import('../../tui/index.js');
     const fs = await openSource(argv);
     try {

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { ProcfsError } from '../../procfs/errors.js';
 import { cliHex, cliLength, cliPid, cliWhere } from '../addr.js';
 import { printJson, printLine } from '../output.js';
-import type { Session } from '../../debugger/session.js';
+import type { Session } from '../../engine/session.js';
 import { KEEP_STOPPED, observing, onTarget } from '../target.js';
 
 interface MemArgs {
@@ -38,7 +38,7 @@ export const memCommand: CommandModule<object, MemArgs> = {
     const where = cliWhere(argv.addr);
     const len = argv.len === undefined ? undefined : cliLength(argv.len);
     const data = argv.write === undefined ? undefined : cliHex(argv.write);
-    const { findCommand } = await import('../../debugger/commands.js');
+    const { findCommand } = await import('../../engine/commands.js');
     let short: ProcfsError | undefined;
     const act = async (s: Session) => {
       await s.loadSymbols();

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliPid, cliWhere } from '../addr.js';
 import { printJson, printLine } from '../output.js';
-import { isDying } from '../../debugger/guard.js';
+import { isDying } from '../../engine/guard.js';
 import { onTarget } from '../target.js';
 
 interface RunArgs {
@@ -28,8 +28,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
     const until = argv.until === undefined ? undefined : cliWhere(argv.until);
-    const { stopData } = await import('../../debugger/commands.js');
-    const { describeStop } = await import('../../debugger/events.js');
+    const { stopData } = await import('../../engine/commands.js');
+    const { describeStop } = await import('../../engine/events.js');
     await onTarget(argv, pid, async (s) => {
       // Interrupted while it runs, the target goes on running: that is what was asked of it.
       const promised = s.onRelease;

@@ -42,7 +42,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
     const cmd = [...(argv.cmd ?? []), ...(argv._ ?? []).slice(1)].map(String);
     if (cmd.length === 0) throw new UsageError('start: give a command after --');
     const { openSource } = await import('../source.js');
-    const { Session } = await import('../../debugger/session.js');
+    const { Session } = await import('../../engine/session.js');
     const fs = await openSource(argv);
     try {
       const s = await Session.launch(fs, cmd, {

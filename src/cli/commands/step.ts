@@ -26,9 +26,9 @@ export const stepCommand: CommandModule<object, StepArgs> = {
     const pid = cliPid(argv.pid);
     const n = cliCount(argv.count ?? '1');
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
-    const { gone } = await import('../../debugger/session.js');
-    const { stopData } = await import('../../debugger/commands.js');
-    const { describeStop, isGone } = await import('../../debugger/events.js');
+    const { gone } = await import('../../engine/session.js');
+    const { stopData } = await import('../../engine/commands.js');
+    const { describeStop, isGone } = await import('../../engine/events.js');
     await onTarget(argv, pid, async (s) => {
       const ev = await s.stepN(n);
       if (isGone(ev)) throw gone(pid, ev);

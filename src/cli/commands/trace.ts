@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { StopEvent } from '../../debugger/events.js';
-import type { Session } from '../../debugger/session.js';
-import type { Tracer } from '../../debugger/trace.js';
+import type { StopEvent } from '../../engine/events.js';
+import type { Session } from '../../engine/session.js';
+import type { Tracer } from '../../engine/trace.js';
 import { cliPid, cliWhere, shownArg } from '../addr.js';
 import { UsageError } from '../errors.js';
 import { ChunkedOut } from '../output.js';
@@ -95,7 +95,7 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
     const nArgs = argCount(argv.args);
     const forSeconds = seconds(argv.for);
     const { openSource } = await import('../source.js');
-    const { Session } = await import('../../debugger/session.js');
+    const { Session } = await import('../../engine/session.js');
     const fs = await openSource(argv);
     try {
       const s = pid !== undefined
@@ -126,10 +126,10 @@ interface RunOptions {
 
 /** Traces until an end, releases the target, reports; resolves to pdbg's exit status. */
 async function traceSession(s: Session, specs: readonly string[], started: boolean, o: RunOptions): Promise<number> {
-  const { Tracer } = await import('../../debugger/trace.js');
-  const { formatCountTable } = await import('../../debugger/trace-format.js');
-  const { isGone } = await import('../../debugger/events.js');
-  const { takeSignal, isDying } = await import('../../debugger/guard.js');
+  const { Tracer } = await import('../../engine/trace.js');
+  const { formatCountTable } = await import('../../engine/trace-format.js');
+  const { isGone } = await import('../../engine/events.js');
+  const { takeSignal, isDying } = await import('../../engine/guard.js');
   const out = new ChunkedOut();
   let ending: Ending | undefined;
   let tracer: Tracer | undefined;
@@ -203,7 +203,7 @@ async function traceSession(s: Session, specs: readonly string[], started: boole
 
 /** Runs a program at its exec stop to its entry point; the exit (or loss) event if it never gets there. */
 async function runToEntry(s: Session): Promise<StopEvent | undefined> {
-  const { isGone } = await import('../../debugger/events.js');
+  const { isGone } = await import('../../engine/events.js');
   const entry = await s.entryPoint();
   if (entry === undefined) return undefined;
   for (;;) {

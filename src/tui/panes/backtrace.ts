@@ -1,4 +1,4 @@
-import { frameWhere, type StackFrame } from '../../debugger/stack.js';
+import { frameWhere, type StackFrame } from '../../engine/stack.js';
 import type { Line } from '../terminal.js';
 
 /**

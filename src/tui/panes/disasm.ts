@@ -1,4 +1,4 @@
-import type { DisasmLine } from '../../debugger/disasm.js';
+import type { DisasmLine } from '../../engine/disasm.js';
 import type { Line, Span } from '../terminal.js';
 
 export interface DisasmView {
