@@ -33,9 +33,9 @@ export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionPolicy, type
 export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener } from './engine/session.js';
 export { describeStop, isGone, type StopEvent, type StopKind } from './engine/events.js';
 export type { Breakpoint } from './engine/breakpoints.js';
-export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput } from './engine/commands.js';
-export { runScript, parseScript, type ScriptStep } from './engine/script.js';
-export { withTarget } from './engine/oneshot.js';
+export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput } from './commands/commands.js';
+export { runScript, parseScript, type ScriptStep } from './commands/script.js';
+export { withTarget } from './commands/oneshot.js';
 export { guard, onInterrupt, type Releasable } from './engine/guard.js';
 export type { SpawnOptions as LaunchOptions, StdioTarget, FileCaller, FileRef, FileIdentity, SpawnOptions } from './procfs/source.js';
 export { parseWhere, type Where } from './engine/location.js';

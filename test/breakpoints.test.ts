@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BreakpointTable, INT3 } from '../src/engine/breakpoints.js';
 import { describeStop } from '../src/engine/events.js';
 import { parseWhere } from '../src/engine/location.js';
-import { hexdump, parseAssignment, parseHexBytes, parseValue } from '../src/engine/values.js';
+import { hexdump, parseAssignment, parseHexBytes, parseValue } from '../src/commands/values.js';
 import { Session } from '../src/engine/session.js';
 import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseWhere } from '../src/engine/location.js';
-import { parseHexBytes } from '../src/engine/values.js';
+import { parseHexBytes } from '../src/commands/values.js';
 import { ctlPrecondition, parseCtl } from '../src/procfs/ctl.js';
 import { ProcfsError } from '../src/procfs/errors.js';
 import { parseSignal, signalName } from '../src/procfs/signals.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ProcfsError } from '../src/procfs/errors.js';
 import { evalAddress, evalExpr, numeric, parseExpr, type EvalContext, type Value } from '../src/engine/expr.js';
-import { formatValue } from '../src/engine/gdbfmt.js';
-import { parseExamineFormat } from '../src/engine/examine.js';
-import { parseBreakArgs, parseBreakNumbers } from '../src/engine/break-args.js';
-import { splitCommandLine } from '../src/engine/commands.js';
+import { formatValue } from '../src/commands/gdbfmt.js';
+import { parseExamineFormat } from '../src/commands/examine.js';
+import { parseBreakArgs, parseBreakNumbers } from '../src/commands/break-args.js';
+import { splitCommandLine } from '../src/commands/commands.js';
 
 /** A fake stopped thread: a few registers, 64 bytes of memory at 0x1000, two symbols. */
 const mem = Buffer.alloc(64);

@@ -2,7 +2,7 @@
  * The layering rule of README's Layout, enforced on the import lines themselves:
  *
  *   arch, native → the model (src/procfs/*.ts) → sources (src/procfs/sources/) → inventory and
- *   engine (src/inventory/, src/debugger/) → cli, tui (and servers)
+ *   engine (src/inventory/, src/engine/) → cli, tui (and servers)
  *
  * Nothing imports from a layer above its own, and there are no import cycles. Dynamic imports
  * and type-only imports count: a type import is still a dependency of the design, and a lazy
@@ -63,7 +63,7 @@ function violations(from: (f: string) => boolean, banned: readonly string[]): st
 }
 
 const isModel = (f: string) => f.startsWith('src/procfs/') && !f.startsWith('src/procfs/sources/');
-const ABOVE_SOURCES = ['src/inventory/', 'src/debugger/', 'src/cli/', 'src/tui/', 'src/mount/'];
+const ABOVE_SOURCES = ['src/inventory/', 'src/engine/', 'src/commands/', 'src/cli/', 'src/tui/', 'src/mount/'];
 
 describe('layering', () => {
   it('parses the graph it checks (a sanity check of the parser)', () => {
@@ -93,12 +93,16 @@ describe('layering', () => {
   });
 
   it('inventory and engine import neither each other nor cli or tui', () => {
-    expect(violations((f) => f.startsWith('src/inventory/'), ['src/debugger/', 'src/cli/', 'src/tui/'])).toEqual([]);
-    expect(violations((f) => f.startsWith('src/debugger/'), ['src/inventory/', 'src/cli/', 'src/tui/'])).toEqual([]);
+    expect(violations((f) => f.startsWith('src/inventory/'), ['src/engine/', 'src/commands/', 'src/cli/', 'src/tui/'])).toEqual([]);
+    expect(violations((f) => f.startsWith('src/engine/'), ['src/inventory/', 'src/commands/', 'src/cli/', 'src/tui/'])).toEqual([]);
+  });
+
+  it('the client layer (src/commands/) stands on the engine and imports neither cli nor tui', () => {
+    expect(violations((f) => f.startsWith('src/commands/'), ['src/cli/', 'src/tui/', 'src/mount/'])).toEqual([]);
   });
 
   it('the mount (a server, top layer) is imported by neither inventory nor engine, and imports neither cli nor tui', () => {
-    expect(violations((f) => f.startsWith('src/inventory/') || f.startsWith('src/debugger/'), ['src/mount/'])).toEqual([]);
+    expect(violations((f) => f.startsWith('src/inventory/') || f.startsWith('src/engine/'), ['src/mount/'])).toEqual([]);
     expect(violations((f) => f.startsWith('src/mount/'), ['src/cli/', 'src/tui/'])).toEqual([]);
   });
 

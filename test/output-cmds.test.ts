@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
-import { runCommandLine } from '../src/engine/commands.js';
+import { runCommandLine } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import { gdbEach } from './helpers/gdb.js';
 import { liveOk } from './helpers/root.js';

@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCommandLine } from '../src/engine/commands.js';
+import { runCommandLine } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { pdbg } from './helpers/cli.js';

@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readlin
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCommandLine } from '../src/engine/commands.js';
+import { runCommandLine } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import { frameWhere } from '../src/engine/stack.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';

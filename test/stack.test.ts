@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runCommandLine } from '../src/engine/commands.js';
+import { runCommandLine } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';

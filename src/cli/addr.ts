@@ -1,12 +1,12 @@
 /**
  * Command-line spellings of pids, addresses, values and bytes. The parsing itself is the
- * engine's (debugger/location.ts, debugger/values.ts, shared with scripts and the TUI); here a
+ * engine's (engine/location.ts, commands/values.ts, shared with scripts and the TUI); here a
  * malformed argument becomes a UsageError (exit 2) before any process is touched.
  */
 import { ProcfsError } from '../procfs/errors.js';
 import { parseWhere } from '../engine/location.js';
 import { regName } from '../engine/regfile.js';
-import { parseAssignment, parseHexBytes, parseLength } from '../engine/values.js';
+import { parseAssignment, parseHexBytes, parseLength } from '../commands/values.js';
 import { UsageError } from './errors.js';
 
 function usage<T>(fn: () => T): T {

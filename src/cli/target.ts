@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { OneShotOptions } from '../engine/oneshot.js';
+import type { OneShotOptions } from '../commands/oneshot.js';
 import type { Leave, Session } from '../engine/session.js';
 import type { ProcFs } from '../procfs/source.js';
 import type { SourceArgs } from './source.js';
@@ -70,7 +70,7 @@ export async function withOneShot<T>(
   opts: OneShotOptions & ThreadChoice = {},
 ): Promise<T> {
   const { openSource, isRemote } = await import('./source.js');
-  const { withTarget } = await import('../engine/oneshot.js');
+  const { withTarget } = await import('../commands/oneshot.js');
   // Through a chain the pid is the far side's: neither pdbg's ancestors nor this machine's
   // last stop say anything about it.
   const remote = await isRemote(src);

@@ -1,6 +1,6 @@
 /**
  * The terminal debugger: panes over a Session, single keys for the common commands, a command
- * line over the engine's command table (src/debugger/commands.ts, shared with `pdbg script`).
+ * line over the engine's command table (src/commands/commands.ts, shared with `pdbg script`).
  *
  * The target may run while the UI stays live: `continue` leaves its promise pending (the engine
  * waits off the main thread), the status says "running", and `i`/Ctrl-C interrupts. Leaving —
@@ -10,15 +10,15 @@
 import { appendFileSync, closeSync, openSync, readSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ProcfsError } from '../procfs/errors.js';
-import { findCommand, helpLines, runCommandLine, splitCommandLine } from '../engine/commands.js';
+import { findCommand, helpLines, runCommandLine, splitCommandLine } from '../commands/commands.js';
 import { describeStop, isGone, type StopEvent } from '../engine/events.js';
 import { evalAddress } from '../engine/expr.js';
-import { sessionContext } from '../engine/inspect-state.js';
+import { sessionContext } from '../commands/inspect-state.js';
 import { onInterrupt } from '../engine/guard.js';
-import { onTraceOutput } from '../engine/trace-cmd.js';
+import { onTraceOutput } from '../commands/trace-cmd.js';
 import type { Session } from '../engine/session.js';
 import { frameWhere } from '../engine/stack.js';
-import { parseLength } from '../engine/values.js';
+import { parseLength } from '../commands/values.js';
 import { layout, type PaneName } from './layout.js';
 import { LineEditor } from './line-editor.js';
 import { formatBacktrace } from './panes/backtrace.js';

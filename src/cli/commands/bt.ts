@@ -36,8 +36,8 @@ export const btCommand: CommandModule<object, BtArgs> = {
     const pid = cliPid(argv.pid);
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
     if (argv.all && tid !== undefined) throw new UsageError('bt: --all and --tid exclude each other');
-    const { findCommand } = await import('../../engine/commands.js');
-    const { threadApply } = await import('../../engine/thread-cmds.js');
+    const { findCommand } = await import('../../commands/commands.js');
+    const { threadApply } = await import('../../commands/thread-cmds.js');
     const bt = findCommand('backtrace')!;
     const btArgs = argv['past-main'] ? ['-past-main'] : [];
     await onTarget(argv, pid, async (s) => {

@@ -38,7 +38,7 @@ export const memCommand: CommandModule<object, MemArgs> = {
     const where = cliWhere(argv.addr);
     const len = argv.len === undefined ? undefined : cliLength(argv.len);
     const data = argv.write === undefined ? undefined : cliHex(argv.write);
-    const { findCommand } = await import('../../engine/commands.js');
+    const { findCommand } = await import('../../commands/commands.js');
     let short: ProcfsError | undefined;
     const act = async (s: Session) => {
       await s.loadSymbols();

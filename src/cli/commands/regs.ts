@@ -31,7 +31,7 @@ export const regsCommand: CommandModule<object, RegsArgs> = {
     const pid = cliPid(argv.pid);
     const sets = cliAssignments(argv.set ?? []);
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
-    const { findCommand } = await import('../../engine/commands.js');
+    const { findCommand } = await import('../../commands/commands.js');
     await onTarget(argv, pid, async (s) => {
       for (const { name, value } of sets) await s.setReg(name, value);
       await s.loadSymbols();

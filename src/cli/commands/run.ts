@@ -28,7 +28,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
     const until = argv.until === undefined ? undefined : cliWhere(argv.until);
-    const { stopData } = await import('../../engine/commands.js');
+    const { stopData } = await import('../../commands/commands.js');
     const { describeStop } = await import('../../engine/events.js');
     await onTarget(argv, pid, async (s) => {
       // Interrupted while it runs, the target goes on running: that is what was asked of it.

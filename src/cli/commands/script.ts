@@ -42,10 +42,10 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
       throw new UsageError(`cannot read script ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     const { withOneShot } = await import('../target.js');
-    const { runScript } = await import('../../engine/script.js');
+    const { runScript } = await import('../../commands/script.js');
     // What the engine did by itself (a fork child let go) is part of the transcript.
     const notices = argv.json ? undefined : (s: Session) => void s.onMessage((t) => printLine(`[${t}]`));
-    const { onTraceOutput } = await import('../../engine/trace-cmd.js');
+    const { onTraceOutput } = await import('../../commands/trace-cmd.js');
     await withOneShot(argv, pid, async (s) => {
       await s.loadSymbols();
       // A `trace` command's calls, as they happen during the next continue.

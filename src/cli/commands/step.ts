@@ -27,7 +27,7 @@ export const stepCommand: CommandModule<object, StepArgs> = {
     const n = cliCount(argv.count ?? '1');
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
     const { gone } = await import('../../engine/session.js');
-    const { stopData } = await import('../../engine/commands.js');
+    const { stopData } = await import('../../commands/commands.js');
     const { describeStop, isGone } = await import('../../engine/events.js');
     await onTarget(argv, pid, async (s) => {
       const ev = await s.stepN(n);

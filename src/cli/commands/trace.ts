@@ -52,7 +52,7 @@ function seconds(text: string | undefined): number | undefined {
 
 /**
  * `pdbg trace PID SYM[,SYM…]` / `pdbg trace SYM[,SYM…] -- CMD ARGS…`: one line per call of each
- * function, as it happens (src/debugger/trace.ts: action breakpoints, every call handled before
+ * function, as it happens (src/engine/trace.ts: action breakpoints, every call handled before
  * its thread runs on). Ends on Ctrl-C, SIGTERM, SIGHUP, `--for`, a reader that goes away, or the
  * target's exit; the target is released running with every byte back. A program it started is
  * sent the signal that ended the trace (SIGTERM for --for or a closed reader), as a Ctrl-C at

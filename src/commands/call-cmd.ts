@@ -4,12 +4,12 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import type { CommandOutput } from './command-output.js';
-import { evalAddress, evalExpr, LONG, numeric } from './expr.js';
+import { evalAddress, evalExpr, LONG, numeric } from '../engine/expr.js';
 import { formatValue } from './gdbfmt.js';
-import { callFunction } from './inferior-call.js';
+import { callFunction } from '../engine/inferior-call.js';
 import { inspectState, sessionContext, symbolizer } from './inspect-state.js';
 import { splitArgs } from './output-cmds.js';
-import type { Session } from './session.js';
+import type { Session } from '../engine/session.js';
 
 export async function callCmd(s: Session, text: string): Promise<CommandOutput> {
   const m = /^\s*(.+?)\s*\((.*)\)\s*$/s.exec(text);

@@ -6,11 +6,11 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import type { CommandOutput } from './command-output.js';
-import { disassemble, type DisasmLine } from './disasm.js';
+import { disassemble, type DisasmLine } from '../engine/disasm.js';
 import { readCode } from './examine.js';
-import { evalAddress } from './expr.js';
+import { evalAddress } from '../engine/expr.js';
 import { sessionContext, symbolizer } from './inspect-state.js';
-import type { Session } from './session.js';
+import type { Session } from '../engine/session.js';
 
 const NO_SIZE_BYTES = 64;
 

@@ -9,11 +9,11 @@
  * text (instruction boundaries and operands as gdb's; spacing can differ in places).
  */
 import { ProcfsError } from '../procfs/errors.js';
-import { disassemble } from './disasm.js';
-import { evalAddress, readExact } from './expr.js';
+import { disassemble } from '../engine/disasm.js';
+import { evalAddress, readExact } from '../engine/expr.js';
 import { addressText, escapeChar, formatValue, type Symbolize } from './gdbfmt.js';
 import { inspectState, sessionContext, symbolizer, type UnitSize } from './inspect-state.js';
-import type { Session } from './session.js';
+import type { Session } from '../engine/session.js';
 
 /** A parsed `/NFU`. */
 export interface ExamineFormat {

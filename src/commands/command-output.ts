@@ -1,4 +1,4 @@
-import type { StopEvent } from './events.js';
+import type { StopEvent } from '../engine/events.js';
 
 /**
  * What a debugger command returns. Apart from commands.ts so that the commands defined in their

@@ -6,11 +6,11 @@
 import { ProcfsError } from '../procfs/errors.js';
 import { parseMap } from '../procfs/map.js';
 import type { CommandOutput } from './command-output.js';
-import { evalAddress } from './expr.js';
+import { evalAddress } from '../engine/expr.js';
 import { sessionContext, symbolizer } from './inspect-state.js';
-import { DISPLAY_ORDER, regName } from './regfile.js';
-import type { Session } from './session.js';
-import type { ElfImage } from './symbols/elf.js';
+import { DISPLAY_ORDER, regName } from '../engine/regfile.js';
+import type { Session } from '../engine/session.js';
+import type { ElfImage } from '../engine/symbols/elf.js';
 
 function hex(v: bigint): string {
   return `0x${v.toString(16)}`;

@@ -6,7 +6,7 @@
 import { ProcfsError } from '../procfs/errors.js';
 import { runCommandLine, type CommandOutput } from './commands.js';
 import { pendingMode, setPendingMode } from './break-settings.js';
-import type { Session } from './session.js';
+import type { Session } from '../engine/session.js';
 
 export interface ScriptLine {
   /** 1-based line number in the file. */

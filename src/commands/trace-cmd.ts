@@ -8,9 +8,9 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import type { CommandOutput } from './command-output.js';
-import type { Session } from './session.js';
-import { Tracer } from './trace.js';
-import { formatCountTable } from './trace-format.js';
+import type { Session } from '../engine/session.js';
+import { Tracer } from '../engine/trace.js';
+import { formatCountTable } from '../engine/trace-format.js';
 
 type Listener = (line: string) => void;
 

@@ -4,7 +4,7 @@
  * does not (gdb's `print_scalar_formatted` with and without a size).
  */
 import { ProcfsError } from '../procfs/errors.js';
-import { numeric, type Value, type ValueType } from './expr.js';
+import { numeric, type Value, type ValueType } from '../engine/expr.js';
 
 /** Names an address (`main+4`), or undefined. */
 export type Symbolize = (addr: bigint) => string | undefined;

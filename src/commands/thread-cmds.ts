@@ -10,8 +10,8 @@
 import { ProcfsError } from '../procfs/errors.js';
 import type { CommandOutput } from './command-output.js';
 import { symbolizer } from './inspect-state.js';
-import type { Session } from './session.js';
-import type { ThreadInfo } from './session-types.js';
+import type { Session } from '../engine/session.js';
+import type { ThreadInfo } from '../engine/session-types.js';
 
 interface Numbering {
   readonly byTid: Map<number, number>;

@@ -4,10 +4,10 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import type { CommandOutput } from './command-output.js';
-import { evalExpr } from './expr.js';
+import { evalExpr } from '../engine/expr.js';
 import { formatValue, VALUE_FORMATS } from './gdbfmt.js';
 import { inspectState, sessionContext, symbolizer } from './inspect-state.js';
-import type { Session } from './session.js';
+import type { Session } from '../engine/session.js';
 
 /** `/x` → `x`; undefined → natural. */
 export function parsePrintFormat(text: string | undefined): string {

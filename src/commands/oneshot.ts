@@ -6,7 +6,7 @@
  * fails meanwhile (the exit guard).
  */
 import type { ProcFs } from '../procfs/source.js';
-import { Session, type Leave } from './session.js';
+import { Session, type Leave } from '../engine/session.js';
 
 export interface OneShotOptions {
   /** How a failed command leaves the target (default `as-is`: as found). */

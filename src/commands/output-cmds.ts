@@ -9,11 +9,11 @@
 import { ProcfsError } from '../procfs/errors.js';
 import type { CommandOutput } from './command-output.js';
 import { examine, parseExamineFormat } from './examine.js';
-import { evalExpr, numeric, readExact, type Value } from './expr.js';
+import { evalExpr, numeric, readExact, type Value } from '../engine/expr.js';
 import { formatValue } from './gdbfmt.js';
 import { inspectState, sessionContext, symbolizer } from './inspect-state.js';
 import { parsePrintFormat } from './print-cmd.js';
-import type { Session } from './session.js';
+import type { Session } from '../engine/session.js';
 
 /** C escapes as gdb's echo and printf take them: \n \t \" \\ \a \b \f \r \v \e \ooo \xHH. */
 export function unescapeC(text: string): string {

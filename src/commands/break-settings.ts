@@ -9,7 +9,7 @@
  * Kept beside the Session (a WeakMap), as the value history is: the engine does not need it.
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { Session } from './session.js';
+import type { Session } from '../engine/session.js';
 
 export type PendingMode = 'auto' | 'on' | 'off';
 

@@ -3,8 +3,8 @@
  * `$$2`), and `x`'s last format, unit size and next address (a bare `x` goes on from there).
  * Kept beside the Session (a WeakMap), not in it: the engine does not need it.
  */
-import type { EvalContext, Value } from './expr.js';
-import type { Session } from './session.js';
+import type { EvalContext, Value } from '../engine/expr.js';
+import type { Session } from '../engine/session.js';
 
 /** gdb's unit sizes: byte, halfword, word, giant. */
 export type UnitSize = 'b' | 'h' | 'w' | 'g';
