@@ -17,10 +17,10 @@ mkdir -p .cache
 rm -f .cache/vitest-report*.json
 status=0
 if [ $# -gt 0 ]; then
-  npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json "$@" || status=$?
+  npx vitest run --project live --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json "$@" || status=$?
 else
-  npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json --exclude test/fault-matrix.test.ts || status=$?
-  npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report-matrix.json test/fault-matrix.test.ts || status=$?
+  npx vitest run --project live --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json --exclude test/fault-matrix.test.ts || status=$?
+  npx vitest run --project live --reporter=default --reporter=json --outputFile.json=.cache/vitest-report-matrix.json test/fault-matrix.test.ts || status=$?
 fi
 node -e '
   const fs = require("fs");

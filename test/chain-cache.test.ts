@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentBundle } from '../src/chain/bundle.js';
 import { runAgent } from '../src/chain/establish.js';
 import { direct } from '../src/chain/wrap.js';
-import { isRoot } from './helpers/root.js';
+import { isRoot, UNIT_REASON, unitOnly } from './helpers/root.js';
 
 /**
  * An agent cache somebody else could have written is never run: a planted
@@ -13,7 +13,7 @@ import { isRoot } from './helpers/root.js';
  * runs. The chain is `direct` (no hop): the far side's probe script runs here, as root.
  */
 const NOBODY = 65534;
-const why = isRoot ? null : 'not root: planting a cache owned by another uid needs chown';
+const why = unitOnly ? UNIT_REASON : isRoot ? null : 'not root: planting a cache owned by another uid needs chown';
 if (why) process.stderr.write(`SKIP chain-cache: ${why}\n`);
 
 describe.skipIf(why !== null)('a planted agent cache', () => {

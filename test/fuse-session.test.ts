@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FuseAttr, FuseCaller, FuseDirEntry, FuseFilesystem, FuseFileType } from '../src/fuse/filesystem.js';
 import { mountFuse, MountError } from '../src/fuse/mount.js';
 import { FuseSession } from '../src/fuse/session.js';
+import { mountSkipReason } from './helpers/pdbg-mount.js';
 import { repoRoot } from './helpers/targets.js';
 
-const isRoot = process.getuid?.() === 0;
-const why = !existsSync('/dev/fuse') ? 'no /dev/fuse' : !isRoot ? 'not root: mount(2) of FUSE needs uid 0' : '';
+const why = mountSkipReason() || '';
 if (why) process.stderr.write(`SKIP fuse-session: ${why}\n`);
 const daemonScript = join(repoRoot, 'test/helpers/fuse-daemon.mjs');
 const distBuilt = existsSync(join(repoRoot, 'dist/src/fuse/session.js'));

@@ -2,9 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pdbgAsync } from './cli.js';
+import { UNIT_REASON, unitOnly } from './root.js';
 
 /** Why mount tests cannot run here, or false: they need root and /dev/fuse. */
 export function mountSkipReason(): string | false {
+  if (unitOnly) return UNIT_REASON;
   if (process.getuid?.() !== 0) return 'not root: mounting FUSE by mount(2) needs uid 0';
   if (!existsSync('/dev/fuse')) return 'no /dev/fuse on this machine';
   return false;

@@ -4,7 +4,16 @@
  */
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
+/**
+ * The unit project (`npm run test:unit`, vitest.config.ts) sets PDBG_TESTS=unit: every live
+ * suite skips with this reason, so the same files give a quick run that needs no root, no
+ * compiler and no traced process, and the live project runs them whole.
+ */
+export const unitOnly = process.env.PDBG_TESTS === 'unit';
+export const UNIT_REASON = 'unit project (PDBG_TESTS=unit): no live process, no root needed';
+
 export function skipReason(): string | false {
+  if (unitOnly) return UNIT_REASON;
   if (!isRoot) return 'not root: live ptrace/namespace tests need uid 0';
   return false;
 }
