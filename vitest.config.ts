@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
  */
 const base = {
   include: ['test/**/*.test.ts'],
+  // One reaper for every file: whatever a test started and did not end is ended after it.
+  setupFiles: ['test/helpers/setup.ts'],
   // Live tests trace real processes and make real jails; two cores, so keep files in one fork
   // at a time per worker and give ptrace round trips room.
   testTimeout: 30_000,

@@ -1,3 +1,4 @@
+import { killPid } from './reaper.js';
 import type { Session } from '../../src/engine/session.js';
 
 /** Releases every session of `list` (emptying it): detached, or synchronously if that fails. */
@@ -14,11 +15,5 @@ export async function releaseSessions(list: Session[]): Promise<void> {
 
 /** SIGKILLs every pid of `list` (emptying it); one already gone is fine. */
 export function killPids(list: number[]): void {
-  for (const pid of list.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  for (const pid of list.splice(0)) killPid(pid);
 }

@@ -1,6 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { trackPid, reap } from './reaper.js';
 import { buildTarget, repoRoot } from './targets.js';
 
 export const pdbgBin = join(repoRoot, 'bin/pdbg.js');
@@ -42,7 +43,6 @@ export function isCleanError(r: CliResult): boolean {
   return r.status !== 0 && r.status !== null && lines.length === 1 && /^pdbg: /.test(lines[0]!) && !/\n\s+at /.test(r.stderr);
 }
 
-const startedByCli: number[] = [];
 
 /**
  * `pdbg start --stdout OUT -- TARGET ARGS…` as a user runs it: a compiled test target, stopped at
@@ -54,24 +54,18 @@ export function pdbgStart(name: string, args: string[], out: string): number {
   if (r.status !== 0 || !/^(pdbg: left stopped at [^\n]*\n)?$/.test(r.stderr) || !Number.isInteger(pid) || pid <= 0) {
     throw new Error(`pdbg start ${name}: status ${r.status}, stderr ${JSON.stringify(r.stderr)}, stdout ${JSON.stringify(r.stdout)}`);
   }
-  startedByCli.push(pid);
+  trackPid(pid, 'cli-started');
   return pid;
 }
 
 /** A target started some other way (a shell script's `pdbg start`), killed with the rest. */
 export function trackStarted(pid: number): void {
-  startedByCli.push(pid);
+  trackPid(pid, 'cli-started');
 }
 
 /** Kills every target pdbgStart() started (afterAll). */
 export function killStarted(): void {
-  for (const pid of startedByCli.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  reap('cli-started');
 }
 
 /**

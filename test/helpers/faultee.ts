@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTarget, rawMem } from './targets.js';
+import { reap, trackPid } from './reaper.js';
 
 /**
  * The fault matrix's debuggee (test/targets/faultee.c) and the oracle the matrix judges pdbg
@@ -141,7 +142,7 @@ export class Faultee {
     for (;;) {
       text = existsSync(out) ? readFileSync(out, 'utf8') : '';
       const sup = /^supervisor (\d+)/m.exec(text);
-      if (sup) started.add(Number(sup[1]));
+      if (sup && !started.has(Number(sup[1]))) started.set(Number(sup[1]), trackPid(Number(sup[1]), 'faultee'));
       if (/^ready /m.test(text) && /^worker \d+/m.test(text)) break;
       if (Date.now() - t0 > 10_000) throw new Error(`faultee ${kind}: not ready after 10 s; output ${JSON.stringify(text)}`);
       await sleep(10);
@@ -239,21 +240,17 @@ export class Faultee {
         /* gone */
       }
     }
+    started.get(this.supervisor)?.();
     started.delete(this.supervisor);
   }
 }
 
-const started = new Set<number>();
+/** Supervisors started, with the reaper's unregister: the supervisor takes its worker along. */
+const started = new Map<number, () => void>();
 
 /** Kills every faultee still alive (afterAll): the supervisor takes its worker along. */
 export function killAllFaultees(): void {
-  for (const pid of started) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  reap('faultee');
   started.clear();
 }
 

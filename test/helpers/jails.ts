@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
+import { killPid, reap, track } from './reaper.js';
 
 /**
  * Real jails for tests: `unshare --uts --pid --net --mount --fork` with a hostname of their own
@@ -17,8 +18,6 @@ export interface Jail {
   pids(): number[];
   destroy(): void;
 }
-
-const live = new Set<ChildProcess>();
 
 function childrenOf(pid: number): number[] {
   try {
@@ -46,8 +45,8 @@ export async function makeJail(hostname: string, ipLastOctet: number, inner = 's
   });
   let err = '';
   u.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  live.add(u);
-  u.on('exit', () => live.delete(u));
+  const untrack = track('jail', () => killJail(u));
+  u.on('exit', () => untrack());
   await new Promise<void>((res, rej) => {
     let out = '';
     const timer = setTimeout(() => rej(new Error(`jail ${hostname}: not ready after 10 s${err ? `: ${err.trim()}` : ''}`)), 10_000);
@@ -92,15 +91,12 @@ export async function makeJail(hostname: string, ipLastOctet: number, inner = 's
   };
 }
 
+/** Ends every jail still alive (the reaper's 'jail' kind): its processes, then unshare. */
 export function destroyAllJails(): void {
-  for (const u of live) {
-    for (const c of childrenOf(u.pid!)) {
-      try {
-        process.kill(c, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    u.kill('SIGKILL');
-  }
+  reap('jail');
+}
+
+function killJail(u: ChildProcess): void {
+  for (const c of childrenOf(u.pid!)) killPid(c);
+  u.kill('SIGKILL');
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killPid, reap, track } from './reaper.js';
 
 /**
  * Test targets: small C programs in test/targets/, compiled here with gcc on first use (PIE,
@@ -24,7 +25,6 @@ export function buildTarget(name: string, extraFlags: string[] = []): string {
   return out;
 }
 
-const started = new Set<ChildProcess>();
 
 export interface Target {
   readonly pid: number;
@@ -42,12 +42,12 @@ export interface Target {
 export function startTarget(name: string, args: string[] = []): Target {
   const path = buildTarget(name);
   const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  started.add(child);
+  const untrack = track('target', () => killPid(child.pid!));
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
     child.on('exit', (code, signal) => {
-      started.delete(child);
+      untrack();
       res({ code, signal });
     }),
   );
@@ -67,24 +67,13 @@ export function startTarget(name: string, args: string[] = []): Target {
         tick();
       }),
     exited: () => exit,
-    kill: () => {
-      try {
-        process.kill(child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    },
+    kill: () => killPid(child.pid!),
   };
 }
 
+/** Ends every startTarget() target still alive (the reaper's 'target' kind). */
 export function killAll(): void {
-  for (const c of started) {
-    try {
-      process.kill(c.pid!, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  reap('target');
 }
 
 /** A traced-and-stopped or zombie process shows it in /proc/PID/stat's state and TracerPid. */

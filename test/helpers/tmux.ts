@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { reap, track } from './reaper.js';
 
 /**
  * A real terminal for TUI tests: a tmux server of its own (`tmux -L pdbg-test-PID-N`), so tests
@@ -47,6 +48,7 @@ export function startInTmux(argv: string[], opts: { cols?: number; rows?: number
   const socket = `pdbg-test-${process.pid}-${++counter}`;
   const session = 'main';
   servers.set(socket, '');
+  track('tmux', () => killServer(socket));
   const env = { TERM: opts.term ?? 'xterm-256color', ...opts.env };
   const exports = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
   const cmd = `env ${exports} ${argv.map(shellQuote).join(' ')}`;
@@ -100,7 +102,7 @@ export function startInTmux(argv: string[], opts: { cols?: number; rows?: number
 
 /** Ends every tmux server the tests started (afterAll). */
 export function killAllTmux(): void {
-  for (const s of [...servers.keys()]) killServer(s);
+  reap('tmux');
 }
 
 function shellQuote(s: string): string {

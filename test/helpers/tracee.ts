@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ProcfsError } from '../../src/procfs/errors.js';
+import { killPid, reap, track } from './reaper.js';
 import { buildTarget } from './targets.js';
 
 /**
@@ -16,8 +17,6 @@ export interface Tracee {
   exited(): Promise<number | null>;
   kill(): void;
 }
-
-const live = new Set<Tracee>();
 
 export async function startTracee(name: string, args: string[] = []): Promise<Tracee> {
   return startTraceeAt(buildTarget(name), args, name);
@@ -51,22 +50,18 @@ export async function startTraceeAt(path: string, args: string[] = [], name = pa
     waitFor,
     exited: () => exit,
     kill() {
-      for (const p of [pid, shell.pid!]) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      live.delete(t);
+      killPid(pid);
+      killPid(shell.pid!);
+      untrack();
     },
   };
-  live.add(t);
+  const untrack = track('tracee', () => t.kill());
   return t;
 }
 
+/** Ends every tracee still alive (the reaper's 'tracee' kind). */
 export function killAllTracees(): void {
-  for (const t of [...live]) t.kill();
+  reap('tracee');
 }
 
 /** Awaits a promise that must reject with a ProcfsError; returns the error. */
