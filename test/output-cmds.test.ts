@@ -40,7 +40,6 @@ async function run(s: Session, line: string): Promise<string> {
   return (await runCommandLine(client(s), line)).lines.join('\n');
 }
 
-
 describe.skipIf(!liveOk('output-cmds'))('printf, echo, output, display against gdb', () => {
   beforeAll(async () => {
     fs = await openProcFs();
