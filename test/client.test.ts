@@ -3,9 +3,9 @@
  * typed results, and a Client per user over a session, owning what gdb keeps per user (the
  * value history, the displays), so two users of one session do not see each other's `$1`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { Client } from '../src/commands/client.js';
-import { COMMANDS, findCommand, helpLines, parseCommandLine, runCommandLine } from '../src/commands/commands.js';
+import { COMMANDS, findCommand, helpLines, parseCommandLine, runCommandLine, type CommandResult } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
@@ -42,6 +42,12 @@ describe('the command table', () => {
     expect(findCommand('step')!.help).toMatch(/source lines.*machine instructions, as stepi/);
     expect(findCommand('next')!.help).toMatch(/source lines.*as nexti/);
     expect(findCommand('n')).toBe(findCommand('next'));
+  });
+
+  it('answers results of a union discriminated by kind (checked by tsc -p tsconfig.test.json)', () => {
+    expectTypeOf<CommandResult['kind']>().not.toEqualTypeOf<string>();
+    expectTypeOf<'stop' | 'registers' | 'backtrace' | 'hexdump' | 'written'>().toMatchTypeOf<CommandResult['kind']>();
+    expectTypeOf<Extract<CommandResult, { kind: 'registers' }>['data']['regs']>().toEqualTypeOf<Record<string, bigint>>();
   });
 });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { commandDocPages, pageFile } from '../src/cli/command-docs.js';
-import { COMMANDS as CLI_COMMANDS } from '../src/cli/commands/index.js';
+import { CLI_COMMANDS } from '../src/cli/commands/index.js';
 import { COMMANDS } from '../src/commands/commands.js';
 import { STEP_PARAGRAPH } from '../src/commands/command-docs.js';
 

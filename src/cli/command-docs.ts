@@ -7,7 +7,7 @@
  * the tables' order, no dates, no terminal width.
  */
 import { debuggerCommandsPage } from '../commands/command-docs.js';
-import { COMMANDS, type CommandEntry } from './commands/index.js';
+import { CLI_COMMANDS, type CommandEntry } from './commands/index.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
 
 /** An option or positional as a builder declares it (the part of yargs' options pages show). */
@@ -132,7 +132,7 @@ function indexPage(): string {
     '',
     '| command | what it does |',
     '| --- | --- |',
-    ...COMMANDS.map((e) => `| [\`pdbg ${cell(e.command)}\`](${pageFile(e)}) | ${cell(e.describe)} |`),
+    ...CLI_COMMANDS.map((e) => `| [\`pdbg ${cell(e.command)}\`](${pageFile(e)}) | ${cell(e.describe)} |`),
     '',
     '## Options of every command',
     '',
@@ -147,7 +147,7 @@ function indexPage(): string {
 /** Every page of docs/commands/ by file name, in a stable order. */
 export async function commandDocPages(): Promise<Map<string, string>> {
   const pages = new Map<string, string>([['README.md', indexPage()]]);
-  for (const e of COMMANDS) pages.set(pageFile(e), await commandPage(e));
+  for (const e of CLI_COMMANDS) pages.set(pageFile(e), await commandPage(e));
   pages.set('debugger.md', debuggerCommandsPage());
   return pages;
 }

@@ -28,6 +28,20 @@ import { formatTrace, formatUntrace, parseTraceWords, traceCommand, untraceComma
 export type { AnyCommand, DebugCommand, Result } from './debug-command.js';
 export { stopData } from './stop-result.js';
 
+/** An entry's result type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ResultOf<C> = C extends { run(c: Client, a: any): Promise<infer R> } ? R : never;
+
+/**
+ * Every result the table answers, discriminated by `kind` (`stop`, `registers`, `backtrace`,
+ * `breakpoint-set`…): what a user interface switches on, and what `--json` prints the data of.
+ */
+export type CommandResult = ResultOf<
+  | (typeof BREAK_COMMANDS)[number] | (typeof RUN_COMMANDS)[number] | (typeof FRAME_COMMANDS)[number] | (typeof PRINT_COMMANDS)[number]
+  | (typeof THREAD_COMMANDS)[number] | (typeof OUTPUT_COMMANDS)[number] | (typeof SIGNAL_COMMANDS)[number] | (typeof STACK_COMMANDS)[number]
+  | (typeof TRACE_COMMANDS)[number] | (typeof END_COMMANDS)[number] | (typeof CLIENT_COMMANDS)[number]
+>;
+
 /** What a line of commands gives a user interface: the typed result and its text. */
 export interface CommandOutput {
   /** What a person reads, one entry a line (the result's, then the displays a stop brings). */
@@ -38,7 +52,7 @@ export interface CommandOutput {
   readonly stop?: StopEvent;
   /** The entry that ran and its typed result (null for an empty line). */
   readonly command: AnyCommand | null;
-  readonly result: Result | null;
+  readonly result: CommandResult | null;
 }
 
 const rawLine = (a: readonly string[]): string => a[0] ?? '';
@@ -225,7 +239,7 @@ export async function runCommand<A, R extends Result>(
   c: Client,
   cmd: { readonly name: string; run(c: Client, a: A): Promise<R>; format(r: R): string[] },
   args: A,
-): Promise<CommandOutput & { readonly data: R['data']; readonly result: R }> {
+): Promise<Omit<CommandOutput, 'data' | 'result'> & { readonly data: R['data']; readonly result: R }> {
   const result = await cmd.run(c, args);
   let lines = cmd.format(result);
   // gdb shows the displays after every stop a command brought.
@@ -236,16 +250,18 @@ export async function runCommand<A, R extends Result>(
   return { lines, data: result.data, ...(result.stop ? { stop: result.stop } : {}), command: cmd as AnyCommand, result };
 }
 
-async function runLine(c: Client, line: string): Promise<CommandOutput & { readonly result: Result }> {
-  const p = parseCommandLine(line);
-  if (!p) return { lines: [], data: null, command: null, result: { kind: 'none', data: null } };
-  return runCommand(c, p.command, p.args);
-}
-
 /** Runs one command line over a client; EINVAL names an unknown command. */
 export async function runCommandLine(c: Client, line: string): Promise<CommandOutput> {
-  const out = await runLine(c, line);
-  return out.command ? out : { ...out, result: null };
+  const p = parseCommandLine(line);
+  if (!p) return { lines: [], data: null, command: null, result: null };
+  // An entry of this table answers one of its results (the table is typed as AnyCommand).
+  return (await runCommand(c, p.command, p.args)) as CommandOutput;
+}
+
+/** `thread apply`'s runner: a line's result and text, in the thread it selected. */
+async function runLine(c: Client, line: string): Promise<{ result: Result; lines: string[] }> {
+  const out = await runCommandLine(c, line);
+  return { result: out.result ?? { kind: 'none', data: null }, lines: out.lines };
 }
 
 /** Help lines: usage and text of every command, aliases after. */

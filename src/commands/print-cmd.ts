@@ -22,7 +22,7 @@ export function parsePrintFormat(text: string | undefined): string {
 /** A value entered in the history as `$N` (print, call). */
 export type HistoryResult<K extends string, D> = Result<K, D & { history: number; text?: string }> & { readonly shown: string };
 
-export function formatHistoryValue(r: HistoryResult<string, object>): string[] {
+export function formatHistoryValue<R extends HistoryResult<string, object>>(r: R): string[] {
   return [`$${r.data.history} = ${r.shown}`];
 }
 
