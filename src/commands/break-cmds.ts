@@ -11,7 +11,6 @@ import { parseBreakArgs, parseBreakNumbers } from './break-args.js';
 import { notDefined } from './break-settings.js';
 import type { Client } from './client.js';
 import { arity, command, type Result } from './debug-command.js';
-import { infoBreakpointLines } from './info-cmds.js';
 
 export interface BreakArgsTyped {
   /** `-p`: pending even in batch mode. */
@@ -105,7 +104,29 @@ const breakNumbersOrAll = (words: readonly string[]) => (words.length ? parseBre
 /** Rows of the breakpoint list, planted and pending, as `--json` prints them. */
 export type BreakpointRow = ReturnType<Session['breakpoints']>[number] & { readonly where: string } | ReturnType<Session['pendingBreakpoints']>[number] & { readonly pending: true };
 
-export type BreakpointList = Result<'breakpoint-list', BreakpointRow[]> & { readonly layout: 'gdb' | 'short'; readonly table: string[] };
+export type BreakpointList = Result<'breakpoint-list', BreakpointRow[]> & { readonly layout: 'gdb' | 'short' };
+
+function addr16(v: bigint): string {
+  return `0x${v.toString(16).padStart(16, '0')}`;
+}
+
+/** `info breakpoints`: gdb's table with the condition, hit count and ignore lines under each. */
+function formatBreakpointTable(list: readonly BreakpointRow[]): string[] {
+  if (list.length === 0) return ['No breakpoints or watchpoints.'];
+  const head = (id: number, temporary: boolean, enabled: boolean) => `${String(id).padEnd(8)}${'breakpoint'.padEnd(15)}${(temporary ? 'del' : 'keep').padEnd(5)}${(enabled ? 'y' : 'n').padEnd(4)}`;
+  const rows = list.map((b) => {
+    // gdb's pending rows: `<PENDING>` in the address column, the name as typed.
+    if ('pending' in b) return { id: b.id, lines: [`${head(b.id, b.temporary, true)}${'<PENDING>'.padEnd(18)} ${b.spec}`, ...(b.condition !== undefined ? [`\tstop only if ${b.condition}`] : [])] };
+    const name = /<(.*)>$/.exec(b.where)?.[1];
+    const lines = [`${head(b.id, b.temporary, b.enabled)}${addr16(b.addr)} ${name ? `<${name}>` : ''}`.trimEnd()];
+    if (b.condition !== undefined) lines.push(`\tstop only if ${b.condition}`);
+    if (b.hits > 0) lines.push(`\tbreakpoint already hit ${b.hits} time${b.hits === 1 ? '' : 's'}`);
+    if (b.ignoreCount > 0) lines.push(`\tWill ignore next ${b.ignoreCount} crossings of breakpoint.`);
+    return { id: b.id, lines };
+  });
+  rows.sort((x, y) => x.id - y.id);
+  return ['Num     Type           Disp Enb Address            What', ...rows.flatMap((r) => r.lines)];
+}
 
 export const BREAK_COMMANDS = [
   command({
@@ -169,10 +190,10 @@ export const BREAK_COMMANDS = [
       const list = s.breakpoints();
       const waiting = s.pendingBreakpoints();
       const data: BreakpointRow[] = [...list.map((b) => ({ ...b, where: s.describe(b.addr) })), ...waiting.map((p) => ({ ...p, pending: true as const }))];
-      return { kind: 'breakpoint-list', layout: a.layout, data, table: a.layout === 'gdb' ? infoBreakpointLines(c) : [] };
+      return { kind: 'breakpoint-list', layout: a.layout, data };
     },
     format: (r) => {
-      if (r.layout === 'gdb') return r.table;
+      if (r.layout === 'gdb') return formatBreakpointTable(r.data);
       const rows = r.data
         .map((b) => ({ id: b.id, line: `${String(b.id).padStart(3)} ${b.temporary ? 'temp' : 'keep'} ${'pending' in b ? `<PENDING> ${b.spec}` : `${b.where} hits ${b.hits}`}` }))
         .sort((a, b) => a.id - b.id);

@@ -167,30 +167,3 @@ export function formatRegisters(r: RegistersResult): string[] {
     return `${n.padEnd(15)}${(hex(v) + ' ').padEnd(20)}${nat}`;
   });
 }
-
-/** `info breakpoints`: gdb's table with the condition, hit count and ignore lines under each. */
-export function infoBreakpointLines(c: Client): string[] {
-  const s = c.session;
-  const list = s.breakpoints();
-  const waiting = s.pendingBreakpoints();
-  if (list.length === 0 && waiting.length === 0) return ['No breakpoints or watchpoints.'];
-  const symbolize = c.symbolize;
-  const rows: { id: number; lines: string[] }[] = [];
-  const head = (id: number, temporary: boolean, enabled: boolean) => `${String(id).padEnd(8)}${'breakpoint'.padEnd(15)}${(temporary ? 'del' : 'keep').padEnd(5)}${(enabled ? 'y' : 'n').padEnd(4)}`;
-  for (const b of list) {
-    const name = symbolize(b.addr);
-    const lines = [`${head(b.id, b.temporary, b.enabled)}${addr16(b.addr)} ${name ? `<${name}>` : ''}`.trimEnd()];
-    if (b.condition !== undefined) lines.push(`\tstop only if ${b.condition}`);
-    if (b.hits > 0) lines.push(`\tbreakpoint already hit ${b.hits} time${b.hits === 1 ? '' : 's'}`);
-    if (b.ignoreCount > 0) lines.push(`\tWill ignore next ${b.ignoreCount} crossings of breakpoint.`);
-    rows.push({ id: b.id, lines });
-  }
-  // gdb's pending rows: `<PENDING>` in the address column, the name as typed.
-  for (const p of waiting) {
-    const lines = [`${head(p.id, p.temporary, true)}${'<PENDING>'.padEnd(18)} ${p.spec}`];
-    if (p.condition !== undefined) lines.push(`\tstop only if ${p.condition}`);
-    rows.push({ id: p.id, lines });
-  }
-  rows.sort((x, y) => x.id - y.id);
-  return ['Num     Type           Disp Enb Address            What', ...rows.flatMap((r) => r.lines)];
-}
