@@ -33,7 +33,8 @@ export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionPolicy, type
 export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener } from './engine/session.js';
 export { describeStop, isGone, type StopEvent, type StopKind } from './engine/events.js';
 export type { Breakpoint } from './engine/breakpoints.js';
-export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput } from './commands/commands.js';
+export { COMMANDS, findCommand, parseCommandLine, runCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput, type CommandResult } from './commands/commands.js';
+export { Client } from './commands/client.js';
 export { runScript, parseScript, type ScriptStep } from './commands/script.js';
 export { withTarget } from './commands/oneshot.js';
 export { guard, onInterrupt, type Releasable } from './engine/guard.js';

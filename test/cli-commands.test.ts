@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../src/cli/commands/index.js';
+import { CLI_COMMANDS } from '../src/cli/commands/index.js';
 import { pdbg, pdbgBin } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-cmds-'));
@@ -28,7 +28,7 @@ function modulesLoadedBy(args: string[]): string[] {
 
 describe('lazy command table', () => {
   it('every entry says what its module says (command, aliases, description)', async () => {
-    for (const e of COMMANDS) {
+    for (const e of CLI_COMMANDS) {
       const m = await e.load();
       expect(m.command, e.command).toBe(e.command);
       expect(m.describe, e.command).toBe(e.describe);
@@ -41,7 +41,7 @@ describe('lazy command table', () => {
     const loaded = modulesLoadedBy(['--help']);
     expect(loaded.filter((u) => /\/cli\/commands\/(?!index\.js)/.test(u))).toEqual([]);
     const help = pdbg(['--help']).stdout;
-    for (const e of COMMANDS) expect(help).toContain(`pdbg ${e.command}`);
+    for (const e of CLI_COMMANDS) expect(help).toContain(`pdbg ${e.command}`);
   });
 
   it('pdbg ps loads ps and the listing, not the engine, the TUI, the disassembler or another command', () => {

@@ -5,12 +5,21 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
+import { Client } from '../src/commands/client.js';
 import { runCommandLine } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import { gdbEach } from './helpers/gdb.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll, rawMem } from './helpers/targets.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';
+
+/** One client per session, as a user interface holds one (its value history and displays last). */
+const clients = new Map<Session, Client>();
+function client(s: Session): Client {
+  let c = clients.get(s);
+  if (!c) clients.set(s, (c = new Client(s)));
+  return c;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-inspect-'));
 let fs: ProcFs;
@@ -26,7 +35,7 @@ async function launch(args: string[] = []): Promise<Session> {
 
 /** Runs one command line; its lines. */
 async function run(s: Session, line: string): Promise<string[]> {
-  return (await runCommandLine(s, line)).lines;
+  return (await runCommandLine(client(s), line)).lines;
 }
 
 
@@ -86,7 +95,7 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
     await run(s, 'break checkpoint');
     await run(s, 'continue');
     const rsi = await s.reg('rsi');
-    expect((await runCommandLine(s, 'x rsi 16')).data).toMatchObject({ addr: rsi });
+    expect((await runCommandLine(client(s), 'x rsi 16')).data).toMatchObject({ addr: rsi });
     expect((await run(s, 'x $pc 2'))[0]).toMatch(/^0x[0-9a-f]+: [0-9a-f]{2} [0-9a-f]{2} /);
     const w = await run(s, 'x/2xw greeting');
     expect(w[0]).toMatch(/<greeting>:\t0x6c6c6568\t0x22202c6f$/);
@@ -111,7 +120,7 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
   it('break f if COND stops once, at the hit gdb stops at, with gdb\'s hit count', async () => {
     const s = await launch(['10']);
     expect(await run(s, 'break f if $rdi == 5')).toEqual([expect.stringMatching(/^breakpoint 1 at 0x[0-9a-f]+ <f>$/)]);
-    expect((await runCommandLine(s, 'continue')).stop).toMatchObject({ kind: 'breakpoint', id: 1 });
+    expect((await runCommandLine(client(s), 'continue')).stop).toMatchObject({ kind: 'breakpoint', id: 1 });
     expect(await s.reg('rdi')).toBe(5n);
     const ours = await run(s, 'info breakpoints');
     expect(ours[0]).toBe('Num     Type           Disp Enb Address            What');
@@ -120,7 +129,7 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
     expect(g).toContain('$1 = 5');
     expect(g).toContain('\tstop only if $rdi == 5\n\tbreakpoint already hit 1 time');
     // The condition never holds again: the run ends.
-    expect((await runCommandLine(s, 'continue')).stop).toMatchObject({ kind: 'exited', code: 0 });
+    expect((await runCommandLine(client(s), 'continue')).stop).toMatchObject({ kind: 'exited', code: 0 });
   });
 
   it('ignore N COUNT passes COUNT hits, counted as gdb counts them', async () => {
@@ -152,13 +161,13 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
     expect(rawMem(s.pid, addr, 1)[0]).not.toBe(0xcc);
     expect((await run(s, 'info breakpoints'))[1]).toMatch(/^1       breakpoint     keep n   0x0{4}[0-9a-f]{12} <f>$/);
     await run(s, 'break checkpoint');
-    expect((await runCommandLine(s, 'continue')).stop).toMatchObject({ kind: 'breakpoint', id: 2 });
+    expect((await runCommandLine(client(s), 'continue')).stop).toMatchObject({ kind: 'breakpoint', id: 2 });
     await run(s, 'enable 1');
     expect(rawMem(s.pid, addr, 1)[0]).toBe(0xcc);
     await run(s, 'condition 1 *0 == 1');
     const said: string[] = [];
     s.onMessage((t) => said.push(t));
-    expect((await runCommandLine(s, 'continue')).stop).toMatchObject({ kind: 'breakpoint', id: 1 });
+    expect((await runCommandLine(client(s), 'continue')).stop).toMatchObject({ kind: 'breakpoint', id: 1 });
     expect(said).toEqual(['Error in testing condition for breakpoint 1: cannot read memory at 0x0']);
     await expect(run(s, 'break f if 1 +')).rejects.toThrow(/syntax error/);
     await expect(run(s, 'enable 9')).rejects.toThrow(/no breakpoint number 9/);
@@ -172,14 +181,14 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
     await run(s, 'continue');
     expect(await s.reg('rdi')).toBe(3n);
     // The recursive call inside rec, reached in the outermost frame.
-    const dis = (await runCommandLine(s, 'disassemble rec')).data as { instructions: { addr: bigint; length: number; text: string }[] };
+    const dis = (await runCommandLine(client(s), 'disassemble rec')).data as { instructions: { addr: bigint; length: number; text: string }[] };
     const call = dis.instructions.find((i) => /^call .*<rec>/.test(i.text))!;
     expect(call).toBeDefined();
     await run(s, 'disable 1');
     await run(s, `until 0x${call.addr.toString(16)}`);
     expect(await s.reg('rip')).toBe(call.addr);
     const sp = await s.reg('rsp');
-    const r = await runCommandLine(s, 'nexti');
+    const r = await runCommandLine(client(s), 'nexti');
     expect(r.stop).toMatchObject({ kind: 'step', pc: call.addr + BigInt(call.length) });
     expect(await s.reg('rsp')).toBe(sp);
     expect(BigInt.asUintN(32, await s.reg('rax'))).toBe(2n); // rec(2) returned, in this frame
@@ -189,8 +198,8 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
     expect(await run(s, 'break f')).toEqual([expect.stringMatching(/^breakpoint 3 /)]);
     // A plain instruction: one step.
     const pc = await s.reg('rip');
-    const next = (await runCommandLine(s, 'x/2i $pc')).data as { instructions: { addr: bigint }[] };
-    expect((await runCommandLine(s, 'ni')).stop).toMatchObject({ kind: 'step', pc: next.instructions[1]!.addr });
+    const next = (await runCommandLine(client(s), 'x/2i $pc')).data as { instructions: { addr: bigint }[] };
+    expect((await runCommandLine(client(s), 'ni')).stop).toMatchObject({ kind: 'step', pc: next.instructions[1]!.addr });
     expect(pc).toBe(next.instructions[0]!.addr);
   });
 
@@ -198,14 +207,14 @@ describe.skipIf(!liveOk('inspect'))('inspection commands against gdb', () => {
     const s = await launch(['2']);
     await run(s, 'break main');
     await run(s, 'continue');
-    const dis = (await runCommandLine(s, 'disassemble')).data as { instructions: { addr: bigint; text: string }[] };
+    const dis = (await runCommandLine(client(s), 'disassemble')).data as { instructions: { addr: bigint; text: string }[] };
     const call = dis.instructions.find((i) => /<checkpoint>/.test(i.text))!;
     await run(s, `until 0x${call.addr.toString(16)}`);
     await run(s, 'break checkpoint');
     const id = s.breakpoints().find((b) => b.spec === 'checkpoint')!.id;
-    expect((await runCommandLine(s, 'nexti')).stop).toMatchObject({ kind: 'breakpoint', id });
+    expect((await runCommandLine(client(s), 'nexti')).stop).toMatchObject({ kind: 'breakpoint', id });
     expect(s.breakpoints().map((b) => b.id)).toEqual([1, id]);
     // The next nexti comes back from the call (the breakpoint stepped off first).
-    expect((await runCommandLine(s, 'continue')).stop).toMatchObject({ kind: 'exited', code: 0 });
+    expect((await runCommandLine(client(s), 'continue')).stop).toMatchObject({ kind: 'exited', code: 0 });
   });
 });

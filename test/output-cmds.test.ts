@@ -8,12 +8,21 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
+import { Client } from '../src/commands/client.js';
 import { runCommandLine } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import { gdbEach } from './helpers/gdb.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, killAll } from './helpers/targets.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';
+
+/** One client per session, as a user interface holds one (its value history and displays last). */
+const clients = new Map<Session, Client>();
+function client(s: Session): Client {
+  let c = clients.get(s);
+  if (!c) clients.set(s, (c = new Client(s)));
+  return c;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'pdbg-output-'));
 let fs: ProcFs;
@@ -28,9 +37,8 @@ async function launch(): Promise<Session> {
 }
 
 async function run(s: Session, line: string): Promise<string> {
-  return (await runCommandLine(s, line)).lines.join('\n');
+  return (await runCommandLine(client(s), line)).lines.join('\n');
 }
-
 
 describe.skipIf(!liveOk('output-cmds'))('printf, echo, output, display against gdb', () => {
   beforeAll(async () => {

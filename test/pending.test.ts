@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '../src/commands/client.js';
 import { runCommandLine } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
@@ -15,6 +16,14 @@ import { pdbg } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState, rawMem } from './helpers/targets.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';
+
+/** One client per session, as a user interface holds one (its value history and displays last). */
+const clients = new Map<Session, Client>();
+function client(s: Session): Client {
+  let c = clients.get(s);
+  if (!c) clients.set(s, (c = new Client(s)));
+  return c;
+}
 
 const live = liveOk('pending breakpoints');
 let dir: string;
@@ -56,10 +65,10 @@ describe.skipIf(!live)('pending breakpoints', () => {
     await s.runUntil('main');
     const said: string[] = [];
     s.onMessage((m) => said.push(m));
-    const b = await runCommandLine(s, 'break plugin_fn');
+    const b = await runCommandLine(client(s), 'break plugin_fn');
     expect(b.lines[0]).toMatch(/^breakpoint 2 \(plugin_fn\) pending: no loaded module defines it/);
-    expect((await runCommandLine(s, 'breakpoints')).lines).toEqual(['  2 keep <PENDING> plugin_fn']);
-    expect((await runCommandLine(s, 'info breakpoints')).lines[1]).toMatch(/^2\s+breakpoint\s+keep y\s+<PENDING>\s+plugin_fn$/);
+    expect((await runCommandLine(client(s), 'breakpoints')).lines).toEqual(['  2 keep <PENDING> plugin_fn']);
+    expect((await runCommandLine(client(s), 'info breakpoints')).lines[1]).toMatch(/^2\s+breakpoint\s+keep y\s+<PENDING>\s+plugin_fn$/);
     const hook = hookAddress(s.pid);
     expect(rawMem(s.pid, hook, 1)[0]).toBe(0xcc);
     writeFileSync(trigger, '');

@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readlin
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '../src/commands/client.js';
 import { runCommandLine } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import { frameWhere } from '../src/engine/stack.js';
@@ -19,6 +20,14 @@ import { isCleanError, pdbg, pdbgBin } from './helpers/cli.js';
 import { destroyAllJails, makeJail, type Jail } from './helpers/jails.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget } from './helpers/targets.js';
+
+/** One client per session, as a user interface holds one (its value history and displays last). */
+const clients = new Map<Session, Client>();
+function client(s: Session): Client {
+  let c = clients.get(s);
+  if (!c) clients.set(s, (c = new Client(s)));
+  return c;
+}
 
 const live = liveOk('small things (issue 18 §5)');
 const children: ChildProcess[] = [];
@@ -207,7 +216,7 @@ describe.skipIf(!live)('finish into a stripped caller', () => {
     const hit = await s.cont();
     expect(hit.kind).toBe('breakpoint');
     await s.delete(bp.id);
-    const fin = await runCommandLine(s, 'finish');
+    const fin = await runCommandLine(client(s), 'finish');
     const pc = await s.pc();
     const frames = await s.frames();
     expect(frameWhere(frames[0]!)).toMatch(/^\?\? \(finishme-stripped\+0x[0-9a-f]+\)$/);

@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Client } from '../src/commands/client.js';
 import { runCommandLine } from '../src/commands/commands.js';
 import { Session } from '../src/engine/session.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
@@ -19,6 +20,14 @@ import { liveOk } from './helpers/root.js';
 import { buildTarget, procState } from './helpers/targets.js';
 import { startTracee, type Tracee } from './helpers/tracee.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';
+
+/** One client per session, as a user interface holds one (its value history and displays last). */
+const clients = new Map<Session, Client>();
+function client(s: Session): Client {
+  let c = clients.get(s);
+  if (!c) clients.set(s, (c = new Client(s)));
+  return c;
+}
 
 const live = liveOk('stack and finish against gdb');
 const tracees: Tracee[] = [];
@@ -154,25 +163,25 @@ describe.skipIf(!live)('stack and finish against gdb', () => {
     const s = await Session.launch(fs, [prog, '3'], { stdout: 'ignore', stderr: 'ignore', stdin: 'ignore' });
     sessions.push(s);
     loose.push(s.pid);
-    await runCommandLine(s, 'break depth');
+    await runCommandLine(client(s), 'break depth');
     for (let i = 0; i < 3; i++) await s.cont(); // depth(3), depth(2), depth(1)
     expect(await s.reg('rdi')).toBe(1n);
-    const bt = await runCommandLine(s, 'bt');
+    const bt = await runCommandLine(client(s), 'bt');
     expect(bt.lines.map((l) => l.replace(/^#\d+ 0x[0-9a-f]+ /, '').replace(/\+\d+/, ''))).toEqual(['depth (finishme)', 'depth (finishme)', 'depth (finishme)', 'outer (finishme)', 'main (finishme)']);
     const frames = await s.frames();
-    const up = await runCommandLine(s, 'up');
+    const up = await runCommandLine(client(s), 'up');
     expect(up.lines[0]).toMatch(/^#1 0x[0-9a-f]+ depth\+\d+ \(finishme\)$/);
-    const r1 = (await runCommandLine(s, 'regs rip rsp')).data as { regs: Record<string, bigint> };
+    const r1 = (await runCommandLine(client(s), 'regs rip rsp')).data as { regs: Record<string, bigint> };
     expect(r1.regs.rip).toBe(frames[1]!.pc);
     expect(r1.regs.rsp).toBe(frames[0]!.cfa);
-    expect((await runCommandLine(s, 'up 100')).lines[0]).toMatch(/^#4 .* main\+/);
-    await expect(runCommandLine(s, 'up')).rejects.toThrow(/cannot go up/);
-    await expect(runCommandLine(s, 'frame 9')).rejects.toThrow(/no frame 9: the stack has 5 frames/);
-    expect((await runCommandLine(s, 'down 4')).lines[0]).toMatch(/^#0 /);
-    await expect(runCommandLine(s, 'down')).rejects.toThrow(/cannot go down/);
+    expect((await runCommandLine(client(s), 'up 100')).lines[0]).toMatch(/^#4 .* main\+/);
+    await expect(runCommandLine(client(s), 'up')).rejects.toThrow(/cannot go up/);
+    await expect(runCommandLine(client(s), 'frame 9')).rejects.toThrow(/no frame 9: the stack has 5 frames/);
+    expect((await runCommandLine(client(s), 'down 4')).lines[0]).toMatch(/^#0 /);
+    await expect(runCommandLine(client(s), 'down')).rejects.toThrow(/cannot go down/);
     // finish out of depth(1): depth(0) returns to the same address first, one frame deeper.
-    await runCommandLine(s, 'delete 1');
-    const fin = await runCommandLine(s, 'finish');
+    await runCommandLine(client(s), 'delete 1');
+    const fin = await runCommandLine(client(s), 'finish');
     expect(fin.lines[0]).toMatch(/^run till exit from #0 0x[0-9a-f]+ depth \(finishme\)$/);
     expect(await s.pc()).toBe(frames[1]!.pc);
     expect(await s.reg('rsp')).toBe(frames[0]!.cfa);
@@ -186,7 +195,7 @@ describe.skipIf(!live)('stack and finish against gdb', () => {
     expect(mine.rax).toBe(BigInt(/Value returned is \$\d+ = (\d+)/.exec(g)![1]!));
     expect(mine.rax).toBe(4243n);
     // finish from the outermost frame is refused.
-    await runCommandLine(s, 'up 100');
-    await expect(runCommandLine(s, 'finish')).rejects.toThrow(/not meaningful in the outermost frame/);
+    await runCommandLine(client(s), 'up 100');
+    await expect(runCommandLine(client(s), 'finish')).rejects.toThrow(/not meaningful in the outermost frame/);
   });
 });

@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { isDying } from '../engine/guard.js';
 import { commands } from './commands/index.js';
 import { reportError, UsageError } from './errors.js';
+import { GLOBAL_OPTIONS } from './global-options.js';
 import { watchOutput } from './output.js';
 
 // yargs 17 through require: its CJS build loads in ~27 ms, yargs 18's ESM build in ~128 ms (measured
@@ -34,16 +35,8 @@ export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)
     .scriptName('pdbg')
     .usage('pdbg — a process debugger on the procfs model\n\nUsage: pdbg <command> [options]')
-    .option('proc-root', {
-      type: 'string',
-      describe: 'read processes from this directory tree (a pdbg snapshot or a BSD /proc) instead of the live system',
-      global: true,
-    })
-    .option('via', {
-      type: 'string',
-      describe: 'reach the processes through a chain of hops: ssh:[USER@]HOST[:PORT], sudo[:USER], jail:NAME|JID, nsenter:PID, comma-separated; repeat for several chains (ps lists them all); default $PDBG_VIA',
-      global: true,
-    })
+    .option('proc-root', GLOBAL_OPTIONS['proc-root'])
+    .option('via', GLOBAL_OPTIONS.via)
     .command(commands())
     .demandCommand(1, 'pdbg: name a command (pdbg --help lists them)')
     .strict()

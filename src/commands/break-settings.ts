@@ -6,22 +6,13 @@
  * pending breakpoint that makes the next `continue` wait for ever; `set breakpoint pending on`
  * or `break -p NAME` asks for pending there. Stopped in the dynamic linker (the exec stop) no
  * library is loaded yet, so a name may well come: pending there in every mode.
- * Kept beside the Session (a WeakMap), as the value history is: the engine does not need it.
+ * The mode is the client's (client.ts), as the value history is: the engine does not need it.
  */
 import { ProcfsError } from '../procfs/errors.js';
 import type { Session } from '../engine/session.js';
+import type { PendingMode } from './client.js';
 
-export type PendingMode = 'auto' | 'on' | 'off';
-
-const modes = new WeakMap<Session, PendingMode>();
-
-export function pendingMode(s: Session): PendingMode {
-  return modes.get(s) ?? 'auto';
-}
-
-export function setPendingMode(s: Session, mode: PendingMode): void {
-  modes.set(s, mode);
-}
+export type { PendingMode } from './client.js';
 
 /** The `set breakpoint pending auto|on|off` word, checked. */
 export function parsePendingMode(word: string | undefined): PendingMode {

@@ -5,12 +5,11 @@
  * most 64 bytes' worth past the address asked about).
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { CommandOutput } from './command-output.js';
 import { disassemble, type DisasmLine } from '../engine/disasm.js';
-import { readCode } from './examine.js';
 import { evalAddress } from '../engine/expr.js';
-import { sessionContext, symbolizer } from './inspect-state.js';
-import type { Session } from '../engine/session.js';
+import type { Client } from './client.js';
+import type { Result } from './debug-command.js';
+import { readCode } from './examine.js';
 
 const NO_SIZE_BYTES = 64;
 
@@ -18,12 +17,25 @@ function addr16(a: bigint): string {
   return `0x${a.toString(16).padStart(16, '0')}`;
 }
 
-export async function disassembleCommand(s: Session, argText: string): Promise<CommandOutput> {
+export type DisassembleResult = Result<'disassembly', {
+  start: bigint;
+  end: bigint;
+  pc: bigint | undefined;
+  instructions: { addr: bigint; length: number; bytes: DisasmLine['bytes']; text: string; current: boolean }[];
+}> & {
+  /** gdb's `Dump of assembler code …:` line. */
+  readonly header: string;
+  /** Each instruction's `<+OFF>` or `<sym+OFF>` (or ''), in order. */
+  readonly offsets: string[];
+};
+
+export async function disassembleCommand(c: Client, argText: string): Promise<DisassembleResult> {
+  const s = c.session;
   const text = argText.trim();
   if (text.startsWith('/')) throw new ProcfsError('EINVAL', `disassemble modifiers (${text.split(/\s/)[0]}) are not supported`);
-  const ctx = sessionContext(s);
+  const ctx = c.context();
   const pc = await s.frameReg('rip').catch(() => undefined);
-  const symbolize = symbolizer(s);
+  const symbolize = c.symbolize;
   const comma = text.indexOf(',');
   let start: bigint;
   let end: bigint;
@@ -63,17 +75,25 @@ export async function disassembleCommand(s: Session, argText: string): Promise<C
     const code = await readCode(s, start, Number(end - start) + 15);
     lines = disassemble(code, start, { symbolize }).filter((l) => l.address < end);
   }
-  const out = [header];
-  for (const l of lines) {
-    const where = fnStart !== undefined ? `<+${l.address - fnStart}>` : (() => {
-      const n = symbolize(l.address);
-      return n ? `<${n.includes('+') ? n : n + '+0'}>` : '';
-    })();
-    out.push(`${l.address === pc ? '=> ' : '   '}${addr16(l.address)}${where ? ' ' + where : ''}:\t${l.text}`);
-  }
-  out.push('End of assembler dump.');
+  const offsets = lines.map((l) => {
+    if (fnStart !== undefined) return `<+${l.address - fnStart}>`;
+    const n = symbolize(l.address);
+    return n ? `<${n.includes('+') ? n : n + '+0'}>` : '';
+  });
   return {
-    lines: out,
+    kind: 'disassembly',
+    header,
+    offsets,
     data: { start, end, pc, instructions: lines.map((l) => ({ addr: l.address, length: l.length, bytes: l.bytes, text: l.text, current: l.address === pc })) },
   };
+}
+
+export function formatDisassembly(r: DisassembleResult): string[] {
+  const out = [r.header];
+  r.data.instructions.forEach((l, i) => {
+    const where = r.offsets[i]!;
+    out.push(`${l.current ? '=> ' : '   '}${addr16(l.addr)}${where ? ' ' + where : ''}:\t${l.text}`);
+  });
+  out.push('End of assembler dump.');
+  return out;
 }

@@ -12,8 +12,8 @@ import { ProcfsError } from '../procfs/errors.js';
 import { disassemble } from '../engine/disasm.js';
 import { evalAddress, readExact } from '../engine/expr.js';
 import { addressText, escapeChar, formatValue, type Symbolize } from './gdbfmt.js';
-import { inspectState, sessionContext, symbolizer, type UnitSize } from './inspect-state.js';
 import type { Session } from '../engine/session.js';
+import type { Client, UnitSize } from './client.js';
 
 /** A parsed `/NFU`. */
 export interface ExamineFormat {
@@ -75,15 +75,16 @@ function label(a: bigint, symbolize: Symbolize): string {
 }
 
 /** `x/FMT ADDR` (fmtText `/8xb`, or undefined for the remembered format); `addrText` may be empty to go on. */
-export async function examine(s: Session, fmtText: string | undefined, addrText: string): Promise<ExamineResult> {
-  const st = inspectState(s);
+export async function examine(c: Client, fmtText: string | undefined, addrText: string): Promise<ExamineResult> {
+  const s = c.session;
+  const st = c.inspect;
   const f = fmtText === undefined ? { count: 1, format: st.lastFormat, size: st.lastSize } : parseExamineFormat(fmtText, { format: st.lastFormat, size: st.lastSize });
   let addr: bigint;
   if (addrText.trim() === '') {
     if (st.nextAddress === undefined) throw new ProcfsError('EINVAL', 'argument required (starting display address)');
     addr = st.nextAddress;
-  } else addr = await evalAddress(addrText, sessionContext(s));
-  const symbolize = symbolizer(s);
+  } else addr = await evalAddress(addrText, c.context());
+  const symbolize = c.symbolize;
   let r: ExamineResult;
   if (f.format === 's') r = await strings(s, f, addr, symbolize);
   else if (f.format === 'i') r = await instructions(s, f, addr, symbolize);
@@ -98,7 +99,7 @@ export async function examine(s: Session, fmtText: string | undefined, addrText:
 
 async function units(s: Session, f: ExamineFormat, addr: bigint, symbolize: Symbolize): Promise<ExamineResult> {
   const size = SIZES[f.size];
-  const ctx = sessionContext(s);
+  const ctx = { read: (a: bigint, l: number) => s.readMem(a, l) };
   const out: ExamineLine[] = [];
   const all: { addr: bigint; value: bigint }[] = [];
   const per = PER_LINE[f.size];

@@ -7,13 +7,13 @@
  * (pdbg's expressions are integers and pointers).
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { CommandOutput } from './command-output.js';
-import { examine, parseExamineFormat } from './examine.js';
 import { evalExpr, numeric, readExact, type Value } from '../engine/expr.js';
-import { formatValue } from './gdbfmt.js';
-import { inspectState, sessionContext, symbolizer } from './inspect-state.js';
-import { parsePrintFormat } from './print-cmd.js';
 import type { Session } from '../engine/session.js';
+import type { Client, Display } from './client.js';
+import type { Result } from './debug-command.js';
+import { examine, parseExamineFormat } from './examine.js';
+import { formatValue } from './gdbfmt.js';
+import { parsePrintFormat } from './print-cmd.js';
 
 /** C escapes as gdb's echo and printf take them: \n \t \" \\ \a \b \f \r \v \e \ooo \xHH. */
 export function unescapeC(text: string): string {
@@ -31,16 +31,25 @@ function asLines(text: string): string[] {
   return t === '' && text !== '' ? [''] : t.split('\n');
 }
 
-export function echoCmd(rest: string): CommandOutput {
-  const text = unescapeC(rest.replace(/^\s/, ''));
-  return { lines: text === '' ? [] : asLines(text), data: { text } };
+/** Text as echo and printf write it: whole lines, a trailing newline ending the last. */
+export type TextResult = Result<'text', { text: string }>;
+
+export function formatText(r: TextResult): string[] {
+  return r.data.text === '' ? [] : asLines(r.data.text);
 }
 
+export function echoCmd(rest: string): TextResult {
+  const text = unescapeC(rest.replace(/^\s/, ''));
+  return { kind: 'text', data: { text } };
+}
+
+export type OutputResult = Result<'output', { value: bigint; text: string }>;
+
 /** `output EXPR`: the value as print shows it, without `$N = ` and without a history entry. */
-export async function outputCmd(s: Session, fmtText: string | undefined, expr: string): Promise<CommandOutput> {
-  const v = await evalExpr(expr, sessionContext(s));
-  const text = formatValue(v, parsePrintFormat(fmtText), symbolizer(s));
-  return { lines: [text], data: { value: v.bits, text } };
+export async function outputCmd(c: Client, fmtText: string | undefined, expr: string): Promise<OutputResult> {
+  const v = await evalExpr(expr, c.context());
+  const text = formatValue(v, parsePrintFormat(fmtText), c.symbolize);
+  return { kind: 'output', data: { value: v.bits, text } };
 }
 
 /** Splits at top-level commas: not inside quotes or parentheses. */
@@ -139,12 +148,13 @@ async function convert(s: Session, spec: { flags: string; width: number; prec?: 
 }
 
 /** `printf "FMT", ARGS…`: C's printf over pdbg's expressions. */
-export async function printfCmd(s: Session, rest: string): Promise<CommandOutput> {
+export async function printfCmd(c: Client, rest: string): Promise<TextResult> {
+  const s = c.session;
   const [first, ...args] = splitArgs(rest.trim());
   const m = first === undefined ? null : /^"((?:[^"\\]|\\.)*)"$/s.exec(first);
   if (!m) throw new ProcfsError('EINVAL', 'Bad format string (usage: printf "FORMAT", ARG…)');
   const fmt = unescapeC(m[1]!);
-  const ctx = sessionContext(s);
+  const ctx = c.context();
   let out = '';
   let argi = 0;
   const re = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(ll|l|z|j)?([a-zA-Z%])/g;
@@ -163,26 +173,7 @@ export async function printfCmd(s: Session, rest: string): Promise<CommandOutput
   }
   out += fmt.slice(last);
   if (argi < args.length) throw new ProcfsError('EINVAL', 'Wrong number of arguments for specified format-string');
-  return { lines: out === '' ? [] : asLines(out), data: { text: out } };
-}
-
-interface Display {
-  readonly num: number;
-  readonly expr: string;
-  /** `/x` for a value format, `/2i` for an x format; '' for none. */
-  readonly fmt: string;
-  enabled: boolean;
-}
-
-const displays = new WeakMap<Session, { list: Display[]; next: number }>();
-
-function table(s: Session): { list: Display[]; next: number } {
-  let t = displays.get(s);
-  if (!t) {
-    t = { list: [], next: 1 };
-    displays.set(s, t);
-  }
-  return t;
+  return { kind: 'text', data: { text: out } };
 }
 
 /** A display's format is x's (a count, a size, `i` or `s`) rather than print's one letter. */
@@ -190,65 +181,73 @@ function isExamineFormat(fmt: string): boolean {
   return fmt !== '' && !/^\/[xduotcaz]$/.test(fmt);
 }
 
-async function showOne(s: Session, d: Display): Promise<string[]> {
+async function showOne(c: Client, d: Display): Promise<string[]> {
   try {
     if (isExamineFormat(d.fmt)) {
-      const st = inspectState(s);
+      const st = c.inspect;
       const keep = { format: st.lastFormat, size: st.lastSize, next: st.nextAddress };
       parseExamineFormat(d.fmt, keep);
-      const r = await examine(s, d.fmt, d.expr);
+      const r = await examine(c, d.fmt, d.expr);
       // A display does not move x's defaults.
       Object.assign(st, { lastFormat: keep.format, lastSize: keep.size, nextAddress: keep.next });
       return [`${d.num}: x${d.fmt} ${d.expr}`, ...r.lines.map((l) => l.text)];
     }
-    const v = await evalExpr(d.expr, sessionContext(s));
-    return [`${d.num}: ${d.fmt ? `${d.fmt} ` : ''}${d.expr} = ${formatValue(v, parsePrintFormat(d.fmt || undefined), symbolizer(s))}`];
+    const v = await evalExpr(d.expr, c.context());
+    return [`${d.num}: ${d.fmt ? `${d.fmt} ` : ''}${d.expr} = ${formatValue(v, parsePrintFormat(d.fmt || undefined), c.symbolize)}`];
   } catch (err) {
     return [`${d.num}: ${d.fmt ? `${d.fmt} ` : ''}${d.expr} = <error: ${(err as Error).message}>`];
   }
 }
 
 /** Every enabled display, as gdb shows them after a stop; none when the target is not stopped. */
-export async function displayLines(s: Session): Promise<string[]> {
-  if (s.state !== 'stopped') return [];
+export async function displayLines(c: Client): Promise<string[]> {
+  if (c.session.state !== 'stopped') return [];
   const out: string[] = [];
-  for (const d of table(s).list) if (d.enabled) out.push(...(await showOne(s, d)));
+  for (const d of c.displays) if (d.enabled) out.push(...(await showOne(c, d)));
   return out;
 }
 
+/**
+ * What `display` shows: the display added (or null for a bare `display`), and the lines of the
+ * displays as they read now (an expression's value is read where its error would be shown).
+ */
+export type DisplayResult = Result<'display', { num: number; expr: string; format: string } | null> & { readonly shown: string[] };
+
 /** `display[/FMT] EXPR`: adds it and shows it now; a bare `display` shows them all. */
-export async function displayCmd(s: Session, fmtText: string | undefined, expr: string): Promise<CommandOutput> {
-  if (expr.trim() === '') return { lines: await displayLines(s), data: null };
+export async function displayCmd(c: Client, fmtText: string | undefined, expr: string): Promise<DisplayResult> {
+  if (expr.trim() === '') return { kind: 'display', data: null, shown: await displayLines(c) };
   if (fmtText !== undefined && !isExamineFormat(fmtText)) parsePrintFormat(fmtText);
   if (fmtText !== undefined && isExamineFormat(fmtText)) parseExamineFormat(fmtText, { format: 'x', size: 'w' });
-  const t = table(s);
-  const d: Display = { num: t.next++, expr: expr.trim(), fmt: fmtText ?? '', enabled: true };
-  t.list.push(d);
-  return { lines: s.state === 'stopped' ? await showOne(s, d) : [], data: { num: d.num, expr: d.expr, format: d.fmt } };
+  const d: Display = { num: c.nextDisplay++, expr: expr.trim(), fmt: fmtText ?? '', enabled: true };
+  c.displays.push(d);
+  return { kind: 'display', shown: c.session.state === 'stopped' ? await showOne(c, d) : [], data: { num: d.num, expr: d.expr, format: d.fmt } };
 }
 
+export type UndisplayResult = Result<'undisplay', { deleted: 'all' | number[] }>;
+
 /** `undisplay [N…]`: deletes those displays (all without N). */
-export function undisplayCmd(s: Session, args: readonly string[]): CommandOutput {
-  const t = table(s);
+export function undisplayCmd(c: Client, args: readonly string[]): UndisplayResult {
   if (args.length === 0) {
-    t.list = [];
-    return { lines: [], data: { deleted: 'all' } };
+    c.displays = [];
+    return { kind: 'undisplay', data: { deleted: 'all' } };
   }
   const nums = args.map((a) => {
     if (!/^\d+$/.test(a)) throw new ProcfsError('EINVAL', `Arguments must be display numbers: '${a}'`);
     return Number(a);
   });
-  for (const n of nums) if (!t.list.some((d) => d.num === n)) throw new ProcfsError('EINVAL', `No display number ${n}.`);
-  t.list = t.list.filter((d) => !nums.includes(d.num));
-  return { lines: [], data: { deleted: nums } };
+  for (const n of nums) if (!c.displays.some((d) => d.num === n)) throw new ProcfsError('EINVAL', `No display number ${n}.`);
+  c.displays = c.displays.filter((d) => !nums.includes(d.num));
+  return { kind: 'undisplay', data: { deleted: nums } };
 }
 
+export type DisplayList = Result<'display-list', { num: number; enabled: boolean; format: string; expr: string }[]>;
+
 /** `info display`, as gdb lists them. */
-export function infoDisplay(s: Session): CommandOutput {
-  const list = table(s).list;
-  if (list.length === 0) return { lines: ['There are no auto-display expressions now.'], data: [] };
-  return {
-    lines: ['Auto-display expressions now in effect:', 'Num Enb Expression', ...list.map((d) => `${d.num}:   ${d.enabled ? 'y' : 'n'}  ${d.fmt ? `${d.fmt} ` : ''}${d.expr}`)],
-    data: list.map((d) => ({ num: d.num, enabled: d.enabled, format: d.fmt, expr: d.expr })),
-  };
+export function infoDisplay(c: Client): DisplayList {
+  return { kind: 'display-list', data: c.displays.map((d) => ({ num: d.num, enabled: d.enabled, format: d.fmt, expr: d.expr })) };
+}
+
+export function formatDisplayList({ data: list }: DisplayList): string[] {
+  if (list.length === 0) return ['There are no auto-display expressions now.'];
+  return ['Auto-display expressions now in effect:', 'Num Enb Expression', ...list.map((d) => `${d.num}:   ${d.enabled ? 'y' : 'n'}  ${d.format ? `${d.format} ` : ''}${d.expr}`)];
 }

@@ -3,11 +3,10 @@
  * FMT is one letter of x d u o t c a z s (no count or size, as gdb refuses those for print).
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { CommandOutput } from './command-output.js';
 import { evalExpr } from '../engine/expr.js';
+import type { Client } from './client.js';
+import type { Result } from './debug-command.js';
 import { formatValue, VALUE_FORMATS } from './gdbfmt.js';
-import { inspectState, sessionContext, symbolizer } from './inspect-state.js';
-import type { Session } from '../engine/session.js';
 
 /** `/x` → `x`; undefined → natural. */
 export function parsePrintFormat(text: string | undefined): string {
@@ -20,15 +19,24 @@ export function parsePrintFormat(text: string | undefined): string {
   return m[1]!;
 }
 
-export async function printCommand(s: Session, fmtText: string | undefined, exprText: string): Promise<CommandOutput> {
+/** A value entered in the history as `$N` (print, call). */
+export type HistoryResult<K extends string, D> = Result<K, D & { history: number; text?: string }> & { readonly shown: string };
+
+export function formatHistoryValue<R extends HistoryResult<string, object>>(r: R): string[] {
+  return [`$${r.data.history} = ${r.shown}`];
+}
+
+export type PrintResult = HistoryResult<'value', { value: bigint; type: string; text: string }>;
+
+export async function printCommand(c: Client, fmtText: string | undefined, exprText: string): Promise<PrintResult> {
   const fmt = parsePrintFormat(fmtText);
-  const st = inspectState(s);
+  const st = c.inspect;
   // gdb: a bare `print` shows the last value again (as a new history entry).
-  const v = exprText.trim() === '' ? st.history[st.history.length - 1] : await evalExpr(exprText, sessionContext(s));
+  const v = exprText.trim() === '' ? st.history[st.history.length - 1] : await evalExpr(exprText, c.context());
   if (!v) throw new ProcfsError('EINVAL', 'history is empty: print needs an expression');
   st.history.push(v);
   const n = st.history.length;
-  const text = formatValue(v, fmt, symbolizer(s));
+  const text = formatValue(v, fmt, c.symbolize);
   const type = v.type.kind === 'ptr' ? 'pointer' : `${v.type.signed ? 'int' : 'uint'}${v.type.size * 8}`;
-  return { lines: [`$${n} = ${text}`], data: { history: n, value: v.bits, type, text } };
+  return { kind: 'value', data: { history: n, value: v.bits, type, text }, shown: text };
 }

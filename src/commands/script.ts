@@ -4,9 +4,8 @@
  * echoed with its result; the first error stops the script with a message naming its line.
  */
 import { ProcfsError } from '../procfs/errors.js';
+import type { Client } from './client.js';
 import { runCommandLine, type CommandOutput } from './commands.js';
-import { pendingMode, setPendingMode } from './break-settings.js';
-import type { Session } from '../engine/session.js';
 
 export interface ScriptLine {
   /** 1-based line number in the file. */
@@ -33,17 +32,18 @@ export function parseScript(text: string): ScriptLine[] {
  * planted during a `continue` — comes between the command and its result). Errors become
  * ProcfsError `script line N: …`.
  */
-export async function runScript(s: Session, text: string, onStep?: (step: ScriptStep) => void, onStart?: (line: ScriptLine) => void): Promise<ScriptStep[]> {
+export async function runScript(c: Client, text: string, onStep?: (step: ScriptStep) => void, onStart?: (line: ScriptLine) => void): Promise<ScriptStep[]> {
+  const s = c.session;
   const steps: ScriptStep[] = [];
   // gdb's batch mode: `break` on a name nothing defines is an error, not a wait for ever.
-  if (pendingMode(s) === 'auto') setPendingMode(s, 'off');
+  if (c.pendingMode === 'auto') c.pendingMode = 'off';
   for (const l of parseScript(text)) {
     // Released meanwhile (Ctrl-C during a `continue`): the script ends there, no later line runs.
     if (s.released) break;
     onStart?.(l);
     let output: CommandOutput;
     try {
-      output = await runCommandLine(s, l.text);
+      output = await runCommandLine(c, l.text);
     } catch (err) {
       const e = err as Error;
       const code = err instanceof ProcfsError ? err.code : 'EINVAL';
@@ -52,6 +52,8 @@ export async function runScript(s: Session, text: string, onStep?: (step: Script
     const step = { ...l, output };
     steps.push(step);
     onStep?.(step);
+    // gdb's batch mode ends at `quit`; the target is left as the script promised.
+    if (output.command?.name === 'quit') break;
   }
   return steps;
 }

@@ -3,34 +3,16 @@
  * SYM[,SYM…] [--args N] [--ret]` plants the trace's action breakpoints and returns at once;
  * the calls are written as they happen during the following `continue` (or `until`, `finish`…),
  * which runs on as usual: trace points never stop it. The lines go to whoever listens with
- * onTraceOutput (the script prints them between the command and its result, the TUI puts them
- * in its log pane). `untrace` lifts them all and answers the calls per function.
+ * the client's onTraceOutput (the script prints them between the command and its result, the
+ * TUI puts them in its log pane). `untrace` lifts them all and answers the calls per function.
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { CommandOutput } from './command-output.js';
-import type { Session } from '../engine/session.js';
 import { Tracer } from '../engine/trace.js';
 import { formatCountTable } from '../engine/trace-format.js';
+import type { Client } from './client.js';
+import type { Result } from './debug-command.js';
 
-type Listener = (line: string) => void;
-
-const tracers = new WeakMap<Session, Tracer>();
-const listeners = new WeakMap<Session, Set<Listener>>();
-
-/** Subscribes to the trace lines of `s` (the `trace` command's); returns the unsubscriber. */
-export function onTraceOutput(s: Session, fn: Listener): () => void {
-  let set = listeners.get(s);
-  if (!set) listeners.set(s, (set = new Set()));
-  set.add(fn);
-  return () => set!.delete(fn);
-}
-
-function publish(s: Session, line: string): void {
-  const set = listeners.get(s);
-  if (set) for (const fn of set) fn(line);
-}
-
-interface TraceWords {
+export interface TraceWords {
   readonly specs: string[];
   readonly args?: number;
   readonly ret: boolean;
@@ -55,32 +37,53 @@ export function parseTraceWords(words: readonly string[], usage: string): TraceW
   return { specs, ret, ...(args !== undefined ? { args } : {}) };
 }
 
-export async function traceCommand(s: Session, words: readonly string[], usage: string): Promise<CommandOutput> {
-  const w = parseTraceWords(words, usage);
-  let t = tracers.get(s);
+export type TraceResult = Result<'trace', { traced: { spec: string; id: number; addr: bigint | null; pending: boolean }[]; args: number; ret: boolean }> & {
+  readonly specs: readonly string[];
+  /** describe() of each planted address, in order (null while pending). */
+  readonly wheres: readonly (string | null)[];
+};
+
+export async function traceCommand(c: Client, w: TraceWords): Promise<TraceResult> {
+  const s = c.session;
+  let t = c.tracer;
   if (t) {
     const o = t.options;
     if ((w.args !== undefined && w.args !== o.args) || (w.ret && !o.ret)) {
       throw new ProcfsError('EINVAL', `already tracing with --args ${o.args}${o.ret ? ' --ret' : ''}: untrace first to change them`);
     }
   } else {
-    t = new Tracer(s, (line) => publish(s, line), { ret: w.ret, pending: true, ...(w.args !== undefined ? { args: w.args } : {}) });
-    tracers.set(s, t);
+    t = new Tracer(s, (line) => c.publishTrace(line), { ret: w.ret, pending: true, ...(w.args !== undefined ? { args: w.args } : {}) });
+    c.tracer = t;
   }
   const added = await t.add(w.specs);
-  const lines = added.map((a) => a.addr !== undefined
-    ? `tracing ${a.spec} (breakpoint ${a.id} at ${s.describe(a.addr)})`
-    : `tracing ${a.spec} (breakpoint ${a.id}) pending: no loaded module defines it; planted when a library that does is loaded`);
-  if (lines.length === 0) lines.push(`already tracing ${w.specs.join(', ')}`);
-  return { lines, data: { traced: added.map((a) => ({ spec: a.spec, id: a.id, addr: a.addr ?? null, pending: a.addr === undefined })), ...t.options } };
+  return {
+    kind: 'trace',
+    specs: w.specs,
+    wheres: added.map((a) => (a.addr !== undefined ? s.describe(a.addr) : null)),
+    data: { traced: added.map((a) => ({ spec: a.spec, id: a.id, addr: a.addr ?? null, pending: a.addr === undefined })), ...t.options },
+  };
 }
 
-export async function untraceCommand(s: Session): Promise<CommandOutput> {
-  const t = tracers.get(s);
-  if (!t) return { lines: ['not tracing'], data: { counts: [] } };
-  tracers.delete(s);
+export function formatTrace(r: TraceResult): string[] {
+  const lines = r.data.traced.map((a, i) => !a.pending
+    ? `tracing ${a.spec} (breakpoint ${a.id} at ${r.wheres[i]})`
+    : `tracing ${a.spec} (breakpoint ${a.id}) pending: no loaded module defines it; planted when a library that does is loaded`);
+  if (lines.length === 0) lines.push(`already tracing ${r.specs.join(', ')}`);
+  return lines;
+}
+
+export type UntraceResult = Result<'untrace', { counts: ReturnType<Tracer['counts']> }> & { readonly tracing: boolean };
+
+export async function untraceCommand(c: Client): Promise<UntraceResult> {
+  const t = c.tracer;
+  if (!t) return { kind: 'untrace', tracing: false, data: { counts: [] } };
+  c.tracer = undefined;
   // Calls still waiting for their return are written now (`= ?`), before the table.
   const counts = t.counts();
   await t.remove();
-  return { lines: formatCountTable(counts), data: { counts } };
+  return { kind: 'untrace', tracing: true, data: { counts } };
+}
+
+export function formatUntrace(r: UntraceResult): string[] {
+  return r.tracing ? formatCountTable(r.data.counts) : ['not tracing'];
 }

@@ -10,12 +10,12 @@
 import { appendFileSync, closeSync, openSync, readSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ProcfsError } from '../procfs/errors.js';
+import { Client } from '../commands/client.js';
 import { findCommand, helpLines, runCommandLine, splitCommandLine } from '../commands/commands.js';
+import { examineCommand } from '../commands/memory-cmds.js';
 import { describeStop, isGone, type StopEvent } from '../engine/events.js';
 import { evalAddress } from '../engine/expr.js';
-import { sessionContext } from '../commands/inspect-state.js';
 import { onInterrupt } from '../engine/guard.js';
-import { onTraceOutput } from '../commands/trace-cmd.js';
 import type { Session } from '../engine/session.js';
 import { frameWhere } from '../engine/stack.js';
 import { parseLength } from '../commands/values.js';
@@ -76,11 +76,14 @@ export class TuiApp {
   private outputTimer: NodeJS.Timeout | undefined;
   private lastStop: StopEvent;
   private drawTimer: NodeJS.Timeout | undefined;
+  /** The TUI's user of the engine: its value history, displays, trace listeners. */
+  private readonly c: Client;
 
   constructor(
     private readonly s: Session,
     private readonly o: TuiOptions,
   ) {
+    this.c = new Client(s);
     this.view = new DebugView(s);
     this.lastStop = s.lastStop;
     this.finished = new Promise((res) => (this.done = res));
@@ -105,7 +108,7 @@ export class TuiApp {
     });
     // `trace` lines come at the target's pace, thousands a second: the log takes each, the
     // screen is redrawn at most every TRACE_DRAW_MS.
-    onTraceOutput(this.s, (line) => {
+    this.c.onTraceOutput((line) => {
       this.say(line);
       this.drawSoon();
     });
@@ -281,9 +284,14 @@ export class TuiApp {
         return this.openCommand('x ');
       case '?':
       case 'f1':
-        this.show([...helpLines(), 'help  this text', 'quit  detach and leave (q)', ...KEY_HELP]);
-        return this.draw();
+        return this.showHelp();
     }
+  }
+
+  /** The table's help (its `help` entry's text), then the keys. */
+  private showHelp(): void {
+    this.show([...helpLines(), ...KEY_HELP]);
+    this.draw();
   }
 
   /**
@@ -373,29 +381,15 @@ export class TuiApp {
     const [name, ...args] = splitCommandLine(line);
     if (!name) return;
     if (keyTs === undefined) this.say(`(pdbg) ${line}`);
-    switch (name) {
-      case 'q':
-      case 'quit':
-      case 'exit':
-      case 'detach':
-        return this.quit();
-      case 'help':
-      case 'h':
-        this.show([...helpLines(), 'help  this text', 'quit  detach and leave (q)', ...KEY_HELP]);
-        this.draw();
-        return;
-      case 'x':
-      case 'mem':
-      case 'examine':
-        // gdb's x/FMT prints its units; the old form points the memory pane.
-        if (args[0]?.startsWith('/')) break;
-        return this.examine(args);
-      case 'k':
-      case 'kill':
-        // gdb asks before killing when a person is at the terminal (a script does not ask).
-        if (args.length === 0 && this.s.state === 'stopped') return this.ask(KILL_QUESTION, () => this.enqueue(() => this.execute(line)));
-        break;
-    }
+    // The table names every command; a few have their effect here: leaving (quit, detach:
+    // the TUI's own release), the help, x's memory pane, and kill's question.
+    const c = findCommand(name);
+    if (c?.action === 'quit') return this.quit();
+    if (c?.action === 'help') return this.showHelp();
+    // gdb's x/FMT prints its units; pdbg's `x EXPR [LEN]` points the memory pane.
+    if (c === examineCommand && !args[0]?.startsWith('/')) return this.examine(args);
+    // gdb asks before killing when a person is at the terminal (a script does not ask).
+    if (c?.name === 'kill' && args.length === 0 && this.s.state === 'stopped') return this.ask(KILL_QUESTION, () => this.enqueue(() => this.execute(line)));
     return this.execute(line, keyTs);
   }
 
@@ -415,7 +409,7 @@ export class TuiApp {
     }, SLOW_COMMAND_MS);
     let out: Awaited<ReturnType<typeof runCommandLine>>;
     try {
-      out = await runCommandLine(this.s, line);
+      out = await runCommandLine(this.c, line);
     } finally {
       clearTimeout(slow);
       if (this.mode === 'running') this.mode = this.s.state === 'stopped' ? 'normal' : 'gone';
@@ -440,7 +434,7 @@ export class TuiApp {
       this.view.memExpr = 'rsp';
     } else {
       // An expression: `rsi`, `$pc`, `main+4`, `*$rsp` (expr.ts).
-      const addr = await evalAddress(a, sessionContext(this.s));
+      const addr = await evalAddress(a, this.c.context());
       this.view.memAddr = addr;
       this.view.memExpr = a;
     }
@@ -464,7 +458,7 @@ export class TuiApp {
   private async resume(line: string): Promise<void> {
     this.view.keepForCompare();
     this.mode = 'running';
-    const p = runCommandLine(this.s, line);
+    const p = runCommandLine(this.c, line);
     this.view.running();
     this.draw();
     this.running = p.then(

@@ -36,13 +36,22 @@ export const btCommand: CommandModule<object, BtArgs> = {
     const pid = cliPid(argv.pid);
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
     if (argv.all && tid !== undefined) throw new UsageError('bt: --all and --tid exclude each other');
-    const { findCommand } = await import('../../commands/commands.js');
-    const { threadApply } = await import('../../commands/thread-cmds.js');
-    const bt = findCommand('backtrace')!;
-    const btArgs = argv['past-main'] ? ['-past-main'] : [];
+    const { runCommand } = await import('../../commands/commands.js');
+    const { backtraceCommand } = await import('../../commands/frame-cmds.js');
+    const { formatThreadApply, threadApply } = await import('../../commands/thread-cmds.js');
+    const { Client } = await import('../../commands/client.js');
+    const btArgs = { pastMain: argv['past-main'] === true };
     await onTarget(argv, pid, async (s) => {
-      const out = argv.all ? await threadApply(s, ['all', 'bt'], () => bt.run(s, btArgs)) : await bt.run(s, btArgs);
-      if (argv.json) printJson(argv.all ? { pid, threads: out.data } : { pid, ...(out.data as object) });
+      const c = new Client(s);
+      if (argv.all) {
+        // gdb's `thread apply all bt`, the table's backtrace in each thread.
+        const all = await threadApply(c, ['all', 'bt'], () => runCommand(c, backtraceCommand, btArgs));
+        if (argv.json) printJson({ pid, threads: all.data });
+        else printLine(formatThreadApply(all).join('\n'));
+        return;
+      }
+      const out = await runCommand(c, backtraceCommand, btArgs);
+      if (argv.json) printJson({ pid, ...out.data });
       else printLine(out.lines.join('\n'));
     }, { kind: 'inspect', keepStopped: argv['keep-stopped'] === true, ...(tid === undefined ? {} : { tid }) });
   },

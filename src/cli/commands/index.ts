@@ -5,8 +5,10 @@ import type { Argv, CommandModule } from 'yargs';
  * command line, aliases and one-line description here, its options and handler in its module,
  * loaded only when that command runs or its own --help is asked. So `pdbg ps` loads ps.ts and
  * what its handler imports, never the engine, the TUI or the disassembler (each module cost
- * 1-20 ms to load, ~40 ms for the whole table, measured here). The TUI's command line has its
- * own table in src/tui/commands.ts over the same engine.
+ * 1-20 ms to load, ~40 ms for the whole table, measured here). The debugger's own commands
+ * (`pdbg script`, the TUI's command line) are the other table, src/commands/commands.ts; the
+ * one-shots among these (regs, mem, bt, step, run) call its entries with typed arguments.
+ * docs/commands/ is generated from both (src/cli/command-docs.ts).
  *
  * A new command is one entry: `{ command, describe, load: async () => (await import('./x.js')).xCommand }`,
  * with `command`, `aliases` and `describe` as the module's own (test/cli-commands.test.ts
@@ -21,7 +23,7 @@ export interface CommandEntry {
   readonly load: () => Promise<CommandModule<any, any>>;
 }
 
-export const COMMANDS: readonly CommandEntry[] = [
+export const CLI_COMMANDS: readonly CommandEntry[] = [
   { command: 'ps', describe: 'list processes with their jail (like FreeBSD ps -J / -o jail,jid)', load: async () => (await import('./ps.js')).psCommand },
   { command: 'jls', describe: 'list jails (UTS namespaces): JID, IP address, hostname, root path', load: async () => (await import('./jls.js')).jlsCommand },
   { command: 'status <pid>', describe: "print a process's status node (FreeBSD procfs status line)", load: async () => (await import('./status.js')).statusCommand },
@@ -50,7 +52,7 @@ export const COMMANDS: readonly CommandEntry[] = [
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function commands(): CommandModule<any, any>[] {
-  return COMMANDS.map((e) => ({
+  return CLI_COMMANDS.map((e) => ({
     command: e.command,
     ...(e.aliases ? { aliases: [...e.aliases] } : {}),
     describe: e.describe,

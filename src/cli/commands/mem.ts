@@ -38,19 +38,22 @@ export const memCommand: CommandModule<object, MemArgs> = {
     const where = cliWhere(argv.addr);
     const len = argv.len === undefined ? undefined : cliLength(argv.len);
     const data = argv.write === undefined ? undefined : cliHex(argv.write);
-    const { findCommand } = await import('../../commands/commands.js');
+    const { runCommand } = await import('../../commands/commands.js');
+    const { examineCommand, writeCommand } = await import('../../commands/memory-cmds.js');
+    const { Client } = await import('../../commands/client.js');
     let short: ProcfsError | undefined;
     const act = async (s: Session) => {
       await s.loadSymbols();
+      const c = new Client(s);
       const out = data
-        ? await findCommand('write')!.run(s, [where, data.toString('hex')])
-        : await findCommand('x')!.run(s, len === undefined ? [where] : [where, String(len)]);
-      if (argv.json) printJson({ pid, ...(out.data as object) });
+        ? await runCommand(c, writeCommand, { where, bytes: data })
+        : await runCommand(c, examineCommand, { form: 'dump', expr: where, ...(len === undefined ? {} : { len }) });
+      if (argv.json) printJson({ pid, ...out.data });
       else printLine(out.lines.join('\n'));
-      if (!data) {
+      if (out.result.kind === 'hexdump') {
         // The kernel reads up to the first unmapped page and stops there: the bytes before it
         // are printed, and the shortfall is an error (status 1), never a silently short dump.
-        const { addr, bytes } = out.data as { addr: bigint; bytes: string };
+        const { addr, bytes } = out.result.data;
         const want = len ?? 16;
         const got = bytes.length / 2;
         if (got < want) short = new ProcfsError('EIO', `read ${got} of ${want} bytes: address 0x${(addr + BigInt(got)).toString(16)} is not mapped`, pid, 'mem');

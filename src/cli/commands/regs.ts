@@ -31,12 +31,15 @@ export const regsCommand: CommandModule<object, RegsArgs> = {
     const pid = cliPid(argv.pid);
     const sets = cliAssignments(argv.set ?? []);
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
-    const { findCommand } = await import('../../commands/commands.js');
+    const { runCommand } = await import('../../commands/commands.js');
+    const { registersCommand } = await import('../../commands/frame-cmds.js');
+    const { Client } = await import('../../commands/client.js');
     await onTarget(argv, pid, async (s) => {
       for (const { name, value } of sets) await s.setReg(name, value);
       await s.loadSymbols();
-      const out = await findCommand('regs')!.run(s, []);
-      if (argv.json) printJson({ pid, ...(out.data as object) });
+      // The script's `regs`: pdbg's layout of the table's registers entry.
+      const out = await runCommand(new Client(s), registersCommand, { names: [], layout: 'short' });
+      if (argv.json) printJson({ pid, ...out.data });
       else printLine(out.lines.join('\n'));
     }, { kind: sets.length ? 'control' : 'inspect', keepStopped: argv['keep-stopped'] === true, ...(tid === undefined ? {} : { tid }) });
   },

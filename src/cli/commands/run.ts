@@ -28,19 +28,24 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
     const until = argv.until === undefined ? undefined : cliWhere(argv.until);
-    const { stopData } = await import('../../commands/commands.js');
-    const { describeStop } = await import('../../engine/events.js');
+    const { runCommand } = await import('../../commands/commands.js');
+    const { continueCommand, untilCommand } = await import('../../commands/run-cmds.js');
+    const { stopResult, formatStop } = await import('../../commands/stop-result.js');
+    const { Client } = await import('../../commands/client.js');
     await onTarget(argv, pid, async (s) => {
+      const c = new Client(s);
       // Interrupted while it runs, the target goes on running: that is what was asked of it.
       const promised = s.onRelease;
       s.onRelease = 'running';
-      const ev = until === undefined ? await s.cont() : await s.runUntil(until);
+      const { result } = until === undefined ? await runCommand(c, continueCommand, undefined) : await runCommand(c, untilCommand, until);
       s.onRelease = promised;
       // Signalled meanwhile: the target was let go running, and the exit guard says so.
       if (isDying()) return;
       await s.loadSymbols();
-      if (argv.json) printJson({ pid, ...stopData(s, ev) });
-      else printLine(describeStop(ev, (pc) => s.describe(pc)));
+      // Described once the symbols are loaded (the stop came before they were read).
+      const r = stopResult(s, result.stop);
+      if (argv.json) printJson({ pid, ...r.data });
+      else printLine(formatStop(r).join('\n'));
     });
   },
 };

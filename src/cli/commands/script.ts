@@ -30,7 +30,7 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
       .positional('file', { type: 'string', describe: 'script file, or - for stdin' })
       .option('keep-stopped', { type: 'boolean', describe: 'leave the target stopped at the end (default: as found)' })
       .option('json', { type: 'boolean', describe: 'print an array of {line, command, output, result}' })
-      .epilog('Commands: break [-p] [if COND] tbreak trace untrace condition ignore enable disable delete breakpoints step stepi nexti finish continue until signal handle regs set x x/FMT print/FMT output printf echo display undisplay call disassemble write threads thread [apply] note kill detach help; info breakpoints|registers|threads|signals|display|symbol|sharedlibrary|proc mappings') as unknown as Argv<ScriptArgs>,
+      .epilog('Commands: the debugger\'s command table, as the TUI\'s command line takes them (a script line `help` lists them; docs/commands/debugger.md)') as unknown as Argv<ScriptArgs>,
   handler: async (argv) => {
     const pid = cliPid(argv.pid);
     // yargs hands a lone `-` over as true or '' (it means stdin to it too).
@@ -45,12 +45,13 @@ export const scriptCommand: CommandModule<object, ScriptArgs> = {
     const { runScript } = await import('../../commands/script.js');
     // What the engine did by itself (a fork child let go) is part of the transcript.
     const notices = argv.json ? undefined : (s: Session) => void s.onMessage((t) => printLine(`[${t}]`));
-    const { onTraceOutput } = await import('../../commands/trace-cmd.js');
+    const { Client } = await import('../../commands/client.js');
     await withOneShot(argv, pid, async (s) => {
       await s.loadSymbols();
+      const c = new Client(s);
       // A `trace` command's calls, as they happen during the next continue.
-      if (!argv.json) onTraceOutput(s, printLine);
-      const steps = await runScript(s, text, (step) => {
+      if (!argv.json) c.onTraceOutput(printLine);
+      const steps = await runScript(c, text, (step) => {
         if (!argv.json && step.output.lines.length) printLine(step.output.lines.join('\n'));
       }, (line) => {
         if (!argv.json) printLine(`(pdbg) ${line.text}`);

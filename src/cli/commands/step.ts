@@ -27,14 +27,22 @@ export const stepCommand: CommandModule<object, StepArgs> = {
     const n = cliCount(argv.count ?? '1');
     const tid = argv.tid === undefined ? undefined : cliPid(argv.tid, 'thread id');
     const { gone } = await import('../../engine/session.js');
-    const { stopData } = await import('../../commands/commands.js');
-    const { describeStop, isGone } = await import('../../engine/events.js');
+    const { runCommand } = await import('../../commands/commands.js');
+    const { stepiCommand } = await import('../../commands/run-cmds.js');
+    const { stopResult, formatStop } = await import('../../commands/stop-result.js');
+    const { Client } = await import('../../commands/client.js');
+    const { isGone } = await import('../../engine/events.js');
     await onTarget(argv, pid, async (s) => {
-      const ev = await s.stepN(n);
+      // procfs's `ctl step`, N times: the table's stepi (never a source line, whatever step
+      // comes to mean in scripts and the TUI).
+      const { result } = await runCommand(new Client(s), stepiCommand, n);
+      const ev = result.stop;
       if (isGone(ev)) throw gone(pid, ev);
       await s.loadSymbols();
-      if (argv.json) printJson({ pid, ...stopData(s, ev) });
-      else printLine(describeStop(ev, (pc) => s.describe(pc)));
+      // Described once the symbols are loaded (the step ran before they were read).
+      const r = stopResult(s, ev);
+      if (argv.json) printJson({ pid, ...r.data });
+      else printLine(formatStop(r).join('\n'));
     }, tid === undefined ? {} : { tid });
   },
 };
