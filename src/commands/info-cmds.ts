@@ -10,7 +10,7 @@ import { evalAddress } from '../engine/expr.js';
 import { sessionContext, symbolizer } from './inspect-state.js';
 import { DISPLAY_ORDER, regName } from '../engine/regfile.js';
 import type { Session } from '../engine/session.js';
-import type { ElfImage } from '../engine/symbols/elf.js';
+import type { ElfImage } from '../elf/parse.js';
 
 function hex(v: bigint): string {
   return `0x${v.toString(16)}`;
