@@ -56,8 +56,9 @@ describe('the ranged file reader', () => {
     expect((await readSection(image, '.eh_frame'))?.length).toBe(image.sections.find((s) => s.name === '.eh_frame')!.size);
   });
 
-  it('over a source that only has readFile/statFile: ranges are readFiles, and the size rule holds', async () => {
-    const bytes = Buffer.from('0123456789abcdef');
+  it('over a source that only has readFile/statFile: small ranges by aligned blocks, large ones whole, and the size rule holds', async () => {
+    const bytes = Buffer.alloc(1 << 20);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = i & 0xff;
     const calls: string[] = [];
     const fs = {
       statFile: async () => ({ dev: 1n, ino: 2n, size: bytes.length, mtimeNs: 3n }),
@@ -67,9 +68,16 @@ describe('the ranged file reader', () => {
       },
     };
     const f = await openThroughReads(fs, 1, '/x', {});
-    expect((await f.read(4, 4)).toString()).toBe('4567');
-    expect((await f.read(14, 8)).toString()).toBe('ef');
-    expect(calls).toEqual(['4+4', '14+8']);
+    // Header-sized reads near the start: one round trip for the block they share.
+    expect((await f.read(4, 4)).equals(bytes.subarray(4, 8))).toBe(true);
+    expect((await f.read(64, 56 * 13)).equals(bytes.subarray(64, 64 + 56 * 13))).toBe(true);
+    expect(calls).toEqual([`0+${256 << 10}`]);
+    // A range across two blocks, a large one, and one across the end of the file.
+    expect((await f.read((256 << 10) - 8, 16)).equals(bytes.subarray((256 << 10) - 8, (256 << 10) + 8))).toBe(true);
+    expect((await f.read(300_000, 600_000)).equals(bytes.subarray(300_000, 900_000))).toBe(true);
+    expect((await f.read(bytes.length - 2, 64)).equals(bytes.subarray(bytes.length - 2))).toBe(true);
+    expect(calls).toEqual([`0+${256 << 10}`, `${256 << 10}+${256 << 10}`, '300000+600000', `${3 * (256 << 10)}+${256 << 10}`]);
+    await f.close();
     await expect(openThroughReads(fs, 1, '/x', { maxSize: 8 })).rejects.toMatchObject({ code: 'EFBIG' });
   });
 });

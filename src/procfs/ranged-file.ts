@@ -34,15 +34,58 @@ export function bufferFile(bytes: Buffer, path = '(memory)', identity?: FileIden
 }
 
 /**
+ * What one readFile fetches at least for a small range. A source behind readFile pays a round
+ * trip per call (an agent over ssh; a mount, where each call is an open, a read and a close
+ * through FUSE and the server's in-root resolution), and the ELF reader asks for a dozen small
+ * ranges per file that mostly lie in its first and last few hundred KiB (headers, .dynsym,
+ * .dynstr and the relocations at the start, section headers at the end): fetched by aligned
+ * blocks, a module costs a few calls instead of one per range. Measured on python3 over a
+ * mount (18 modules), unblocked ranges made the cold symbol load 4 times slower than the
+ * whole-file fetches they replaced.
+ */
+const BLOCK = 256 << 10;
+/** Blocks kept per open file: 4 MiB, released with the file. */
+const BLOCKS_KEPT = 16;
+
+/**
  * A RangedFile over a source's readFile/statFile (a remote hop, a tree, the fake): the identity
- * once at open, each range one readFile. `fetch` is bound to the source, the pid and the ref.
+ * once at open; a small range read with its aligned block, kept for the ranges after it; a large
+ * one as one readFile of its own. `fetch` is bound to the source, the pid and the ref.
  */
 export function rangedOverReads(
   path: string,
   identity: FileIdentity,
   fetch: (offset: number, length: number) => Promise<Buffer>,
 ): RangedFile {
-  return { path, identity, read: (offset, length) => (length === 0 ? Promise.resolve(Buffer.alloc(0)) : fetch(offset, length)), close: async () => undefined };
+  const blocks = new Map<number, Promise<Buffer>>();
+  const block = (i: number): Promise<Buffer> => {
+    let got = blocks.get(i);
+    if (!got) {
+      got = fetch(i * BLOCK, Math.min(BLOCK, Math.max(0, identity.size - i * BLOCK)));
+      got.catch(() => blocks.delete(i));
+      if (blocks.size >= BLOCKS_KEPT) blocks.delete(blocks.keys().next().value!);
+      blocks.set(i, got);
+    }
+    return got;
+  };
+  return {
+    path,
+    identity,
+    async read(offset, length) {
+      const end = Math.min(offset + length, identity.size);
+      if (length === 0 || offset >= end) return Buffer.alloc(0);
+      if (end - offset >= BLOCK) return fetch(offset, length);
+      const first = Math.floor(offset / BLOCK);
+      const last = Math.floor((end - 1) / BLOCK);
+      const parts: Buffer[] = [];
+      for (let i = first; i <= last; i++) parts.push(await block(i));
+      const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      return joined.subarray(offset - first * BLOCK, end - first * BLOCK);
+    },
+    async close() {
+      blocks.clear();
+    },
+  };
 }
 
 /**
