@@ -43,9 +43,9 @@ export function bufferFile(bytes: Buffer, path = '(memory)', identity?: FileIden
  * mount (18 modules), unblocked ranges made the cold symbol load 4 times slower than the
  * whole-file fetches they replaced.
  */
-const BLOCK = 256 << 10;
-/** Blocks kept per open file: 4 MiB, released with the file. */
-const BLOCKS_KEPT = 16;
+const BLOCK = 1 << 20;
+/** Blocks kept per open file: 8 MiB, released with the file. */
+const BLOCKS_KEPT = 8;
 
 /**
  * A RangedFile over a source's readFile/statFile (a remote hop, a tree, the fake): the identity
