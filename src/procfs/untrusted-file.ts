@@ -188,10 +188,10 @@ const readFd = promisify(readCb);
  * with. Reads go through the thread pool, so reading a large file in chunks (a debug file's
  * CRC) gives the event loop, which handles SIGINT and releases the target, a turn between them.
  */
-export function openUntrustedFile(path: string, rule: OpenRule & Pick<UntrustedOpen, 'pid' | 'what'> = {}): Promise<RangedFile> {
+export async function openUntrustedFile(path: string, rule: OpenRule & Pick<UntrustedOpen, 'pid' | 'what'> = {}): Promise<RangedFile> {
   const { fd, stat } = openUntrustedSync(path, { ...rule, follow: rule.follow ?? true });
   let open = true;
-  return Promise.resolve({
+  return {
     path,
     identity: { dev: stat.dev, ino: stat.ino, size: Number(stat.size), mtimeNs: stat.mtimeNs },
     async read(offset: number, length: number): Promise<Buffer> {
@@ -210,5 +210,5 @@ export function openUntrustedFile(path: string, rule: OpenRule & Pick<UntrustedO
       open = false;
       closeSync(fd);
     },
-  });
+  };
 }

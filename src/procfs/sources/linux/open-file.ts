@@ -14,16 +14,12 @@ import { ProcfsError } from '../../errors.js';
 import type { OpenFileOptions, RangedFile } from '../../source.js';
 import { openUntrustedFile } from '../../untrusted-file.js';
 
-export function openLiveFile(procRoot: string, pid: number, path: string, opts: OpenFileOptions = {}): Promise<RangedFile> {
+export async function openLiveFile(procRoot: string, pid: number, path: string, opts: OpenFileOptions = {}): Promise<RangedFile> {
   // pdbg's own reads: a server's caller reads through readFile, which opens with its rights.
-  if (opts.as && opts.as.uid !== 0) return Promise.reject(new ProcfsError('EOPNOTSUPP', `${path}: openFile reads with pdbg's own rights, not uid ${opts.as.uid}'s`, pid));
-  if (!path.startsWith('/') || path.includes('\0')) return Promise.reject(new ProcfsError('EINVAL', `not an absolute path: '${path}'`, pid));
+  if (opts.as && opts.as.uid !== 0) throw new ProcfsError('EOPNOTSUPP', `${path}: openFile reads with pdbg's own rights, not uid ${opts.as.uid}'s`, pid);
+  if (!path.startsWith('/') || path.includes('\0')) throw new ProcfsError('EINVAL', `not an absolute path: '${path}'`, pid);
   const rule = { ...(opts.follow !== undefined && { follow: opts.follow }), ...(opts.maxSize !== undefined && { maxSize: opts.maxSize }) };
-  try {
-    if (opts.mapping) return openUntrustedFile(`${procRoot}/${pid}/map_files/${opts.mapping.start.toString(16)}-${opts.mapping.end.toString(16)}`, rule);
-    if (opts.root === 'host') return openUntrustedFile(path, rule);
-    return openUntrustedFile(`${procRoot}/${pid}/root${path}`, rule);
-  } catch (err) {
-    return Promise.reject(err);
-  }
+  if (opts.mapping) return openUntrustedFile(`${procRoot}/${pid}/map_files/${opts.mapping.start.toString(16)}-${opts.mapping.end.toString(16)}`, rule);
+  if (opts.root === 'host') return openUntrustedFile(path, rule);
+  return openUntrustedFile(`${procRoot}/${pid}/root${path}`, rule);
 }
