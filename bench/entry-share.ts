@@ -7,12 +7,13 @@
  *
  *   node dist/bench/entry-share.js [FILE…]      (default: libc, python3, bash)
  */
-import { closeSync, readSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { Decoder, DecoderOptions, FormatterSyntax, Formatter, Instruction } from 'iced-x86';
 import { planFor, type FormId } from '../src/engine/emulate.js';
 import { DEFAULT_DEBUG_DIRS, findDebugFile } from '../src/engine/symbols/debug-file.js';
-import { loadElfFile, openOrThrow } from '../src/engine/symbols/elf-cache.js';
-import type { ElfImage } from '../src/engine/symbols/elf.js';
+import { openImage } from '../src/engine/symbols/image-cache.js';
+import { openUntrustedFile } from '../src/procfs/untrusted-file.js';
+import type { ElfImage } from '../src/elf/parse.js';
 import { mergeSymbols } from '../src/engine/symbols/module.js';
 
 export interface EntryShare {
@@ -34,8 +35,10 @@ export const DEFAULT_FILES: readonly string[] = ['/lib/x86_64-linux-gnu/libc.so.
 /** The share of `path`'s function entries the emulation table covers. */
 export async function entryShare(file: string, topN = 8): Promise<EntryShare> {
   const path = realpathSync(file);
-  const image = loadElfFile(path);
-  const debug = await findDebugFile(image, path, { roots: [''], debugDirs: DEFAULT_DEBUG_DIRS });
+  // This machine's own files, opened by the rule the live source opens a target's with.
+  const open = (p: string, rule = {}) => openUntrustedFile(p, rule);
+  const image = await openImage(open, path);
+  const debug = await findDebugFile(image, path, { open, roots: ['host'], debugDirs: DEFAULT_DEBUG_DIRS });
   const symbols = mergeSymbols(image.symbols, debug?.image.symbols);
   const entries = new Set<bigint>();
   for (const s of symbols) if (s.kind === 'func' && s.table !== 'plt') entries.add(s.value);
@@ -44,16 +47,14 @@ export async function entryShare(file: string, topN = 8): Promise<EntryShare> {
   const missing = new Map<string, number>();
   let functions = 0;
   let emulated = 0;
-  const fd = openOrThrow(path);
-  const code = Buffer.alloc(15);
+  const elf = await open(path);
   try {
     for (const addr of entries) {
       const offset = fileOffset(image, addr);
       if (offset === undefined) continue;
-      const n = readSync(fd, code, 0, code.length, offset);
-      if (n <= 0) continue;
+      const bytes = await elf.read(offset, 15);
+      if (bytes.length === 0) continue;
       functions++;
-      const bytes = code.subarray(0, n);
       const plan = planFor(bytes);
       if (plan) {
         emulated++;
@@ -64,7 +65,7 @@ export async function entryShare(file: string, topN = 8): Promise<EntryShare> {
       }
     }
   } finally {
-    closeSync(fd);
+    await elf.close();
   }
   const topMissing = [...missing].sort((a, b) => b[1] - a[1]).slice(0, topN).map(([text, count]) => ({ text, count }));
   return { path, functions, emulated, debugFile: debug !== undefined, byForm, topMissing };

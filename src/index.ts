@@ -22,13 +22,14 @@ export { parseNote, type NoteNode, type NoteDelivery } from './procfs/note.js';
 export { deliverNote } from './procfs/sources/linux/note.js';
 export { LinuxControl, CONTROL_NODES, type ControlNode } from './procfs/sources/linux/control.js';
 export {
-  ProcessSymbols, parseElf, loadElfFile, readSection, findSection, findDebugFile,
+  ProcessSymbols, parseElf, openImage, readSection, findSection, findDebugFile, type FileOpener,
   type SymbolHit, type SymbolOptions, type Location, type ElfImage, type ElfSection, type ElfSymbol, type LoadedModule, type DebugLink, type FoundDebugFile,
 } from './engine/symbols/index.js';
 export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from './engine/disasm.js';
 export { unwindStack, frameLine, frameWhere, type StackFrame, type StackOptions, type TableOf } from './engine/stack.js';
-export { moduleUnwindTable } from './engine/unwind/from-module.js';
-export { unwind, UnwindTable, unwindTableFromFile, type UnwoundFrame, type UnwindModule } from './engine/unwind/index.js';
+export { unwind, UnwindTable, moduleUnwindTable, type UnwoundFrame, type UnwindModule } from './engine/unwind/index.js';
+export { openUntrustedFile } from './procfs/untrusted-file.js';
+export { bufferFile } from './procfs/ranged-file.js';
 export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionPolicy, type SessionOptions } from './engine/policy.js';
 export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener } from './engine/session.js';
 export { describeStop, isGone, type StopEvent, type StopKind } from './engine/events.js';

@@ -3,7 +3,7 @@ import { openSync, readFileSync, readSync, closeSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { disassemble, disassembleAround, type ReadMemory } from '../src/engine/disasm.js';
-import { loadElfFile } from '../src/engine/symbols/elf-cache.js';
+import { loadElfFile } from './helpers/elf-file.js';
 import { symbolAtLinkAddress } from '../src/engine/symbols/module.js';
 import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';
 import { liveOk } from './helpers/root.js';
@@ -12,8 +12,8 @@ import { buildTarget, killAll, startTarget } from './helpers/targets.js';
 afterAll(killAll);
 
 /** A function's bytes from the file, at its link-time address. */
-function functionBytes(path: string, name: string) {
-  const img = loadElfFile(path);
+async function functionBytes(path: string, name: string) {
+  const img = await loadElfFile(path);
   const fn = img.symbols.find((s) => s.name === name)!;
   const seg = img.segments.find((s) => fn.value >= s.vaddr && fn.value < s.vaddr + s.filesz)!;
   const off = Number(fn.value - seg.vaddr + seg.offset);
@@ -35,9 +35,9 @@ function objdump(path: string, name: string) {
 }
 
 describe('disassembly', () => {
-  it('decodes a compiled function with the boundaries and AT&T text objdump gives, branches symbolized', () => {
+  it('decodes a compiled function with the boundaries and AT&T text objdump gives, branches symbolized', async () => {
     const path = buildTarget('symtarget');
-    const { fn, code, symbolize } = functionBytes(path, 'main');
+    const { fn, code, symbolize } = await functionBytes(path, 'main');
     const mine = disassemble(code, fn.value, { symbolize });
     const want = objdump(path, 'main');
     expect(mine.map((l) => l.address)).toEqual(want.map((w) => w.address));
@@ -70,7 +70,7 @@ describe('disassembly', () => {
 
   it('finds the lines before a pc from the function start, and without one by resynchronising', async () => {
     const path = buildTarget('symtarget');
-    const { fn, code, symbolize } = functionBytes(path, 'main');
+    const { fn, code, symbolize } = await functionBytes(path, 'main');
     const read: ReadMemory = async (addr, len) => {
       const o = Number(addr - fn.value);
       return code.subarray(Math.max(0, o), Math.max(0, o + len));

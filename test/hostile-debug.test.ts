@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { DEBUG_FILE_CAP, fileCrc32, findDebugFile } from '../src/engine/symbols/debug-file.js';
-import { loadElfFile } from '../src/engine/symbols/elf-cache.js';
+import { DEBUG_FILE_CAP, findDebugFile } from '../src/engine/symbols/debug-file.js';
+import { crcOfFile, hostOpen, loadElfFile } from './helpers/elf-file.js';
 import { pdbgAsync, type CliResult } from './helpers/cli.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, procState, rawMem, repoRoot } from './helpers/targets.js';
@@ -136,10 +136,10 @@ describe.skipIf(!live)('a FIFO named by the executable\'s debug link', () => {
   }, 4 * BOUND_MS);
 
   it('the library refuses the FIFO without opening it for reading', async () => {
-    const image = loadElfFile(prog);
+    const image = await loadElfFile(prog);
     expect(image.debugLink?.file).toBe('prog.debug');
-    await expect(fileCrc32(`${prog}.debug`)).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/a FIFO, not a regular file/) });
-    expect(await findDebugFile(image, prog, { roots: [''], debugDirs: [join(dir, 'no-debug-dir')] })).toBeUndefined();
+    await expect(crcOfFile(`${prog}.debug`)).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/a FIFO, not a regular file/) });
+    expect(await findDebugFile(image, prog, { open: hostOpen, roots: ['host'], debugDirs: [join(dir, 'no-debug-dir')] })).toBeUndefined();
   });
 });
 
@@ -191,7 +191,7 @@ describe('a 2 GiB sparse file at the debug link\'s name', () => {
 
   it('is refused by its size, not summed', async () => {
     expect(DEBUG_FILE_CAP).toBeLessThan(2 ** 31);
-    await expect(fileCrc32(`${prog}.debug`)).rejects.toMatchObject({ code: 'EFBIG', message: expect.stringMatching(/larger than 1024 MiB; refused/) });
+    await expect(crcOfFile(`${prog}.debug`)).rejects.toMatchObject({ code: 'EFBIG', message: expect.stringMatching(/larger than 1024 MiB; refused/) });
   });
 
   it.skipIf(!live)('bt finishes with the right frames', async () => {
@@ -219,7 +219,7 @@ describe('summing a debug file under the cap', () => {
       if (!stop) setImmediate(tick);
     };
     setImmediate(tick);
-    const sum = await fileCrc32(p);
+    const sum = await crcOfFile(p);
     stop = true;
     // 256 chunks of 1 MiB: a synchronous sum gave the loop no turn at all.
     expect(ticks).toBeGreaterThan(16);

@@ -106,6 +106,19 @@ describe('layering', () => {
     expect(violations((f) => f.startsWith('src/mount/'), ['src/cli/', 'src/tui/'])).toEqual([]);
   });
 
+  it('the binary readers (src/elf/, src/dwarf/) stand on arch and the model only (dwarf may use elf), and the model not on them', () => {
+    const onlyBelow = (own: readonly string[]) => (f: string) => !(graph.get(f) ?? []).every((d) => isModel(d) || ['src/arch/', ...own].some((b) => d.startsWith(b)));
+    const offenders = (dir: string, own: readonly string[]) => [...graph.keys()].filter((f) => f.startsWith(dir) && onlyBelow(own)(f));
+    expect(offenders('src/elf/', ['src/elf/'])).toEqual([]);
+    expect(offenders('src/dwarf/', ['src/dwarf/', 'src/elf/'])).toEqual([]);
+    expect(violations(isModel, ['src/elf/', 'src/dwarf/'])).toEqual([]);
+  });
+
+  it('src/engine/ opens no file itself: no node:fs (files come through the source, ProcFs.openFile)', () => {
+    const fsImports = tsFiles(join(repoRoot, 'src/engine')).filter((f) => specifiers(readFileSync(f, 'utf8')).some((s) => /^(node:)?fs(\/promises)?$/.test(s)));
+    expect(fsImports.map((f) => relative(repoRoot, f))).toEqual([]);
+  });
+
   it('has no import cycles', () => {
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
-import { crc32, crc32Table } from '../src/engine/symbols/crc32.js';
-import { fileCrc32, findDebugFile, safeLinkName } from '../src/engine/symbols/debug-file.js';
-import { clearElfCache, loadElfFile } from '../src/engine/symbols/elf-cache.js';
-import type { ElfSymbol } from '../src/engine/symbols/elf.js';
+import { crc32, crc32Table } from '../src/elf/crc32.js';
+import { findDebugFile, safeLinkName } from '../src/engine/symbols/debug-file.js';
+import { clearElfCache } from '../src/engine/symbols/image-cache.js';
+import { crcOfFile, hostOpen, loadElfFile } from './helpers/elf-file.js';
+import type { ElfSymbol } from '../src/elf/parse.js';
 import { symbolAtLinkAddress } from '../src/engine/symbols/module.js';
 import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';
-import { findSection, readSection } from '../src/engine/symbols/sections.js';
+import { findSection, readSection } from '../src/elf/sections.js';
 import { liveOk } from './helpers/root.js';
 import { buildTarget, repoRoot } from './helpers/targets.js';
 
@@ -132,12 +133,12 @@ describe('build ID, debuglink and CRC-32', () => {
 
   it("reads libc's build ID and debuglink as readelf does, and the debuglink CRC matches its debug file", async () => {
     const libc = sh('gcc', ['-print-file-name=libc.so.6']).trim();
-    const image = loadElfFile(libc);
+    const image = await loadElfFile(libc);
     const id = /Build ID: ([0-9a-f]+)/.exec(sh('readelf', ['-n', libc]))![1]!;
     expect(image.buildId).toBe(id);
     expect(image.debugLink?.file).toBe(`${id.slice(2)}.debug`);
     const dbg = `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
-    const sum = (await fileCrc32(dbg, { follow: true })).crc;
+    const sum = (await crcOfFile(dbg, { follow: true })).crc;
     expect(sum).toBe(image.debugLink!.crc);
     const py = Number(sh('python3', ['-c', `import zlib,sys;print(zlib.crc32(open(sys.argv[1],'rb').read()))`, dbg]).trim());
     expect(sum).toBe(py);
@@ -156,7 +157,7 @@ describe('separate debug files', () => {
     const prog = compile(dir('linked'));
     const hidden = nmAddr(prog, 'dbg_hidden_fn');
     const dbg = split(prog);
-    const stripped = loadElfFile(prog);
+    const stripped = await loadElfFile(prog);
     expect(stripped.hasSymtab).toBe(false);
     expect(stripped.symbols.some((s) => s.name === 'dbg_hidden_fn')).toBe(false);
     expect(stripped.debugLink?.file).toBe('prog.debug');
@@ -179,12 +180,12 @@ describe('separate debug files', () => {
     const bytes = readFileSync(dbg);
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(dbg, bytes);
-    const image = loadElfFile(prog);
-    expect(await findDebugFile(image, prog, { roots: [''], debugDirs: none() })).toBeUndefined();
+    const image = await loadElfFile(prog);
+    expect(await findDebugFile(image, prog, { open: hostOpen, roots: ['host'], debugDirs: none() })).toBeUndefined();
     // The same file with the right bytes is taken.
     bytes[bytes.length - 1] ^= 0xff;
     writeFileSync(dbg, bytes);
-    expect((await findDebugFile(image, prog, { roots: [''], debugDirs: none() }))?.via).toBe('debuglink');
+    expect((await findDebugFile(image, prog, { open: hostOpen, roots: ['host'], debugDirs: none() }))?.via).toBe('debuglink');
   });
 
   it('finds the debug file in .debug/ and reads zlib-compressed sections', async () => {
@@ -192,20 +193,20 @@ describe('separate debug files', () => {
     const prog = compile(d);
     const plainDbg = `${prog}.plain`;
     sh('objcopy', ['--only-keep-debug', prog, plainDbg]);
-    const infoSize = loadElfFile(plainDbg).sections.find((s) => s.name === '.debug_info')!.size;
+    const infoSize = (await loadElfFile(plainDbg)).sections.find((s) => s.name === '.debug_info')!.size;
     const dbg = split(prog, { compress: true });
     mkdirSync(join(d, '.debug'));
     copyFileSync(dbg, join(d, '.debug', 'prog.debug'));
     unlinkSync(dbg);
-    const found = await findDebugFile(loadElfFile(prog), prog, { roots: [''], debugDirs: none() });
+    const found = await findDebugFile(await loadElfFile(prog), prog, { open: hostOpen, roots: ['host'], debugDirs: none() });
     expect(found?.path).toBe(join(d, '.debug', 'prog.debug'));
     const info = found!.image.sections.find((s) => s.name === '.debug_info')!;
     expect(info.flags & 0x800).toBe(0x800);
     expect(info.size).toBeLessThan(infoSize);
-    expect(readSection(found!.image, '.debug_info')?.length).toBe(infoSize);
-    expect(readSection(found!.image, '.debug_info')).toBe(readSection(found!.image, '.debug_info'));
+    expect((await readSection(found!.image, '.debug_info'))?.length).toBe(infoSize);
+    expect(await readSection(found!.image, '.debug_info')).toBe(await readSection(found!.image, '.debug_info'));
     // Code is NOBITS in a debug file: no bytes to give.
-    expect(readSection(found!.image, '.text')).toBeUndefined();
+    expect((await readSection(found!.image, '.text'))).toBeUndefined();
     expect(found!.image.symbols.some((s) => s.name === 'dbg_hidden_fn')).toBe(true);
   });
 
@@ -214,7 +215,7 @@ describe('separate debug files', () => {
     const prog = compile(d);
     const other = compile(dir('buildid-other'), ['-DOTHER=1', '-O1']);
     const dbg = split(prog, { link: false });
-    const image = loadElfFile(prog);
+    const image = await loadElfFile(prog);
     expect(image.debugLink).toBeUndefined();
     const id = image.buildId!;
     expect(id).toMatch(/^[0-9a-f]{40}$/);
@@ -223,21 +224,21 @@ describe('separate debug files', () => {
     mkdirSync(dirname(place), { recursive: true });
     // Another program's debug file at the right name is not taken.
     sh('objcopy', ['--only-keep-debug', other, place]);
-    expect(await findDebugFile(image, prog, { roots: [''], debugDirs: [root] })).toBeUndefined();
+    expect(await findDebugFile(image, prog, { open: hostOpen, roots: ['host'], debugDirs: [root] })).toBeUndefined();
     copyFileSync(dbg, place);
-    const found = await findDebugFile(image, prog, { roots: [''], debugDirs: [root] });
+    const found = await findDebugFile(image, prog, { open: hostOpen, roots: ['host'], debugDirs: [root] });
     expect(found).toMatchObject({ path: place, via: 'build-id' });
     expect(found!.image.buildId).toBe(id);
   });
 
-  it('gives the unwinder .eh_frame and .eh_frame_hdr with their addresses', () => {
+  it('gives the unwinder .eh_frame and .eh_frame_hdr with their addresses', async () => {
     const prog = buildTarget('symtarget');
-    const image = loadElfFile(prog);
+    const image = await loadElfFile(prog);
     const eh = findSection(image, '.eh_frame')!;
     expect(eh.addr).toBeGreaterThan(0n);
-    expect(readSection(image, '.eh_frame')?.length).toBe(eh.size);
-    expect(readSection(image, '.eh_frame_hdr')?.readUInt8(0)).toBe(1);
-    expect(readSection(image, '.no_such_section')).toBeUndefined();
+    expect((await readSection(image, '.eh_frame'))?.length).toBe(eh.size);
+    expect((await readSection(image, '.eh_frame_hdr'))?.readUInt8(0)).toBe(1);
+    expect((await readSection(image, '.no_such_section'))).toBeUndefined();
   });
 });
 
@@ -354,7 +355,7 @@ describe.skipIf(!liveOk('symbols-debug live'))('real processes', () => {
     expect(syms.lookup('main').address).toBe(want + exe.bias);
     const libc = syms.modules.find((m) => /libc\.so\.6/.test(m.path))!;
     // The jail's copy of libc, not the host's (same bytes here, different inode).
-    const hostLibc = loadElfFile(sh('gcc', ['-print-file-name=libc.so.6']).trim());
+    const hostLibc = await loadElfFile(sh('gcc', ['-print-file-name=libc.so.6']).trim());
     expect(libc.image.file!.ino).not.toBe(hostLibc.file!.ino);
     expect(syms.describe(syms.lookup('write').address + 5n)).toBe('write+5');
     process.stderr.write(`chroot maps path of the executable: ${exe.path}; read as ${exe.image.file!.path}\n`);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Session } from '../src/engine/session.js';
 import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';
-import type { FileIdentity, FileRef, ProcFs } from '../src/procfs/source.js';
+import { openThroughReads } from '../src/procfs/ranged-file.js';
+import type { FileIdentity, FileRef, OpenFileOptions, ProcFs } from '../src/procfs/source.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';
 import { liveOk } from './helpers/root.js';
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 /** Every ProcFs operation of the live source, but no capabilities: files only through readFile. */
 function farSource(swap: Map<string, string> = new Map(), reads: string[] = []): ProcFs {
-  return {
+  const far: ProcFs = {
     pids: () => linux.pids(),
     threads: (pid) => linux.threads(pid),
     read: (pid, node, opts) => linux.read(pid, node, opts),
@@ -50,9 +51,12 @@ function farSource(swap: Map<string, string> = new Map(), reads: string[] = []):
       const other = swap.get(path);
       return other ? linux.statFile(pid, other, { root: 'host' }) : linux.statFile(pid, path, ref);
     },
+    // Opened as a remote source opens them: statFile, then ranges by readFile.
+    openFile: (pid: number, path: string, opts?: OpenFileOptions) => openThroughReads(far, pid, path, opts),
     capabilities: {},
     close: async () => undefined,
   } as ProcFs;
+  return far;
 }
 
 describe.skipIf(!live)('symbols through the seam', () => {

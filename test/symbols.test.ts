@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { TreeProcFs } from '../src/procfs/sources/tree.js';
 import { ParseError, ProcfsError } from '../src/procfs/errors.js';
-import { bufferReader, parseElf, plainName } from '../src/engine/symbols/elf.js';
-import { loadElfFile } from '../src/engine/symbols/elf-cache.js';
+import { bufferReader, parseElf, plainName } from '../src/elf/parse.js';
+import { hostOpen, loadElfFile } from './helpers/elf-file.js';
 import { parseLinuxMaps } from '../src/procfs/map.js';
 import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';
 import { liveOk } from './helpers/root.js';
@@ -30,9 +30,9 @@ function libcPath(): string {
 }
 
 describe('ELF reader', () => {
-  it('reads .symtab of a PIE target with the addresses nm prints', () => {
+  it('reads .symtab of a PIE target with the addresses nm prints', async () => {
     const path = buildTarget('symtarget');
-    const image = loadElfFile(path);
+    const image = await loadElfFile(path);
     expect(image.type).toBe('dyn');
     expect(image.hasSymtab).toBe(true);
     const want = nm(path);
@@ -45,9 +45,9 @@ describe('ELF reader', () => {
     expect(image.symbols.find((x) => x.name === 'sym_counter')!.kind).toBe('object');
   });
 
-  it('reads .dynsym of the stripped libc, versioned names by their plain name', () => {
+  it('reads .dynsym of the stripped libc, versioned names by their plain name', async () => {
     const libc = libcPath();
-    const image = loadElfFile(libc);
+    const image = await loadElfFile(libc);
     const want = nm(libc, true);
     for (const name of ['write', 'printf', 'malloc', 'pause']) {
       expect(image.symbols.find((x) => x.name === name && x.table === 'dynsym')?.value, name).toBe(want.get(name));
@@ -55,40 +55,40 @@ describe('ELF reader', () => {
     expect(image.symbols.some((s) => s.name.includes('@') && s.table !== 'plt')).toBe(false);
   });
 
-  it('names PLT stubs as objdump does', () => {
+  it('names PLT stubs as objdump does', async () => {
     const path = buildTarget('symtarget');
     const dump = execFileSync('objdump', ['-d', '--section=.plt.sec', '--section=.plt', path], { encoding: 'utf8' });
     const stubs = [...dump.matchAll(/^([0-9a-f]+) <(\w+)@plt>:/gm)];
     expect(stubs.length).toBeGreaterThan(0);
-    const image = loadElfFile(path);
+    const image = await loadElfFile(path);
     for (const [, addr, name] of stubs) {
       expect(image.symbols.find((s) => s.name === `${name}@plt`)?.value, name).toBe(BigInt(`0x${addr}`));
     }
   });
 
-  it('reads ET_EXEC (non-PIE) executables', () => {
+  it('reads ET_EXEC (non-PIE) executables', async () => {
     const path = buildTarget('symtarget_nopie', ['-no-pie']);
-    const image = loadElfFile(path);
+    const image = await loadElfFile(path);
     expect(image.type).toBe('exec');
     expect(image.symbols.find((s) => s.name === 'main')?.value).toBe(nm(path).get('main'));
   });
 
-  it('rejects files that are not ELF64 LE with a ParseError naming the field', () => {
+  it('rejects files that are not ELF64 LE with a ParseError naming the field', async () => {
     const notElf = readFileSync(join(repoRoot, 'test/targets/symtarget.c'));
-    expect(() => parseElf(bufferReader(notElf))).toThrow(ParseError);
+    await expect(parseElf(bufferReader(notElf))).rejects.toThrow(ParseError);
     const elf = readFileSync(buildTarget('symtarget'));
     const elf32 = Buffer.from(elf);
     elf32[4] = 1;
-    expect(() => parseElf(bufferReader(elf32))).toThrow(/64-bit/);
+    await expect(parseElf(bufferReader(elf32))).rejects.toThrow(/64-bit/);
     try {
-      parseElf(bufferReader(elf.subarray(0, 40)));
+      await parseElf(bufferReader(elf.subarray(0, 40)));
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ParseError);
       expect((e as ParseError).field).toBe('header');
     }
     // Section headers cut off: a clean error, not a RangeError.
-    expect(() => parseElf(bufferReader(elf.subarray(0, 4096)))).toThrow(ParseError);
+    await expect(parseElf(bufferReader(elf.subarray(0, 4096)))).rejects.toThrow(ParseError);
   });
 
   it('plainName drops GLIBC version suffixes', () => {
@@ -109,7 +109,7 @@ describe('placing files by maps', () => {
       `7ffff7da8000-7ffff7f3d000 r-xp 00028000 08:01 22 ${libc}`,
       `7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0 [stack]`,
     ].join('\n');
-    const syms = await ProcessSymbols.fromMapsText(maps);
+    const syms = await ProcessSymbols.fromMapsText(maps, { open: hostOpen, roots: ['host'] });
     expect(syms.modules.map((m) => m.path)).toEqual([exe, libc]);
     expect(syms.modules[0]!.bias).toBe(0x555555554000n);
     const main = syms.lookup('main');
@@ -117,12 +117,12 @@ describe('placing files by maps', () => {
     expect(syms.describe(main.address + 3n)).toBe('main+3');
     expect(syms.describe(0x7ffffffde100n)).toBeUndefined();
     expect(() => syms.lookup('no_such_symbol_here')).toThrow(ProcfsError);
-    expect(() => ProcessSymbols.fromMapsText('not a maps line')).toThrow(ParseError);
+    expect(() => ProcessSymbols.fromMapsText('not a maps line', { open: hostOpen })).toThrow(ParseError);
     expect(parseLinuxMaps(maps)).toHaveLength(5);
   });
 
   it('says which files it could not read instead of failing', async () => {
-    const syms = await ProcessSymbols.fromMapsText('7f0000000000-7f0000001000 r-xp 00000000 08:01 99 /nonexistent/libgone.so\n');
+    const syms = await ProcessSymbols.fromMapsText('7f0000000000-7f0000001000 r-xp 00000000 08:01 99 /nonexistent/libgone.so\n', { open: hostOpen, roots: ['host'] });
     expect(syms.modules).toHaveLength(0);
     expect(syms.unavailable[0]?.path).toBe('/nonexistent/libgone.so');
   });

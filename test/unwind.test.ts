@@ -7,11 +7,12 @@ import type { ReadMemory } from '../src/engine/disasm.js';
 import { spawnStopped } from '../src/procfs/sources/linux/spawn.js';
 import { Session } from '../src/engine/session.js';
 import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';
-import type { CfaRow } from '../src/engine/unwind/cfa-program.js';
-import { CfiParser } from '../src/engine/unwind/cfi.js';
-import { evaluate } from '../src/engine/unwind/dwarf-expr.js';
-import { DWARF_REG_NAMES, unwind, UnwindTable, unwindTableFromFile, type UnwindModule, type UnwoundFrame } from '../src/engine/unwind/index.js';
-import { Cursor } from '../src/engine/unwind/reader.js';
+import type { CfaRow } from '../src/dwarf/cfa-program.js';
+import { CfiParser } from '../src/dwarf/cfi.js';
+import { evaluate } from '../src/dwarf/expr.js';
+import { DWARF_REG_NAMES, unwind, UnwindTable, type UnwindModule, type UnwoundFrame } from '../src/engine/unwind/index.js';
+import { unwindTableFromFile } from './helpers/elf-file.js';
+import { Cursor } from '../src/dwarf/reader.js';
 import { ParseError } from '../src/procfs/errors.js';
 import type { ProcFs } from '../src/procfs/source.js';
 import { openProcFs } from '../src/procfs/sources/open.js';
@@ -347,9 +348,9 @@ describe('the walk', () => {
 // ---- CFA programs against readelf -----------------------------------------------------------
 
 describe('CFA programs equal readelf --debug-dump=frames-interp', () => {
-  it('every FDE row of the -O2 -fomit-frame-pointer target, PLT expression included', () => {
+  it('every FDE row of the -O2 -fomit-frame-pointer target, PLT expression included', async () => {
     const exe = deepTarget();
-    const table = unwindTableFromFile(exe);
+    const table = await unwindTableFromFile(exe);
     const fdes = readelfFdes(exe);
     expect(fdes.length).toBeGreaterThan(8);
     for (const f of fdes) compareFde(table, f);
@@ -358,15 +359,15 @@ describe('CFA programs equal readelf --debug-dump=frames-interp', () => {
     for (const col of ['rbx', 'rbp', 'r12']) expect(fdes.some((f) => f.columns.includes(col)), col).toBe(true);
   });
 
-  it('every libc FDE, the PLT expression and __restore_rt included', () => {
-    const table = unwindTableFromFile(LIBC);
+  it('every libc FDE, the PLT expression and __restore_rt included', async () => {
+    const table = await unwindTableFromFile(LIBC);
     const fdes = readelfFdes(LIBC);
     expect(fdes.length).toBe(3713);
     expect(fdes.filter((f) => f.rows.some((r) => r.cells.includes('exp'))).length).toBeGreaterThan(1);
     for (const f of fdes) compareFde(table, f);
   });
 
-  it('libc: 3 CIEs zR, zPLR, zRS; the S one marks __restore_rt a signal frame', () => {
+  it('libc: 3 CIEs zR, zPLR, zRS; the S one marks __restore_rt a signal frame', async () => {
     const buf = readFileSync(LIBC);
     const elfTable = execFileSync('readelf', ['-SW', LIBC], { encoding: 'utf8' });
     const m = /\.eh_frame\s+PROGBITS\s+([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)/.exec(elfTable)!;
@@ -377,14 +378,14 @@ describe('CFA programs equal readelf --debug-dump=frames-interp', () => {
     // __restore_rt's FDE: the one with a rule for every register; it starts a byte early (a nop)
     // so that even a pc-1 lookup lands in it.
     const fdeStart = readelfFdes(LIBC).find((f) => f.columns.length > 16)!.begin;
-    const row = unwindTableFromFile(LIBC).rowAt(fdeStart + 1n)!;
+    const row = (await unwindTableFromFile(LIBC)).rowAt(fdeStart + 1n)!;
     expect(row.signalFrame).toBe(true);
     expect(row.cfa.kind).toBe('expr');
     expect([...row.regs.values()].every((r) => r.kind === 'expr')).toBe(true);
-    expect(unwindTableFromFile(LIBC).rowAt(fdeStart - 0x40n)?.signalFrame ?? false).toBe(false);
+    expect((await unwindTableFromFile(LIBC)).rowAt(fdeStart - 0x40n)?.signalFrame ?? false).toBe(false);
   });
 
-  it('without .eh_frame_hdr (a sorted index) finds the same rows; .debug_frame is consulted after .eh_frame', () => {
+  it('without .eh_frame_hdr (a sorted index) finds the same rows; .debug_frame is consulted after .eh_frame', async () => {
     const exe = deepTarget();
     const buf = readFileSync(exe);
     const sec = (name: string) => {
@@ -392,7 +393,7 @@ describe('CFA programs equal readelf --debug-dump=frames-interp', () => {
       const off = Number(`0x${m[2]}`);
       return { addr: BigInt(`0x${m[1]}`), data: buf.subarray(off, off + Number(`0x${m[3]}`)) };
     };
-    const withHdr = unwindTableFromFile(exe);
+    const withHdr = await unwindTableFromFile(exe);
     const noHdr = UnwindTable.fromSections({ ehFrame: sec('.eh_frame') });
     for (const f of readelfFdes(exe)) for (let pc = f.begin; pc < f.end; pc += 3n) expect(noHdr.rowAt(pc), pc.toString(16)).toEqual(withHdr.rowAt(pc));
     expect(noHdr.rowAt(0n)).toBeUndefined();
@@ -507,10 +508,10 @@ async function pdbgWalk(pid: number): Promise<Walk> {
   sessions.push(s);
   try {
     const syms = await ProcessSymbols.forProcess(fs, pid);
-    const mods = syms.modules.map((m) => ({
+    const mods = await Promise.all(syms.modules.map(async (m) => ({
       ranges: m.ranges,
-      mod: { bias: m.bias, name: m.path, table: unwindTableFromFile(join('/proc', String(pid), 'root', m.path)) },
-    }));
+      mod: { bias: m.bias, name: m.path, table: await unwindTableFromFile(join('/proc', String(pid), 'root', m.path)) },
+    })));
     const moduleAt = (pc: bigint): UnwindModule | undefined => mods.find((m) => m.ranges.some((r) => pc >= r.start && pc < r.end))?.mod;
     const regs = await s.regs();
     // Remembered blocks, so the same stack can be walked again after detach (for timing).
@@ -613,7 +614,7 @@ describe.skipIf(!liveOk('unwind vs gdb'))('CFI unwind of live processes against 
     const walk = await compare(pid);
     expect(walk.frames.length).toBeGreaterThanOrEqual(30);
     // The table of an image is built once and shared: the same object, and the same frames again.
-    expect(unwindTableFromFile(LIBC)).toBe(unwindTableFromFile(LIBC));
+    expect(await unwindTableFromFile(LIBC)).toBe(await unwindTableFromFile(LIBC));
     const again = await unwind(walk.regs, walk.snapshot, walk.moduleAt);
     expect(again.map((f) => f.pc)).toEqual(walk.frames.map((f) => f.pc));
   });

@@ -7,7 +7,7 @@ import { ProcfsError } from '../procfs/errors.js';
 import { parseMap, type MapPerms } from '../procfs/map.js';
 import { evalAddress } from '../engine/expr.js';
 import { DISPLAY_ORDER, regName } from '../engine/regfile.js';
-import type { ElfImage } from '../engine/symbols/elf.js';
+import type { ElfImage } from '../elf/parse.js';
 import type { Client } from './client.js';
 import type { Result } from './debug-command.js';
 

@@ -43,7 +43,7 @@ import { ForkChildren } from './fork-children.js';
 import { PendingBreakpoints } from './pending.js';
 import { couldBeLibrarySymbol, HOOK_SYMBOL } from './solib-events.js';
 import { unwindStack, type StackFrame, type StackOptions } from './stack.js';
-import { moduleUnwindTable } from './unwind/from-module.js';
+import { moduleUnwindTable } from './unwind/module-table.js';
 import { decode, pcNumber, readReg, regName, REGS_SIZE, setPc, writeReg, type Registers } from './regfile.js';
 import type { ProcessSymbols } from './symbols/index.js';
 import { gdbPolicy, type SessionOptions, type SessionPolicy } from './policy.js';

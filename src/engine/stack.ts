@@ -40,20 +40,20 @@ export interface StackOptions {
   readonly pastMain?: boolean;
 }
 
-/** Supplies the unwind table of a module (symbols/ knows where its bytes are). */
-export type TableOf = (mod: LoadedModule) => UnwindModule['table'] | undefined;
+/** Supplies the unwind table of a module (its sections are read through the source: asynchronous). */
+export type TableOf = (mod: LoadedModule) => UnwindModule['table'] | undefined | Promise<UnwindModule['table'] | undefined>;
 
 /** Unwinds from `regs` with the process's modules; never throws for a frame it cannot unwind (the walk ends there). */
 export async function unwindStack(regs: Registers, read: ReadMemory, syms: ProcessSymbols | undefined, tableOf: TableOf, opts: StackOptions = {}): Promise<StackFrame[]> {
   const modules = new Map<LoadedModule, UnwindModule | null>();
-  const moduleAt = (pc: bigint): UnwindModule | undefined => {
+  const moduleAt = async (pc: bigint): Promise<UnwindModule | undefined> => {
     const mod = syms?.moduleAt(pc);
     if (!mod) return undefined;
     let u = modules.get(mod);
     if (u === undefined) {
       let table: UnwindModule['table'] | undefined;
       try {
-        table = tableOf(mod);
+        table = await tableOf(mod);
       } catch {
         table = undefined;
       }

@@ -117,6 +117,34 @@ export function readOnlyChecks(c: ReadOnlyContract): ContractCheck[] {
       },
     },
     {
+      name: 'opens a mapped file for ranged reads that agree with statFile and readFile, or refuses as they do',
+      run: async () => {
+        const fs = c.source();
+        const pid = c.somePid();
+        // A process whose map the caller may not read (another user's, pid 1) is asked for a path every system has.
+        const map = await fs.read(pid, 'map').catch(() => Buffer.alloc(0));
+        const path = parseMap(map.toString('latin1')).find((m) => m.path?.startsWith('/'))?.path ?? '/bin/sh';
+        const stat = await fs.statFile(pid, path).catch((e: unknown) => e);
+        if (stat instanceof ProcfsError) {
+          // A source without files (a tree) refuses the one reader as it refuses the others.
+          await errno(fs.openFile(pid, path), stat.code, `openFile of ${path}`);
+          return;
+        }
+        ok(!(stat instanceof Error), `statFile of ${path}: ${String(stat)}`);
+        const id = stat as Awaited<ReturnType<ProcFs['statFile']>>;
+        const f = await fs.openFile(pid, path);
+        try {
+          ok(f.identity.dev === id.dev && f.identity.ino === id.ino && f.identity.size === id.size, `openFile identity of ${path} differs from statFile's`);
+          const want = await fs.readFile(pid, path, { offset: 0, length: 64 });
+          ok((await f.read(0, 64)).equals(want), `the first 64 bytes of ${path} differ from readFile's`);
+          eq((await f.read(id.size - 1, 16)).length, Math.min(1, id.size), 'bytes read across the end of the file');
+        } finally {
+          await f.close();
+        }
+        await errnoIn(fs.openFile(pid, path, { maxSize: Math.max(0, id.size - 1) }), ['EFBIG'], `openFile of ${path} with maxSize below its size`);
+      },
+    },
+    {
       name: c.writable ? 'refuses writes to read-only nodes' : 'refuses every write (read-only tree)',
       run: async () => {
         const fs = c.source();

@@ -50,6 +50,39 @@ export interface FileIdentity {
   readonly mtimeNs: bigint;
 }
 
+/**
+ * One file opened through a source and read by ranges (ProcFs.openFile): the only view of a file
+ * the ELF and DWARF readers and the engine's symbol loader have. Live Linux backs it with a
+ * descriptor; a remote source with ranged READFILEs (helpers: ranged-file.ts).
+ */
+export interface RangedFile {
+  /** The path it was opened by, for messages. */
+  readonly path: string;
+  /** Taken when it was opened: two opens of the same unchanged file give equal identities. */
+  readonly identity: FileIdentity;
+  /** `length` bytes at `offset`, fewer only where the file ends. */
+  read(offset: number, length: number): Promise<Buffer>;
+  /** Releases the descriptor (idempotent). */
+  close(): Promise<void>;
+}
+
+/**
+ * How a file somebody else named is opened (untrusted-file.ts): whether a symbolic link in the
+ * last component is followed, and the largest size accepted (EFBIG past it). Every path the
+ * engine reads for symbols is named by the target's side (a maps line, a debug link, a build ID).
+ */
+export interface OpenRule {
+  /** Follow a symbolic link in the last component (default true). */
+  readonly follow?: boolean;
+  readonly maxSize?: number;
+}
+
+/**
+ * What ProcFs.openFile takes: which file and by which rule. With `mapping`, the mapped file
+ * itself (the path is then for messages and for sources that find it by path).
+ */
+export type OpenFileOptions = FileRef & OpenRule;
+
 /** Where one of a started program's standard fds goes: the source's own, /dev/null, or a file path (on the source's side). */
 export type StdioTarget = 'inherit' | 'ignore' | string;
 
@@ -133,13 +166,11 @@ export interface ProcfsErrorLike {
 }
 
 /**
- * A source whose files are the caller's machine's: the host path behind a target's file, so the
- * ELF reader opens it in place (a 100 MB executable costs a few reads, not a copy).
+ * A source whose files are the caller's machine's: the host path behind a target's file, for a
+ * reader that must open it in place (what a mount on the same machine may hand out).
  */
 export interface HostFiles {
   hostPath(pid: number, path: string, ref?: FileRef): Promise<string>;
-  /** `/proc/PID/root` (the target's view of the filesystem) and `/proc/PID/map_files`, as host paths. */
-  dirs(pid: number): Promise<{ readonly fileRoot: string; readonly mapFilesDir: string }>;
 }
 
 /** Who traces a process, if anyone (Linux's TracerPid), so a release can refuse another tracer's tracee. */
@@ -205,6 +236,13 @@ export interface ProcFs {
   readFile(pid: number, path: string, opts?: FileRef & { offset?: number; length?: number }): Promise<Buffer>;
   /** The identity and size of such a file (for caching parsed images across processes). */
   statFile(pid: number, path: string, ref?: FileRef): Promise<FileIdentity>;
+  /**
+   * Opens such a file for ranged reads, by `opts`' rule: what the symbol loader, the debug-file
+   * search and the unwinder read through, so none of them opens a path itself. A regular file
+   * only (EINVAL for a FIFO, device or socket, refused before it is opened), ELOOP for a link
+   * where `follow` is false, EFBIG past `maxSize`; EOPNOTSUPP where the source has no files.
+   */
+  openFile(pid: number, path: string, opts?: OpenFileOptions): Promise<RangedFile>;
   /**
    * Starts `argv` stopped before its exec (spec §3: it stops itself with SIGSTOP; `ctl attach`
    * then `run` takes it to the exec stop) and resolves with its pid; it is not the caller's child.

@@ -16,9 +16,11 @@
  *
  * O_NONBLOCK has no effect on a regular file's reads, so the descriptor reads as usual.
  */
-import { closeSync, constants, fstatSync, openSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, read as readCb, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { fromSystemError, ProcfsError } from './errors.js';
+import type { OpenRule, RangedFile } from './source.js';
 
 /** What an untrusted open asks for. */
 export interface UntrustedOpen {
@@ -176,4 +178,37 @@ export async function openUntrusted(path: string, opts: UntrustedOpen = {}): Pro
   } finally {
     await ph.close();
   }
+}
+
+const readFd = promisify(readCb);
+
+/**
+ * Opens `path` by the rule above as a RangedFile: the descriptor live Linux backs
+ * ProcFs.openFile with, and what a reader of this machine's own files (tests, the bench) opens
+ * with. Reads go through the thread pool, so reading a large file in chunks (a debug file's
+ * CRC) gives the event loop, which handles SIGINT and releases the target, a turn between them.
+ */
+export async function openUntrustedFile(path: string, rule: OpenRule & Pick<UntrustedOpen, 'pid' | 'what'> = {}): Promise<RangedFile> {
+  const { fd, stat } = openUntrustedSync(path, { ...rule, follow: rule.follow ?? true });
+  let open = true;
+  return {
+    path,
+    identity: { dev: stat.dev, ino: stat.ino, size: Number(stat.size), mtimeNs: stat.mtimeNs },
+    async read(offset: number, length: number): Promise<Buffer> {
+      if (!open) throw new ProcfsError('EBADF', `${path}: read after close`, rule.pid);
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await readFd(fd, buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === length ? buf : buf.subarray(0, got);
+    },
+    async close(): Promise<void> {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
+    },
+  };
 }

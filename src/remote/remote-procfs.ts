@@ -11,8 +11,9 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { NodeName } from '../procfs/node.js';
 import type { EntryErrorHandler, ListWants, ProcessInfo } from '../procfs/process-info.js';
 import type {
-  BatchOp, BatchResult, FileIdentity, FileRef, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult,
+  BatchOp, BatchResult, FileIdentity, FileRef, NodeOptions, OpenFileOptions, RangedFile, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult,
 } from '../procfs/source.js';
+import { openThroughReads } from '../procfs/ranged-file.js';
 import type { DescribeEntry } from './describe-codec.js';
 import {
   decodeError, decodeOk, encodeRequest, FLAG_CHAINED, FrameReader, helloFrame, Kind, kindName, MAX_FRAME, PROTOCOL_VERSION,
@@ -153,6 +154,14 @@ export class RemoteProcFs implements ProcFs, ProcessDescriber {
 
   statFile(pid: number, path: string, ref: FileRef = {}): Promise<FileIdentity> {
     return this.request({ kind: Kind.STATFILE, pid, path, ref }) as Promise<FileIdentity>;
+  }
+
+  /**
+   * A far file by ranges: STATFILE once, then one READFILE (offset, length) per range the reader
+   * asks for, so symbols of a 100 MB executable cost its headers and tables, not the file.
+   */
+  openFile(pid: number, path: string, opts: OpenFileOptions = {}): Promise<RangedFile> {
+    return openThroughReads(this, pid, path, opts);
   }
 
   /** Steps run by the agent, next to the target: one round trip for the whole loop. */

@@ -9,35 +9,38 @@
  * directories and the module's own directory. A build-id candidate must carry the same build
  * ID, a debuglink candidate the CRC-32 the link records.
  *
- * Every candidate is opened by the untrusted-file rule (procfs/untrusted-file.ts): a FIFO,
- * device or socket is refused before it is opened (a FIFO named by a debug link blocked pdbg in
+ * Every candidate is opened through the source (ProcFs.openFile) by the untrusted-file rule
+ * (procfs/untrusted-file.ts): a FIFO, device or socket is refused before it is opened (a FIFO named by a debug link blocked pdbg in
  * open(2) for ever while it held the target), a debuglink candidate must not be a symbolic link
  * (a debug link names a plain file; build-ID entries are links by design and are followed, the
  * file they lead to must be regular), and no candidate may be larger than DEBUG_FILE_CAP. The
- * CRC is read in chunks through the thread pool, so the event loop, which handles SIGINT and
- * SIGTERM and releases the target, is never held by it.
+ * CRC is read in chunks from the very descriptor then parsed, each chunk a read of its own, so
+ * the event loop, which handles SIGINT and SIGTERM and releases the target, is never held by it,
+ * and the file summed is the file parsed.
  */
-import { dirname, join, posix } from 'node:path';
-import { openUntrusted } from '../../procfs/untrusted-file.js';
-import { crc32 } from './crc32.js';
-import { identityKey, loadElfFile, type OpenRule } from './elf-cache.js';
-import type { ElfImage } from './elf.js';
+import { posix } from 'node:path';
+import { crc32 } from '../../elf/crc32.js';
+import type { ElfImage } from '../../elf/types.js';
+import { identityKey } from '../../procfs/ranged-file.js';
+import type { OpenRule, RangedFile } from '../../procfs/source.js';
+import { imageOf, type FileOpener } from './image-cache.js';
+import type { FileRoot } from './module-file.js';
 
 /** Where to look. */
 export interface DebugSearch {
+  readonly open: FileOpener;
   /**
-   * Prefixes tried in order for every candidate path: a jailed target's `/proc/PID/root` first
-   * (its own debug files), then `''` for the host.
+   * The views tried in order for every candidate path: a jailed target's root first (its own
+   * debug files), then its machine's (default both).
    */
-  readonly roots: readonly string[];
+  readonly roots?: readonly FileRoot[];
   /** Global debug directories, absolute (gdb's debug-file-directory; default `/usr/lib/debug`). */
   readonly debugDirs: readonly string[];
-  /** Loads a candidate (tests inject; default: the cached file loader). */
-  readonly load?: (path: string, rule?: OpenRule) => ElfImage;
 }
 
 /** A debug file that belongs to an image. */
 export interface FoundDebugFile {
+  /** The path it was opened by (as the source names it: `/proc/PID/root/…` for a live target). */
   readonly path: string;
   readonly image: ElfImage;
   /** Which rule found it. */
@@ -57,8 +60,8 @@ export const DEFAULT_DEBUG_DIRS: readonly string[] = ['/usr/lib/debug'];
 export const DEBUG_FILE_CAP = 1 << 30;
 
 /** How debug file candidates are opened (the links of a build-ID directory are followed). */
-const BUILD_ID_RULE: OpenRule = { follow: true, maxSize: DEBUG_FILE_CAP };
-const DEBUGLINK_RULE: OpenRule = { follow: false, maxSize: DEBUG_FILE_CAP };
+export const BUILD_ID_RULE: OpenRule = { follow: true, maxSize: DEBUG_FILE_CAP };
+export const DEBUGLINK_RULE: OpenRule = { follow: false, maxSize: DEBUG_FILE_CAP };
 
 /** CRC-32 of whole files by identity: libc's 4 MB debug file is summed once, not per attach. */
 const crcCache = new Map<string, number>();
@@ -66,30 +69,23 @@ const crcCache = new Map<string, number>();
 const CHUNK = 1 << 20;
 
 /**
- * CRC-32 of a file's whole contents (what `.gnu_debuglink` records), and its identity key.
- * Asynchronous: each chunk is read through the thread pool, so a signal is handled between
- * chunks and a slow disk never blocks the event loop. Reads no more than the size fstat gave.
+ * CRC-32 of an open file's whole contents (what `.gnu_debuglink` records), and its identity
+ * key. Reads no more than the size its identity gave, a chunk per read.
  */
-export async function fileCrc32(path: string, rule: OpenRule = DEBUGLINK_RULE): Promise<{ crc: number; key: string }> {
-  const { handle, stat } = await openUntrusted(path, { follow: rule.follow ?? false, maxSize: rule.maxSize ?? DEBUG_FILE_CAP });
-  try {
-    const key = identityKey({ dev: stat.dev, ino: stat.ino, mtimeNs: stat.mtimeNs, size: stat.size });
-    const known = crcCache.get(key);
-    if (known !== undefined) return { crc: known, key };
-    const size = Number(stat.size);
-    const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)));
-    let crc = 0;
-    for (let off = 0; off < size; ) {
-      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - off), off);
-      if (bytesRead === 0) break;
-      crc = crc32(buf.subarray(0, bytesRead), crc);
-      off += bytesRead;
-    }
-    crcCache.set(key, crc);
-    return { crc, key };
-  } finally {
-    await handle.close();
+export async function fileCrc32(file: RangedFile): Promise<{ crc: number; key: string }> {
+  const key = identityKey(file.identity);
+  const known = crcCache.get(key);
+  if (known !== undefined) return { crc: known, key };
+  const size = file.identity.size;
+  let crc = 0;
+  for (let off = 0; off < size; ) {
+    const chunk = await file.read(off, Math.min(CHUNK, size - off));
+    if (chunk.length === 0) break;
+    crc = crc32(chunk, crc);
+    off += chunk.length;
   }
+  crcCache.set(key, crc);
+  return { crc, key };
 }
 
 /** A debuglink name pdbg will follow: one path component, nothing that climbs or hides a NUL. */
@@ -103,43 +99,44 @@ export function safeLinkName(name: string): boolean {
  * only means fewer names.
  */
 export async function findDebugFile(image: ElfImage, modulePath: string, search: DebugSearch): Promise<FoundDebugFile | undefined> {
-  const load = search.load ?? loadElfFile;
+  const roots = search.roots ?? ['target', 'host'];
   const self = image.file && identityKey(image.file);
-  const tryLoad = (path: string, rule: OpenRule): ElfImage | undefined => {
+  /** The candidate open, unless it is missing, refused, or the image itself; `check` decides on the open file. */
+  const attempt = async (path: string, root: FileRoot, rule: OpenRule, check: (f: RangedFile) => Promise<boolean>): Promise<{ image: ElfImage; openedAs: string } | undefined> => {
+    let file: RangedFile;
     try {
-      const got = load(path, rule);
-      return got.file && identityKey(got.file) === self ? undefined : got;
+      file = await search.open(path, { ...rule, root });
     } catch {
       return undefined;
+    }
+    try {
+      if (identityKey(file.identity) === self || !(await check(file))) return undefined;
+      return { image: await imageOf(file, () => search.open(path, { ...rule, root })), openedAs: file.path };
+    } catch {
+      return undefined;
+    } finally {
+      await file.close();
     }
   };
   const id = image.buildId;
   if (id && /^[0-9a-f]{4,}$/.test(id)) {
-    for (const root of search.roots) {
+    for (const root of roots) {
       for (const dir of search.debugDirs) {
-        const path = root + posix.join(dir, '.build-id', id.slice(0, 2), `${id.slice(2)}.debug`);
-        const got = tryLoad(path, BUILD_ID_RULE);
-        if (got && got.buildId === id) return { path, image: got, via: 'build-id' };
+        const path = posix.join(dir, '.build-id', id.slice(0, 2), `${id.slice(2)}.debug`);
+        const got = await attempt(path, root, BUILD_ID_RULE, async () => true);
+        if (got && got.image.buildId === id) return { path: got.openedAs, image: got.image, via: 'build-id' };
       }
     }
   }
   const link = image.debugLink;
-  const dir = posix.normalize(dirname(modulePath));
+  const dir = posix.normalize(posix.dirname(modulePath));
   if (link && safeLinkName(link.file) && posix.isAbsolute(dir) && !dir.split('/').includes('..')) {
-    const places = [join(dir, link.file), join(dir, '.debug', link.file), ...search.debugDirs.map((d) => join(d, dir, link.file))];
-    for (const root of search.roots) {
+    const places = [posix.join(dir, link.file), posix.join(dir, '.debug', link.file), ...search.debugDirs.map((d) => posix.join(d, dir, link.file))];
+    for (const root of roots) {
       for (const place of places) {
-        const path = root + place;
-        let sum: { crc: number; key: string };
-        try {
-          sum = await fileCrc32(path, DEBUGLINK_RULE);
-        } catch {
-          continue;
-        }
-        if (sum.crc !== link.crc || sum.key === self) continue;
-        const got = tryLoad(path, DEBUGLINK_RULE);
-        // The file summed must be the file parsed (not replaced in between).
-        if (got && (!got.file || identityKey(got.file) === sum.key)) return { path, image: got, via: 'debuglink' };
+        // Summed and parsed from the same descriptor: the file summed is the file parsed.
+        const got = await attempt(place, root, DEBUGLINK_RULE, async (f) => (await fileCrc32(f)).crc === link.crc);
+        if (got) return { path: got.openedAs, image: got.image, via: 'debuglink' };
       }
     }
   }

@@ -9,18 +9,19 @@
  * that is one (a jail's own `/lib/x.so -> /dev/watchdog`) is refused, not followed. The
  * map_files entries are links by design (to the mapped inode) and are followed.
  */
+import type { ElfImage } from '../../elf/types.js';
 import { ProcfsError } from '../../procfs/errors.js';
-import type { OpenRule } from './elf-cache.js';
 import type { MapEntry } from '../../procfs/map.js';
-import type { ElfImage } from './elf.js';
+import { openImage, type FileOpener } from './image-cache.js';
+
+/** Which view of the filesystem a path is opened in: the target's root, or its machine's. */
+export type FileRoot = 'target' | 'host';
 
 /** Where to find a module's file. */
 export interface ModuleFileSource {
-  /** The target's root (`/proc/PID/root`), tried before the path as pdbg sees it. */
-  readonly fileRoot?: string;
-  /** `/proc/PID/map_files` of a live target. */
-  readonly mapFilesDir?: string;
-  readonly load: (path: string, rule?: OpenRule) => ElfImage;
+  readonly open: FileOpener;
+  /** The views tried in order (default: the target's root, then its machine's). */
+  readonly roots?: readonly FileRoot[];
 }
 
 /** The image of a mapped file and the path it was read through. */
@@ -40,39 +41,38 @@ function devString(dev: bigint): string {
 
 function sameFile(image: ElfImage, m: MapEntry): boolean {
   const f = image.file;
-  // Injected loaders (tests) carry no identity: take them at their word.
+  // Images with no identity (bytes in memory) are taken at their word.
   if (!f) return true;
   return f.ino === BigInt(m.inode) && (m.dev === '-' || devString(f.dev) === m.dev);
 }
 
-/** Throws the first failure when no candidate gives an image at all. */
-export function openModuleFile(mappings: readonly MapEntry[], src: ModuleFileSource): ModuleFile {
+/**
+ * The path in each view, then (where the source can: live Linux as root, an agent) the mapping
+ * itself. Throws the first failure when no candidate gives an image at all.
+ */
+export async function openModuleFile(mappings: readonly MapEntry[], src: ModuleFileSource): Promise<ModuleFile> {
   const first = mappings[0]!;
   const path = first.path!.endsWith(DELETED) ? first.path!.slice(0, -DELETED.length) : first.path!;
-  const candidates = [...(src.fileRoot ? [src.fileRoot + path] : []), path];
   let fallback: ModuleFile | undefined;
   let firstError: unknown;
-  for (const c of candidates) {
+  for (const root of src.roots ?? ['target', 'host']) {
     try {
-      const image = src.load(c, { follow: false });
-      if (sameFile(image, first)) return { image, openedAs: c };
-      fallback ??= { image, openedAs: c };
+      const image = await openImage(src.open, path, { root, follow: false });
+      if (sameFile(image, first)) return { image, openedAs: `${root}:${path}` };
+      fallback ??= { image, openedAs: `${root}:${path}` };
     } catch (err) {
       firstError ??= err;
     }
   }
-  if (src.mapFilesDir) {
-    for (const m of mappings) {
-      const c = `${src.mapFilesDir}/${m.start.toString(16)}-${m.end.toString(16)}`;
-      try {
-        return { image: src.load(c, { follow: true }), openedAs: c };
-      } catch (err) {
-        firstError ??= err;
-      }
+  for (const m of mappings) {
+    try {
+      return { image: await openImage(src.open, path, { mapping: { start: m.start, end: m.end, inode: m.inode }, follow: true }), openedAs: `map:${m.start.toString(16)}-${m.end.toString(16)}` };
+    } catch (err) {
+      firstError ??= err;
     }
   }
-  // An identity mismatch without map_files (not root, or a stacked filesystem that reports
-  // other numbers): the path is still the best guess there is.
+  // An identity mismatch where the mapping cannot be opened (not root, or a stacked filesystem
+  // that reports other numbers): the path is still the best guess there is.
   if (fallback) return fallback;
   throw firstError instanceof Error ? firstError : new ProcfsError('ENOENT', `${path}: no readable file`);
 }

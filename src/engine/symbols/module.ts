@@ -1,4 +1,4 @@
-import type { ElfImage, ElfSymbol } from './elf.js';
+import type { ElfImage, ElfSymbol } from '../../elf/parse.js';
 
 /** An ELF file as one process maps it: its symbols plus the load bias that places them. */
 export interface LoadedModule {

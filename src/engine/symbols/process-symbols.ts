@@ -2,11 +2,10 @@ import { basename } from 'node:path';
 import { ProcfsError } from '../../procfs/errors.js';
 import type { ProcFs } from '../../procfs/source.js';
 import { DEFAULT_DEBUG_DIRS, findDebugFile, type FoundDebugFile } from './debug-file.js';
-import { loadElfFile, type OpenRule } from './elf-cache.js';
-import type { ElfImage, ElfSymbol, SymbolKind } from './elf.js';
+import type { FileOpener } from './image-cache.js';
+import type { ElfImage, ElfSymbol, SymbolKind } from '../../elf/parse.js';
 import { parseLinuxMaps, type MapEntry } from '../../procfs/map.js';
-import { openModuleFile } from './module-file.js';
-import { findDebugFileVia, loadModuleVia } from './via-source.js';
+import { openModuleFile, type FileRoot } from './module-file.js';
 import { loadBias, mergeSymbols, symbolAtLinkAddress, type LoadedModule } from './module.js';
 
 /** A symbol placed in a process: where it is and, for address lookups, how far in. */
@@ -26,17 +25,12 @@ export interface SymbolHit {
 
 export interface SymbolOptions {
   /**
-   * Directory the mapped paths are relative to: `/proc/PID/root` for a live process, so that
-   * a jailed process's own libc is read, not the host's.
+   * Opens a file as the process sees it: its source's openFile bound to its pid (forProcess),
+   * so a jailed process's own libc is read, and a far machine's files come through its agent.
    */
-  readonly fileRoot?: string;
-  /** Loads an ELF file (tests inject; default: the cached file loader). */
-  readonly load?: (path: string, rule?: OpenRule) => ElfImage;
-  /**
-   * `/proc/PID/map_files` of a live process: opens a mapped file whose path does not lead to
-   * the mapped inode (a chroot, a deleted or replaced file). Needs root.
-   */
-  readonly mapFilesDir?: string;
+  readonly open: FileOpener;
+  /** The views of the filesystem tried in order for every file (default: the target's root, then its machine's). */
+  readonly roots?: readonly FileRoot[];
   /** Global debug directories searched for separate debug files (default `/usr/lib/debug`). */
   readonly debugDirs?: readonly string[];
   /** False skips the separate debug file search (names from the mapped files only). */
@@ -73,18 +67,17 @@ export class ProcessSymbols {
   }
 
   /**
-   * Asynchronous because a debug file's CRC is read in chunks off the event loop
-   * (debug-file.ts): pdbg must answer SIGINT while it holds a target and reads a hostile file.
+   * Each mapped file opened through `opts.open` (module-file.ts picks the candidate that is the
+   * mapped inode), placed at its load bias, with its separate debug file where one is found.
    */
-  static async fromMappings(mappings: readonly MapEntry[], opts: SymbolOptions = {}): Promise<ProcessSymbols> {
-    const load = opts.load ?? loadElfFile;
+  static async fromMappings(mappings: readonly MapEntry[], opts: SymbolOptions): Promise<ProcessSymbols> {
     const modules: LoadedModule[] = [];
     const unavailable: { path: string; reason: string }[] = [];
     for (const list of byFile(mappings)) {
       const path = list[0]!.path!;
       let image: ElfImage;
       try {
-        image = openModuleFile(list, { load, ...(opts.fileRoot ? { fileRoot: opts.fileRoot } : {}), ...(opts.mapFilesDir ? { mapFilesDir: opts.mapFilesDir } : {}) }).image;
+        image = (await openModuleFile(list, { open: opts.open, ...(opts.roots && { roots: opts.roots }) })).image;
       } catch (err) {
         unavailable.push({ path, reason: (err as Error).message });
         continue;
@@ -94,34 +87,10 @@ export class ProcessSymbols {
       const debug = opts.debugFiles === false
         ? undefined
         : await findDebugFile(image, path.replace(/ \(deleted\)$/, ''), {
-            roots: opts.fileRoot ? [opts.fileRoot, ''] : [''],
+            open: opts.open,
+            ...(opts.roots && { roots: opts.roots }),
             debugDirs: opts.debugDirs ?? DEFAULT_DEBUG_DIRS,
-            load,
           });
-      modules.push(placed(path, list, image, bias, debug));
-    }
-    return ProcessSymbols.ordered(modules, unavailable);
-  }
-
-  /**
-   * The same through a source whose files are not this machine's (a remote hop): every file is
-   * fetched with `readFile` and parsed here; no local file is opened (via-source.ts).
-   */
-  static async fromMappingsVia(fs: ProcFs, pid: number, mappings: readonly MapEntry[], opts: Pick<SymbolOptions, 'debugDirs' | 'debugFiles'> = {}): Promise<ProcessSymbols> {
-    const modules: LoadedModule[] = [];
-    const unavailable: { path: string; reason: string }[] = [];
-    for (const list of byFile(mappings)) {
-      const path = list[0]!.path!;
-      let image: ElfImage;
-      try {
-        image = await loadModuleVia(fs, pid, list);
-      } catch (err) {
-        unavailable.push({ path, reason: (err as Error).message });
-        continue;
-      }
-      const bias = loadBias(image, list);
-      if (bias === undefined) continue;
-      const debug = opts.debugFiles === false ? undefined : await findDebugFileVia(fs, pid, image, path.replace(/ \(deleted\)$/, ''), opts.debugDirs ?? DEFAULT_DEBUG_DIRS);
       modules.push(placed(path, list, image, bias, debug));
     }
     return ProcessSymbols.ordered(modules, unavailable);
@@ -135,22 +104,19 @@ export class ProcessSymbols {
     return new ProcessSymbols([...exe, ...modules], unavailable);
   }
 
-  static fromMapsText(text: string, opts: SymbolOptions = {}): Promise<ProcessSymbols> {
+  static fromMapsText(text: string, opts: SymbolOptions): Promise<ProcessSymbols> {
     return ProcessSymbols.fromMappings(parseLinuxMaps(text), opts);
   }
 
   /**
    * Symbols of a process read through a source: its `maps` node, then each mapped file as the
-   * target sees it. A source whose files are this machine's (live Linux) has them opened in
-   * place; any other (a remote hop) serves them with readFile. A tree has neither: its error
-   * (EOPNOTSUPP, ENOENT) goes to the caller, who shows "no symbols" and goes on.
+   * target sees it, opened by the source (ProcFs.openFile: a descriptor on live Linux, ranged
+   * reads through a remote hop). A tree has no files: its error (EOPNOTSUPP, ENOENT) goes to
+   * the caller, who shows "no symbols" and goes on.
    */
-  static async forProcess(procfs: ProcFs, pid: number, opts: Omit<SymbolOptions, 'fileRoot' | 'mapFilesDir'> = {}): Promise<ProcessSymbols> {
+  static async forProcess(procfs: ProcFs, pid: number, opts: Omit<SymbolOptions, 'open'> = {}): Promise<ProcessSymbols> {
     const text = (await procfs.read(pid, 'maps')).toString('utf8');
-    const local = await procfs.capabilities.hostFiles?.dirs(pid);
-    const syms = local
-      ? await ProcessSymbols.fromMapsText(text, { ...opts, fileRoot: local.fileRoot, mapFilesDir: local.mapFilesDir })
-      : await ProcessSymbols.fromMappingsVia(procfs, pid, parseLinuxMaps(text), opts);
+    const syms = await ProcessSymbols.fromMapsText(text, { ...opts, open: (path, o) => procfs.openFile(pid, path, o) });
     const order = await readLinkMap(syms, (addr, len) => procfs.read(pid, 'mem', { offset: addr, length: len }));
     return order.length ? syms.inLinkMapOrder(order) : syms;
   }

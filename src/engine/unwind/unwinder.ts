@@ -6,9 +6,9 @@
  */
 import { DWARF_CALLEE_SAVED, DWARF_RBP, DWARF_REG_NAMES, DWARF_RIP, DWARF_RSP } from '../../arch/x86-64.js';
 import type { ReadMemory } from '../disasm.js';
-import type { CfaRow, RegRule } from './cfa-program.js';
-import { evaluate, type ExprContext } from './dwarf-expr.js';
-import type { UnwindTable } from './table.js';
+import type { CfaRow, RegRule } from '../../dwarf/cfa-program.js';
+import { evaluate, type ExprContext } from '../../dwarf/expr.js';
+import type { UnwindTable } from '../../dwarf/cfi-table.js';
 
 /** A mapped image's table and where it is placed: runtime pc = link-time pc + bias. */
 export interface UnwindModule {
@@ -187,7 +187,7 @@ async function byFramePointer(regs: DwarfRegs, mem: SlotReader): Promise<{ cfa: 
 export async function unwind(
   regs: Readonly<Record<string, bigint>>,
   read: ReadMemory,
-  moduleAt: (pc: bigint) => UnwindModule | undefined,
+  moduleAt: (pc: bigint) => UnwindModule | undefined | Promise<UnwindModule | undefined>,
   opts: UnwindOptions = {},
 ): Promise<UnwoundFrame[]> {
   const max = opts.max ?? 64;
@@ -208,7 +208,7 @@ export async function unwind(
   let prev: { cfa: bigint; signalFrame: boolean } | undefined;
   while (frames.length < max) {
     const lookup: bigint = exact ? pc : pc - 1n;
-    const mod = moduleAt(lookup);
+    const mod = await moduleAt(lookup);
     let row: CfaRow | undefined;
     try {
       row = mod?.table.rowAt(lookup - mod.bias);
@@ -239,7 +239,7 @@ export async function unwind(
     // CFI is the compiler's word; a frame pointer may be any register holding any stack word.
     // A return address found through one must at least land in a mapped image, or the "frame"
     // is stack bytes (ASCII, a saved value) and printing it would be inventing it.
-    if (!row && !moduleAt(ra - 1n)) break;
+    if (!row && !(await moduleAt(ra - 1n))) break;
     step.caller.set(RIP, ra);
     prev = { cfa: step.cfa, signalFrame: row?.signalFrame === true };
     exact = row?.signalFrame === true;

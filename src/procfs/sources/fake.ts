@@ -17,7 +17,8 @@ import { formatFreeBsdMap, formatLinuxMaps, freeBsdMapFromLinux } from '../map.j
 import type { NodeName } from '../node.js';
 import { parseNote } from '../note.js';
 import { FPREGS_SIZE, LINUX_X86_64, setReg } from '../regs.js';
-import type { FileIdentity, FileRef, NodeOptions, ProcFs, SourceCapabilities } from '../source.js';
+import { openThroughReads } from '../ranged-file.js';
+import type { FileIdentity, FileRef, NodeOptions, OpenFileOptions, ProcFs, RangedFile, SourceCapabilities } from '../source.js';
 import { formatStatus } from '../status.js';
 import { formatWhy, type Why } from '../why.js';
 import { execute, setPcOf } from './fake/cpu.js';
@@ -236,6 +237,10 @@ export class FakeProcFs implements ProcFs {
   async statFile(pid: number, path: string, _ref: FileRef = {}): Promise<FileIdentity> {
     const f = this.file(pid, path);
     return { dev: 0n, ino: BigInt([...this.files.keys()].indexOf(path) + 1), size: f.length, mtimeNs: 0n };
+  }
+
+  openFile(pid: number, path: string, opts: OpenFileOptions = {}): Promise<RangedFile> {
+    return openThroughReads(this, pid, path, opts);
   }
 
   async spawn(): Promise<number> {

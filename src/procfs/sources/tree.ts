@@ -10,7 +10,8 @@ import { splitCmdline } from '../cmdline.js';
 import { parseJailNode } from '../jail-node.js';
 import { NODE_TABLE, type NodeName } from '../node.js';
 import type { EntryErrorHandler, ListWants, ProcessInfo } from '../process-info.js';
-import type { FileIdentity, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities } from '../source.js';
+import { openThroughReads } from '../ranged-file.js';
+import type { FileIdentity, JailDetails, OpenFileOptions, RangedFile, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities } from '../source.js';
 import { parseStatusBytes } from '../status.js';
 import { untrustedFlags } from '../untrusted-file.js';
 
@@ -264,6 +265,11 @@ export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
 
   async statFile(pid: number, path: string): Promise<FileIdentity> {
     throw new ProcfsError('EOPNOTSUPP', `${pid}: ${path}: a tree (snapshot) holds the process directories, not the files they map`, pid);
+  }
+
+  /** Through statFile and readFile, so a mounted tree (which has the files) serves it too. */
+  openFile(pid: number, path: string, opts: OpenFileOptions = {}): Promise<RangedFile> {
+    return openThroughReads(this, pid, path, opts);
   }
 
   async spawn(argv: readonly string[]): Promise<number> {

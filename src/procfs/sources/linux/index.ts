@@ -11,7 +11,7 @@ import { mapNodeFromLinux } from '../../map.js';
 import { NODE_TABLE, type NodeName } from '../../node.js';
 import type { ListWants, ProcessInfo } from '../../process-info.js';
 import type {
-  FileIdentity, FileRef, HostFiles, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult, SyncRelease, Tracer, TracerInfo,
+  FileIdentity, FileRef, HostFiles, OpenFileOptions, RangedFile, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult, SyncRelease, Tracer, TracerInfo,
 } from '../../source.js';
 import { formatStatus } from '../../status.js';
 import { tracerOf } from './attach-refusal.js';
@@ -168,17 +168,18 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
   }
 
   /**
-   * Where the symbol reader opens a target's files in place: its root, and its map_files. Every
-   * file opened under that root resolves inside it (root-resolver.ts, registered here with the
-   * untrusted-file opener before the first such open).
+   * A target's file by descriptor (open-file.ts). Every file opened under a target's root
+   * resolves inside it: root-resolver.ts, registered here with the untrusted-file opener
+   * before the first such open.
    */
-  async dirs(pid: number): Promise<{ fileRoot: string; mapFilesDir: string }> {
+  async openFile(pid: number, path: string, opts: OpenFileOptions = {}): Promise<RangedFile> {
     if (!this.resolverSet) {
       const [{ targetRootResolver }, { setRootResolver }] = await Promise.all([import('./root-resolver.js'), import('../../untrusted-file.js')]);
       setRootResolver(targetRootResolver(this.root));
       this.resolverSet = true;
     }
-    return { fileRoot: `${this.root}/${pid}/root`, mapFilesDir: `${this.root}/${pid}/map_files` };
+    const { openLiveFile } = await import('./open-file.js');
+    return openLiveFile(this.root, pid, path, opts);
   }
 
   private resolverSet = false;

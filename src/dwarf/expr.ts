@@ -5,7 +5,7 @@
  * that need debug info (fbreg, call*, entry_value) are not meaningful in CFI and are refused by
  * name.
  */
-import { ParseError } from '../../procfs/errors.js';
+import { ParseError } from '../procfs/errors.js';
 import { Cursor, u64 } from './reader.js';
 
 /** What an expression may read: a register of the frame (undefined if unknown) and 8 bytes of memory. */

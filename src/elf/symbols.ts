@@ -1,8 +1,8 @@
 /**
  * Symbol-table entries (.symtab, .dynsym) and the string tables they name: shared by the parser
- * (elf.ts) and the PLT synthesizer (plt.ts), which reads .dynsym on its own.
+ * (parse.ts) and the PLT synthesizer (plt.ts), which reads .dynsym on its own.
  */
-import type { ElfSymbol } from './elf-types.js';
+import type { ElfSymbol } from './types.js';
 
 export const SHT_SYMTAB = 2;
 export const SHT_STRTAB = 3;

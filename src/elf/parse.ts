@@ -6,16 +6,16 @@
  * whole-binary parsers that read every byte; this one reads the headers and the few sections
  * it needs at their offsets, so a 100 MB executable costs a few reads.
  */
-import { ParseError } from '../../procfs/errors.js';
-import { findBuildId, findDebugLink, type NoteExtent } from './elf-notes.js';
-import { cstring, readSymbolEntries, SHT_DYNSYM, SHT_SYMTAB } from './elf-symbols.js';
-import type { ByteReader, ElfFileIdentity, ElfImage, ElfSection, ElfSegment, ElfSymbol } from './elf-types.js';
+import { ParseError } from '../procfs/errors.js';
+import { findBuildId, findDebugLink, type NoteExtent } from './notes.js';
+import { cstring, readSymbolEntries, SHT_DYNSYM, SHT_SYMTAB } from './symbols.js';
+import type { ByteReader, ElfFileIdentity, ElfImage, ElfSection, ElfSegment, ElfSymbol } from './types.js';
 import { pltSymbols } from './plt.js';
 import { sectionBytes, SHT_NOBITS } from './section-data.js';
 
 // The parser's vocabulary, where its users have always imported it.
-export type * from './elf-types.js';
-export { cstring, plainName, readSymbolEntries, SHT_DYNSYM, SHT_RELA, SHT_STRTAB, SHT_SYMTAB } from './elf-symbols.js';
+export type * from './types.js';
+export { cstring, plainName, readSymbolEntries, SHT_DYNSYM, SHT_RELA, SHT_STRTAB, SHT_SYMTAB } from './symbols.js';
 
 const PT_LOAD = 1;
 const PT_NOTE = 4;
@@ -23,7 +23,7 @@ const PF_X = 1;
 const SHF_EXECINSTR = 0x4;
 
 export function bufferReader(buf: Buffer): ByteReader {
-  return (offset, length) => buf.subarray(offset, offset + length);
+  return async (offset, length) => buf.subarray(offset, offset + length);
 }
 
 function need(buf: Buffer, length: number, what: string): Buffer {
@@ -37,8 +37,8 @@ function num(v: bigint, what: string): number {
 }
 
 /** Parses an ELF64 LE image through `read`; throws ParseError naming the first thing wrong. */
-export function parseElf(read: ByteReader, file?: ElfFileIdentity): ElfImage {
-  const eh = need(read(0, 64), 64, 'header');
+export async function parseElf(read: ByteReader, file?: ElfFileIdentity): Promise<ElfImage> {
+  const eh = need(await read(0, 64), 64, 'header');
   if (eh.readUInt32BE(0) !== 0x7f454c46) throw new ParseError('magic', 'not an ELF file');
   if (eh[4] !== 2) throw new ParseError('class', 'not a 64-bit ELF file (pdbg reads ELF64 only)');
   if (eh[5] !== 1) throw new ParseError('data', 'not a little-endian ELF file');
@@ -55,7 +55,7 @@ export function parseElf(read: ByteReader, file?: ElfFileIdentity): ElfImage {
   const segments: ElfSegment[] = [];
   const notes: NoteExtent[] = [];
   if (phnum > 0) {
-    const ph = need(read(phoff, phnum * phentsize), phnum * phentsize, 'program headers');
+    const ph = need(await read(phoff, phnum * phentsize), phnum * phentsize, 'program headers');
     for (let i = 0; i < phnum; i++) {
       const o = i * phentsize;
       const ptype = ph.readUInt32LE(o);
@@ -76,7 +76,7 @@ export function parseElf(read: ByteReader, file?: ElfFileIdentity): ElfImage {
   const raw: Omit<ElfSection, 'name'>[] = [];
   const sections: ElfSection[] = [];
   if (shnum > 0 && shoff > 0) {
-    const sh = need(read(shoff, shnum * shentsize), shnum * shentsize, 'section headers');
+    const sh = need(await read(shoff, shnum * shentsize), shnum * shentsize, 'section headers');
     const nameOffs: number[] = [];
     for (let i = 0; i < shnum; i++) {
       const o = i * shentsize;
@@ -92,7 +92,7 @@ export function parseElf(read: ByteReader, file?: ElfFileIdentity): ElfImage {
         entsize: num(sh.readBigUInt64LE(o + 56), 'sh_entsize'),
       });
     }
-    const shstr = shstrndx < raw.length && raw[shstrndx]!.type !== SHT_NOBITS ? read(raw[shstrndx]!.offset, raw[shstrndx]!.size) : Buffer.alloc(0);
+    const shstr = shstrndx < raw.length && raw[shstrndx]!.type !== SHT_NOBITS ? await read(raw[shstrndx]!.offset, raw[shstrndx]!.size) : Buffer.alloc(0);
     raw.forEach((s, i) => sections.push({ ...s, name: cstring(shstr, nameOffs[i]!) }));
   }
 
@@ -104,12 +104,12 @@ export function parseElf(read: ByteReader, file?: ElfFileIdentity): ElfImage {
     // A debug file's .dynsym has type NOBITS (header kept, entries not), so it is skipped here.
     if (s.type !== SHT_SYMTAB && s.type !== SHT_DYNSYM) continue;
     const table = s.type === SHT_SYMTAB ? 'symtab' : 'dynsym';
-    const strs = s.link < sections.length ? sectionBytes(read, sections[s.link]!) : Buffer.alloc(0);
-    const list = readSymbols(sectionBytes(read, s), s.entsize || 24, strs, table, isCode);
+    const strs = s.link < sections.length ? await sectionBytes(read, sections[s.link]!) : Buffer.alloc(0);
+    const list = readSymbols(await sectionBytes(read, s), s.entsize || 24, strs, table, isCode);
     tables[table] = list;
     symbols.push(...list);
   }
-  symbols.push(...pltSymbols(sections, read));
+  symbols.push(...(await pltSymbols(sections, read)));
 
   symbols.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
@@ -119,8 +119,8 @@ export function parseElf(read: ByteReader, file?: ElfFileIdentity): ElfImage {
     sections,
     symbols,
     hasSymtab: tables.symtab !== undefined,
-    buildId: findBuildId(sections, notes, read),
-    debugLink: findDebugLink(sections, read),
+    buildId: await findBuildId(sections, notes, read),
+    debugLink: await findDebugLink(sections, read),
     ...(file ? { file } : {}),
   };
 }

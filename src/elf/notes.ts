@@ -3,10 +3,10 @@
  * NT_GNU_BUILD_ID note, in a SHT_NOTE section or a PT_NOTE segment) and `.gnu_debuglink`
  * (a file name and the CRC-32 of that file).
  */
-import type { ByteReader, DebugLink, ElfSection } from './elf-types.js';
+import type { ByteReader, DebugLink, ElfSection } from './types.js';
 import { sectionBytes } from './section-data.js';
 
-export type { DebugLink } from './elf-types.js';
+export type { DebugLink } from './types.js';
 
 /** Where notes may be: a PT_NOTE segment's file extent and its alignment. */
 export interface NoteExtent {
@@ -21,16 +21,16 @@ const NT_GNU_BUILD_ID = 3;
 const MAX_BUILD_ID = 64;
 
 /** The build ID as lowercase hex, from the first GNU build-id note found. */
-export function findBuildId(sections: readonly ElfSection[], segments: readonly NoteExtent[], read: ByteReader): string | undefined {
+export async function findBuildId(sections: readonly ElfSection[], segments: readonly NoteExtent[], read: ByteReader): Promise<string | undefined> {
   // Sections first: a debug file made by objcopy keeps .note.gnu.build-id but its program
   // headers still describe the original file's layout.
   for (const s of sections) {
     if (s.type !== SHT_NOTE) continue;
-    const id = buildIdIn(sectionBytes(read, s), s.addralign === 8 ? 8 : 4);
+    const id = buildIdIn(await sectionBytes(read, s), s.addralign === 8 ? 8 : 4);
     if (id) return id;
   }
   for (const seg of segments) {
-    const id = buildIdIn(read(seg.offset, seg.size), seg.align === 8 ? 8 : 4);
+    const id = buildIdIn(await read(seg.offset, seg.size), seg.align === 8 ? 8 : 4);
     if (id) return id;
   }
   return undefined;
@@ -56,10 +56,10 @@ function buildIdIn(notes: Buffer, align: number): string | undefined {
 }
 
 /** `.gnu_debuglink`, if present and well formed (a non-empty name, then the CRC at a 4-byte boundary). */
-export function findDebugLink(sections: readonly ElfSection[], read: ByteReader): DebugLink | undefined {
+export async function findDebugLink(sections: readonly ElfSection[], read: ByteReader): Promise<DebugLink | undefined> {
   const s = sections.find((x) => x.name === '.gnu_debuglink');
   if (!s) return undefined;
-  const data = sectionBytes(read, s);
+  const data = await sectionBytes(read, s);
   const nul = data.indexOf(0);
   if (nul <= 0) return undefined;
   const crcAt = (nul + 4) & ~3;

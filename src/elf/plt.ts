@@ -8,9 +8,9 @@
  * that does not decode falls back to "relocation i is stub i". Stubs in .plt.got jump through
  * GLOB_DAT slots of .rela.dyn (a function both called and address-taken), and are named alike.
  */
-import { ENDBR64 } from '../../arch/x86-64.js';
-import { readSymbolEntries, SHT_DYNSYM } from './elf-symbols.js';
-import type { ByteReader, ElfSection, ElfSymbol } from './elf-types.js';
+import { ENDBR64 } from '../arch/x86-64.js';
+import { readSymbolEntries, SHT_DYNSYM } from './symbols.js';
+import type { ByteReader, ElfSection, ElfSymbol } from './types.js';
 import { sectionBytes, SHT_NOBITS } from './section-data.js';
 
 const R_X86_64_GLOB_DAT = 6;
@@ -23,7 +23,7 @@ const PLT_ENTRY = 16;
  */
 const JMP_AT = [0, 1, 4, 5];
 
-export function pltSymbols(sections: readonly ElfSection[], read: ByteReader): ElfSymbol[] {
+export async function pltSymbols(sections: readonly ElfSection[], read: ByteReader): Promise<ElfSymbol[]> {
   const rela = sections.find((s) => s.name === '.rela.plt');
   const dynsym = rela && sections[rela.link];
   if (!rela || !dynsym || dynsym.type !== SHT_DYNSYM || rela.type === SHT_NOBITS) return [];
@@ -32,16 +32,16 @@ export function pltSymbols(sections: readonly ElfSection[], read: ByteReader): E
   const sec = sections.find((s) => s.name === '.plt.sec');
   const plt = sections.find((s) => s.name === '.plt');
   if (!sec && !plt) return [];
-  const strs = sections[dynsym.link] ? sectionBytes(read, sections[dynsym.link]!) : Buffer.alloc(0);
-  const entries = readSymbolEntries(sectionBytes(read, dynsym), dynsym.entsize || 24, strs, 'dynsym');
-  const data = sectionBytes(read, rela);
+  const strs = sections[dynsym.link] ? await sectionBytes(read, sections[dynsym.link]!) : Buffer.alloc(0);
+  const entries = readSymbolEntries(await sectionBytes(read, dynsym), dynsym.entsize || 24, strs, 'dynsym');
+  const data = await sectionBytes(read, rela);
   // Stub names by GOT slot address, and in relocation order for the fallback.
   const bySlot = new Map<bigint, string>();
   const inOrder: (string | undefined)[] = [];
   const dyn = sections.find((x) => x.name === '.rela.dyn');
   const pltGot = sections.find((x) => x.name === '.plt.got');
   if (dyn && pltGot && dyn.type !== SHT_NOBITS && sections[dyn.link] === dynsym) {
-    const d = sectionBytes(read, dyn);
+    const d = await sectionBytes(read, dyn);
     for (let o = 0; o + 24 <= d.length; o += dyn.entsize || 24) {
       const info = d.readBigUInt64LE(o + 8);
       if (Number(info & 0xffffffffn) !== R_X86_64_GLOB_DAT) continue;
@@ -64,8 +64,9 @@ export function pltSymbols(sections: readonly ElfSection[], read: ByteReader): E
     if (name) bySlot.set(slot, name);
     inOrder.push(type === R_X86_64_JUMP_SLOT ? name : undefined);
   }
-  const decoded = [sec, plt].flatMap((s) => (s && s.type !== SHT_NOBITS ? decodeStubs(s, sectionBytes(read, s), bySlot, PLT_ENTRY) : []));
-  const got = pltGot && pltGot.type !== SHT_NOBITS ? decodeStubs(pltGot, sectionBytes(read, pltGot), bySlot, pltGot.entsize || 8) : [];
+  const decoded: ElfSymbol[] = [];
+  for (const s of [sec, plt]) if (s && s.type !== SHT_NOBITS) decoded.push(...decodeStubs(s, await sectionBytes(read, s), bySlot, PLT_ENTRY));
+  const got = pltGot && pltGot.type !== SHT_NOBITS ? decodeStubs(pltGot, await sectionBytes(read, pltGot), bySlot, pltGot.entsize || 8) : [];
   if (decoded.length > 0) return [...decoded, ...got];
   const base = sec ? sec.addr : plt!.addr + BigInt(PLT_ENTRY);
   const out: ElfSymbol[] = [];

@@ -5,7 +5,7 @@
  * (the CIE's 'R' encoding vs a plain address), and the 'z' augmentation data that only
  * .eh_frame has in practice.
  */
-import { ParseError } from '../../procfs/errors.js';
+import { ParseError } from '../procfs/errors.js';
 import { Cursor, DW_EH_PE_absptr, DW_EH_PE_omit, type PointerBases } from './reader.js';
 
 export type CfiKind = 'eh_frame' | 'debug_frame';

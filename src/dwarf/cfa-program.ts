@@ -2,7 +2,7 @@
  * The call frame instructions of DWARF 5 §6.4.2, run to the rows of the table they describe:
  * for each pc range, how to compute the CFA and where each register of the caller was saved.
  */
-import { ParseError } from '../../procfs/errors.js';
+import { ParseError } from '../procfs/errors.js';
 import type { Cie, Fde } from './cfi.js';
 import { Cursor } from './reader.js';
 

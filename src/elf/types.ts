@@ -1,6 +1,6 @@
 /**
- * The shapes of a parsed ELF image, apart from the parser (elf.ts) so that the pieces it is made
- * of (plt.ts, elf-notes.ts, section-data.ts) import them without importing it back.
+ * The shapes of a parsed ELF image, apart from the parser (parse.ts) so that the pieces it is made
+ * of (plt.ts, notes.ts, section-data.ts) import them without importing it back.
  */
 /** `.gnu_debuglink`: the debug file's base name and the CRC-32 of its whole contents. */
 export interface DebugLink {
@@ -73,9 +73,12 @@ export interface ElfImage {
   readonly buildId?: string;
   /** `.gnu_debuglink`: where the separate debug file may be and its CRC. */
   readonly debugLink?: DebugLink;
-  /** The file it was read from (unset for images parsed from a buffer). */
+  /** The file it was read from (unset for images parsed from bytes with no file behind them). */
   readonly file?: ElfFileIdentity;
 }
 
-/** Reads `length` bytes at `offset` of the file (short at end of file). */
-export type ByteReader = (offset: number, length: number) => Buffer;
+/**
+ * Reads `length` bytes at `offset` of the file (short at end of file). Asynchronous: the bytes
+ * may come through a source (RangedFile), over a descriptor or a remote hop.
+ */
+export type ByteReader = (offset: number, length: number) => Promise<Buffer>;

@@ -2,7 +2,7 @@
  * Byte-level reading for call frame information: fixed-width little-endian integers, LEB128,
  * and the DW_EH_PE_* pointer encodings of .eh_frame and .eh_frame_hdr (LSB "Exception Frames").
  */
-import { ParseError } from '../../procfs/errors.js';
+import { ParseError } from '../procfs/errors.js';
 
 /** DW_EH_PE_omit: no value present. */
 export const DW_EH_PE_omit = 0xff;

@@ -3,7 +3,7 @@
  * when the linker wrote one, else through an index of every FDE built once (no hdr, or
  * .debug_frame, which never has one).
  */
-import { ParseError } from '../../procfs/errors.js';
+import { ParseError } from '../procfs/errors.js';
 import type { CfiParser, Fde } from './cfi.js';
 import { Cursor, DW_EH_PE_omit, encodedSize } from './reader.js';
 

@@ -3,8 +3,8 @@
  * the headers of .text and .dynsym but not their contents), inflated for SHF_COMPRESSED.
  */
 import { inflateSync } from 'node:zlib';
-import { ParseError } from '../../procfs/errors.js';
-import type { ByteReader, ElfSection } from './elf-types.js';
+import { ParseError } from '../procfs/errors.js';
+import type { ByteReader, ElfSection } from './types.js';
 
 export const SHT_NOBITS = 8;
 export const SHF_COMPRESSED = 0x800;
@@ -14,9 +14,9 @@ const CHDR_SIZE = 24;
 /** No section pdbg reads is near this; a larger ch_size is a hostile or broken header. */
 const MAX_INFLATED = 1 << 30;
 
-export function sectionBytes(read: ByteReader, s: ElfSection): Buffer {
+export async function sectionBytes(read: ByteReader, s: ElfSection): Promise<Buffer> {
   if (s.type === SHT_NOBITS || s.size === 0) return Buffer.alloc(0);
-  const raw = read(s.offset, s.size);
+  const raw = await read(s.offset, s.size);
   if (raw.length < s.size) throw new ParseError(s.name, `ELF truncated: section ${s.name} needs ${s.size} bytes at ${s.offset}, file has ${raw.length}`);
   if ((s.flags & SHF_COMPRESSED) === 0) return raw;
   if (raw.length < CHDR_SIZE) throw new ParseError(s.name, `compressed section ${s.name} is shorter than its header`);
