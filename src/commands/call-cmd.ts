@@ -6,7 +6,7 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { CommandOutput } from './command-output.js';
 import { evalAddress, evalExpr, LONG, numeric } from '../engine/expr.js';
 import { formatValue } from './gdbfmt.js';
-import { callFunction } from '../engine/inferior-call.js';
+import { callFunction } from '../engine/inferior-call-x86-64-linux.js';
 import { inspectState, sessionContext, symbolizer } from './inspect-state.js';
 import { splitArgs } from './output-cmds.js';
 import type { Session } from '../engine/session.js';

@@ -20,7 +20,7 @@ import { callCmd } from './call-cmd.js';
 import { displayCmd, displayLines, echoCmd, infoDisplay, outputCmd, printfCmd, undisplayCmd } from './output-cmds.js';
 import { notDefined, parsePendingMode, pendingMode, setPendingMode } from './break-settings.js';
 import { sessionContext } from './inspect-state.js';
-import { nexti } from '../engine/nexti.js';
+import { nexti } from '../engine/nexti-x86-64.js';
 import { printCommand } from './print-cmd.js';
 import { DISPLAY_ORDER, regName } from '../engine/regfile.js';
 import { frameData, frameLine, frameNumber } from '../engine/stack.js';

@@ -6,7 +6,7 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import type { CommandOutput } from './command-output.js';
-import { disassemble, type DisasmLine } from '../engine/disasm.js';
+import { disassemble, type DisasmLine } from '../arch/x86-64/disasm.js';
 import { readCode } from './examine.js';
 import { evalAddress } from '../engine/expr.js';
 import { sessionContext, symbolizer } from './inspect-state.js';

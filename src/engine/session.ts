@@ -33,7 +33,8 @@ import type { BatchOp, NodeOptions, ProcFs, SpawnOptions, StepLoopResult } from 
 import { parseSignal } from '../procfs/signals.js';
 import { isPlainStep, parseWhy, type Why } from '../procfs/why.js';
 import { conditionExpr, weighHit, weighPlain, type HitVerdict } from './bpcond.js';
-import { BreakpointTable, INT3, type AddOptions, type Breakpoint, type HitAction, type PendingBreakpoint } from './breakpoints.js';
+import type { Arch } from '../arch/arch.js';
+import { BreakpointTable, type AddOptions, type Breakpoint, type HitAction, type PendingBreakpoint } from './breakpoints.js';
 import { applyPlan, planApplies, planFor, type EmulationPlan } from './emulate.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import type { EvalContext } from './expr.js';
@@ -158,6 +159,11 @@ export class Session {
       },
     });
     this.locator = new Locator(fs, _pid);
+  }
+
+  /** The instruction set the engine plants breakpoints and reads the pc for (its breakpoint table's). */
+  get arch(): Arch {
+    return this.bps.arch;
   }
 
   /** The traced process (after `follow-fork child`, the child). */
@@ -677,7 +683,7 @@ export class Session {
     if (dup) throw new ProcfsError('EEXIST', `breakpoint ${dup.id} is already at ${this.describe(addr)}`, this.pid);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
     const original = this.byteBuf[0]!;
-    await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+    await this.fs.write(this.pid, 'mem', this.bps.arch.breakpoint, { offset: addr });
     const bp = this.bps.add(addr, original, temporary, opts);
     if (opts.condition !== undefined) bp.condition = opts.condition;
     if (opts.onHit !== undefined) bp.onHit = opts.onHit;
@@ -722,7 +728,7 @@ export class Session {
     if (other) throw new ProcfsError('EEXIST', `breakpoint ${other.id} is already at ${this.describe(bp.addr)}`, this.pid);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: bp.addr, length: 1 });
     const original = this.byteBuf[0]!;
-    await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: bp.addr });
+    await this.fs.write(this.pid, 'mem', this.bps.arch.breakpoint, { offset: bp.addr });
     this.bps.enable(id, original);
     await this.plan(bp);
     return bp;
@@ -950,7 +956,7 @@ export class Session {
     try {
       return await this.stepAndWait(slot);
     } finally {
-      if (this.bps.has(at) && this._state === 'stopped' && !this.children.bytesLifted) await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+      if (this.bps.has(at) && this._state === 'stopped' && !this.children.bytesLifted) await this.fs.write(this.pid, 'mem', this.bps.arch.breakpoint, { offset: addr });
     }
   }
 
@@ -1409,7 +1415,6 @@ const MAX_INSN = 15;
 const YIELD_MASK = 255;
 /** A resume passing action breakpoints yields every so many hits (~10 ms at 20k hits/s). */
 const ACTION_YIELD_EVERY = 256;
-const INT3_BYTE = Uint8Array.of(INT3);
 
 
 /** The error a command gets when the target is gone: `process 812 exited (code 3)`. */

@@ -12,7 +12,7 @@
  * `user_regs_struct` the engine already has for the hit: two 32-bit halves, no bigint unless a
  * value needs more than 53 bits.
  */
-import { USER_REGS_NAMES } from '../arch/x86-64.js';
+import { USER_REGS_NAMES } from '../arch/x86-64/registers-linux.js';
 import { displayText, terminalJson } from '../procfs/escape.js';
 
 const offsetOf = (name: string): number => USER_REGS_NAMES.indexOf(name) * 8;

@@ -5,7 +5,7 @@ import { closeMem, openMem, readMem, writeMem } from './mem.js';
 import { NODE_TABLE, type NodeName, type ReadableNode } from '../../node.js';
 import { fillerOf, type NodeFillers } from '../../node-fillers.js';
 import { deliverNote } from './note.js';
-import { FPREGS_SIZE } from '../../../arch/x86-64.js';
+import { FPREGS_SIZE } from '../../../arch/x86-64/registers-linux.js';
 import { LINUX_X86_64 } from '../../regs.js';
 import type { NodeOptions, StepLoopRequest, StepLoopResult } from '../../source.js';
 import { formatWhy, type Why } from '../../why.js';
