@@ -1,6 +1,7 @@
 /**
- * ptrace(2) through koffi, x86-64 Linux (the numbers: ptrace-linux.ts, ptrace-linux-x86-64.ts). Every request must come from the thread that attached,
- * which for pdbg is the main JS thread; only waiting may happen elsewhere (wait.ts).
+ * ptrace(2) through koffi, x86-64 Linux (its numbers: ptrace-linux.ts, ptrace-linux-x86-64.ts).
+ * Every request must come from the thread that attached, which for pdbg is the main JS thread;
+ * only waiting may happen elsewhere (wait.ts).
  *
  * glibc's ptrace is variadic; declaring it with four fixed integer/pointer arguments is what
  * the x86-64 ABI passes anyway, and keeps koffi's call on its fast path (variadic calls are

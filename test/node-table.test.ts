@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readNode, takesWord, type NodeHandle } from '../src/mount/node-content.js';
 import { NODE_NAMES, NODE_TABLE, nodeSpec, type NodeContent, type NodeName, type NodeSpec, type ReadableNode } from '../src/procfs/node.js';
 import type { NodeOptions, ProcFs } from '../src/procfs/source.js';
+import { FakeProcFs } from '../src/procfs/sources/fake.js';
+import { spinner } from '../src/procfs/sources/fake/programs.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { SNAPSHOT_NODES } from '../src/inventory/snapshot.js';
 import { liveOk } from './helpers/root.js';
@@ -78,6 +80,19 @@ describe('the mount serves each node as its row says (content), never by its nam
   it('the word nodes are the writable text rows', () => {
     expect(NODE_TABLE.filter(takesWord).map((r) => r.name)).toEqual(['ctl', 'note', 'notepg']);
     expect(takesWord({ ...nodeSpec('regs'), content: 'text' })).toBe(true);
+  });
+
+  it('the fake source fills every readable row (its NodeFillers record), and refuses a read of a write-only one', async () => {
+    const fake = new FakeProcFs();
+    const pid = fake.add(spinner());
+    await fake.write(pid, 'ctl', 'attach');
+    await fake.write(pid, 'ctl', 'wait');
+    for (const row of NODE_TABLE) {
+      const read = fake.read(pid, row.name, row.content === 'space' ? { offset: 0x401000n, length: 4 } : {});
+      if (row.mode.includes('r')) expect((await read).length).toBeGreaterThan(0);
+      else await expect(read).rejects.toMatchObject({ code: 'EOPNOTSUPP' });
+    }
+    await fake.close();
   });
 
   it('the write-only rows are the ones ReadableNode leaves out, so every source fills the rest', () => {

@@ -1,5 +1,5 @@
 /**
- * gdb's `call FUNC(ARGS)`: the function runs in the current thread (inferior-call.ts) and its
+ * gdb's `call FUNC(ARGS)`: the function runs in the current thread (inferior-call-x86-64-linux.ts) and its
  * return value (rax, as a long: pdbg has no types yet) goes into the value history as `$N`.
  */
 import { ProcfsError } from '../procfs/errors.js';

@@ -468,7 +468,7 @@ export class Session {
       }
       if (stop.kind !== 'breakpoint' || stop.pc !== ret) return { stop: this.emit(stop), from, returned: false };
       // The same address reached by another thread, or by a deeper call of the same function.
-      const deeper = stop.tid !== tid || (from.cfa !== undefined && (await this.reg('rsp', stop.tid)) !== from.cfa);
+      const deeper = stop.tid !== tid || (from.cfa !== undefined && (await this.reg(this.arch.spReg, stop.tid)) !== from.cfa);
       if (!deeper) {
         const ev: StopEvent = temp && stop.id === temp.id ? { kind: 'returned', tid, pc: ret } : stop;
         return { stop: this.emit(ev), from, returned: true };
@@ -546,7 +546,7 @@ export class Session {
   }
 
   async pc(tid = this._current): Promise<bigint> {
-    return this.reg('rip', tid);
+    return this.reg(this.arch.pcReg, tid);
   }
 
   /** Read-modify-write of one register (BSD's regs write); EINVAL for an unknown name. */
@@ -562,10 +562,10 @@ export class Session {
       slot.valid = false;
       throw err;
     }
-    if (n === 'rip') this.onBreakpoint.delete(tid);
+    if (n === this.arch.pcReg) this.onBreakpoint.delete(tid);
   }
 
-  /** A thread's registers and resume state, for an inferior call to put back (inferior-call.ts). */
+  /** A thread's registers and resume state, for an inferior call to put back (inferior-call-x86-64-linux.ts). */
   async saveThread(tid = this._current): Promise<SavedThread> {
     this.assertStopped();
     const raw = Buffer.from(await this.loadRegs(this.slot(tid)));
@@ -630,7 +630,7 @@ export class Session {
       }
       let pc: bigint | undefined;
       try {
-        pc = readReg(await this.loadRegs(this.slot(tid)), 'rip');
+        pc = readReg(await this.loadRegs(this.slot(tid)), this.arch.pcReg);
       } catch {
         // A thread that is exiting right now has no registers to show.
       }
