@@ -15,11 +15,8 @@
  */
 import { NativeError } from './errors.js';
 import { lastErrno, libc } from './libc.js';
+import { SYS_GETGROUPS, SYS_SETFSGID, SYS_SETFSUID, SYS_SETGROUPS } from './syscall-numbers-linux-x86-64.js';
 
-const SYS_GETGROUPS = 115;
-const SYS_SETGROUPS = 116;
-const SYS_SETFSUID = 122;
-const SYS_SETFSGID = 123;
 const NGROUPS_MAX = 65536;
 
 const setfsFn = libc.func('long syscall(long nr, unsigned int id)') as (nr: number, id: number) => number | bigint;

@@ -1,6 +1,7 @@
 /**
- * ptrace(2) through koffi, x86-64 Linux. Every request must come from the thread that attached,
- * which for pdbg is the main JS thread; only waiting may happen elsewhere (wait.ts).
+ * ptrace(2) through koffi, x86-64 Linux (its numbers: ptrace-linux.ts, ptrace-linux-x86-64.ts).
+ * Every request must come from the thread that attached, which for pdbg is the main JS thread;
+ * only waiting may happen elsewhere (wait.ts).
  *
  * glibc's ptrace is variadic; declaring it with four fixed integer/pointer arguments is what
  * the x86-64 ABI passes anyway, and keeps koffi's call on its fast path (variadic calls are
@@ -8,53 +9,15 @@
  */
 import { errnoError, koffi, lastErrno, libc } from './libc.js';
 
-export const PTRACE_TRACEME = 0;
-export const PTRACE_CONT = 7;
-export const PTRACE_KILL = 8;
-export const PTRACE_SINGLESTEP = 9;
-export const PTRACE_GETREGS = 12;
-export const PTRACE_SETREGS = 13;
-export const PTRACE_GETFPREGS = 14;
-export const PTRACE_SETFPREGS = 15;
-export const PTRACE_ATTACH = 16;
-export const PTRACE_DETACH = 17;
-export const PTRACE_SETOPTIONS = 0x4200;
-export const PTRACE_GETEVENTMSG = 0x4201;
-export const PTRACE_GETSIGINFO = 0x4202;
-export const PTRACE_SEIZE = 0x4206;
-export const PTRACE_INTERRUPT = 0x4207;
-export const PTRACE_LISTEN = 0x4208;
-export const PTRACE_PEEKSIGINFO = 0x4209;
+import {
+  PTRACE_ATTACH, PTRACE_CONT, PTRACE_DETACH, PTRACE_GETEVENTMSG, PTRACE_GETSIGINFO, PTRACE_INTERRUPT, PTRACE_KILL,
+  PTRACE_LISTEN, PTRACE_PEEKSIGINFO, PTRACE_SEIZE, PTRACE_SETOPTIONS, PTRACE_SINGLESTEP, SIGINFO_SIZE,
+} from './ptrace-linux.js';
+import { PTRACE_GETFPREGS, PTRACE_GETREGS, PTRACE_SETFPREGS, PTRACE_SETREGS, USER_FPREGS_SIZE, USER_REGS_SIZE } from './ptrace-linux-x86-64.js';
 
-export const PTRACE_O_TRACESYSGOOD = 0x01;
-export const PTRACE_O_TRACEFORK = 0x02;
-export const PTRACE_O_TRACEVFORK = 0x04;
-export const PTRACE_O_TRACECLONE = 0x08;
-export const PTRACE_O_TRACEEXEC = 0x10;
-export const PTRACE_O_TRACEVFORKDONE = 0x20;
-export const PTRACE_O_TRACEEXIT = 0x40;
-export const PTRACE_O_EXITKILL = 0x100000;
-
-export const PTRACE_EVENT_FORK = 1;
-export const PTRACE_EVENT_VFORK = 2;
-export const PTRACE_EVENT_CLONE = 3;
-export const PTRACE_EVENT_EXEC = 4;
-export const PTRACE_EVENT_VFORK_DONE = 5;
-export const PTRACE_EVENT_EXIT = 6;
-export const PTRACE_EVENT_STOP = 128;
-
-/** sizeof(struct user_regs_struct), sizeof(struct user_fpregs_struct), sizeof(siginfo_t). */
-export const USER_REGS_SIZE = 216;
-export const USER_FPREGS_SIZE = 512;
-export const SIGINFO_SIZE = 128;
-
-/** siginfo_t si_code values that tell a single step from an int3 from a sent SIGTRAP. */
-export const SI_USER = 0;
-export const SI_KERNEL = 0x80;
-export const SI_TKILL = -6;
-export const TRAP_BRKPT = 1;
-export const TRAP_TRACE = 2;
-export const TRAP_HWBKPT = 4;
+// The constants travel with the calls: callers write `ptrace.PTRACE_O_TRACECLONE` (native/index.ts).
+export * from './ptrace-linux.js';
+export * from './ptrace-linux-x86-64.js';
 
 const ptraceInt = libc.func('long ptrace(int request, int pid, uintptr_t addr, uintptr_t data)') as (
   req: number, pid: number, addr: number, data: number,

@@ -10,15 +10,13 @@
  */
 import { lastErrno, libc } from './libc.js';
 
-const SYS_OPENAT2 = 437;
-const EINTR = 4;
+import { EINTR } from './errno-linux.js';
 
-export const O_PATH = 0o10000000;
-export const O_DIRECTORY = 0o200000;
-export const O_NOFOLLOW = 0o400000;
-export const O_CLOEXEC = 0o2000000;
-export const O_NONBLOCK = 0o4000;
-export const O_NOCTTY = 0o400;
+// The open flags are x86-64's (arm64 numbers O_DIRECTORY and O_NOFOLLOW otherwise): fcntl-linux-x86-64.ts.
+export { AT_FDCWD, O_CLOEXEC, O_DIRECTORY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY } from './fcntl-linux-x86-64.js';
+
+/** openat2(2): one number on every architecture (added after the tables were unified). */
+const SYS_OPENAT2 = 437;
 
 /** openat2's resolve flags (linux/openat2.h). */
 export const RESOLVE_NO_XDEV = 0x01;

@@ -25,7 +25,7 @@ export {
   ProcessSymbols, parseElf, openImage, readSection, findSection, findDebugFile, type FileOpener,
   type SymbolHit, type SymbolOptions, type Location, type ElfImage, type ElfSection, type ElfSymbol, type LoadedModule, type DebugLink, type FoundDebugFile,
 } from './engine/symbols/index.js';
-export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from './engine/disasm.js';
+export { disassemble, disassembleAround, type DisasmLine, type ReadMemory } from './arch/x86-64/disasm.js';
 export { unwindStack, frameLine, frameWhere, type StackFrame, type StackOptions, type TableOf } from './engine/stack.js';
 export { unwind, UnwindTable, moduleUnwindTable, type UnwoundFrame, type UnwindModule } from './engine/unwind/index.js';
 export { openUntrustedFile } from './procfs/untrusted-file.js';

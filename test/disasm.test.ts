@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { openSync, readFileSync, readSync, closeSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
-import { disassemble, disassembleAround, type ReadMemory } from '../src/engine/disasm.js';
+import { disassemble, disassembleAround, type ReadMemory } from '../src/arch/x86-64/disasm.js';
 import { loadElfFile } from './helpers/elf-file.js';
 import { symbolAtLinkAddress } from '../src/engine/symbols/module.js';
 import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';

@@ -4,7 +4,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { USER_REGS_NAMES } from '../src/arch/x86-64.js';
+import { USER_REGS_NAMES } from '../src/arch/x86-64/registers-linux.js';
 import { applyPlan, EMULATED_FORMS, planApplies, planFor, type EmulationPlan } from '../src/engine/emulate.js';
 import { REGS_SIZE } from '../src/engine/regfile.js';
 import { Session, type StopEvent } from '../src/engine/session.js';

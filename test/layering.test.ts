@@ -1,10 +1,12 @@
 /**
  * The layering rule of README's Layout, enforced on the import lines themselves:
  *
- *   arch, native → the model (src/procfs/*.ts) → sources (src/procfs/sources/) → inventory and
- *   engine (src/inventory/, src/engine/) → cli, tui (and servers)
+ *   native, arch → the model (src/procfs/*.ts) → sources (src/procfs/sources/), fuse →
+ *   remote, chain → inventory, engine (src/inventory/, src/engine/) → commands (the client
+ *   layer) → cli, tui, mount (and servers)
  *
- * Nothing imports from a layer above its own, and there are no import cycles. Dynamic imports
+ * Nothing imports from a layer above its own, there are no import cycles, and no two folders
+ * import each other (a folder and its own subfolders are one package: cli/commands/ and cli/). Dynamic imports
  * and type-only imports count: a type import is still a dependency of the design, and a lazy
  * import is only lazy.
  */
@@ -63,6 +65,39 @@ function violations(from: (f: string) => boolean, banned: readonly string[]): st
 }
 
 const isModel = (f: string) => f.startsWith('src/procfs/') && !f.startsWith('src/procfs/sources/');
+
+/** The layer a file belongs to: a top folder of src/, the model and the sources apart, native/. */
+function layerOf(f: string): string {
+  if (f.startsWith('native/')) return 'native';
+  if (f.startsWith('src/procfs/sources/')) return 'sources';
+  if (isModel(f)) return 'model';
+  const m = /^src\/([^/]+)\//.exec(f);
+  return m ? m[1]! : f;
+}
+
+/**
+ * What each lower layer may import besides itself: nothing above it. The engine stands on the
+ * seam (the model) and the arch only, never on a concrete source; inventory likewise.
+ */
+const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+  native: [],
+  arch: [],
+  model: ['arch'],
+  sources: ['model', 'arch', 'native'],
+  fuse: ['native'],
+  elf: ['model', 'arch'],
+  dwarf: ['model', 'arch', 'elf'],
+  inventory: ['model', 'arch'],
+  engine: ['model', 'arch', 'elf', 'dwarf'],
+};
+
+/** Every import from a file of `layer` into a layer outside `allowed` (and its own), as `file → dep`. */
+function outside(layer: string, allowed: readonly string[]): string[] {
+  const ok = new Set([layer, ...allowed]);
+  const out: string[] = [];
+  for (const [f, deps] of graph) if (layerOf(f) === layer) for (const d of deps) if (!ok.has(layerOf(d))) out.push(`${f} → ${d}`);
+  return out;
+}
 const ABOVE_SOURCES = ['src/inventory/', 'src/engine/', 'src/commands/', 'src/cli/', 'src/tui/', 'src/mount/'];
 
 describe('layering', () => {
@@ -117,6 +152,44 @@ describe('layering', () => {
   it('src/engine/ opens no file itself: no node:fs (files come through the source, ProcFs.openFile)', () => {
     const fsImports = tsFiles(join(repoRoot, 'src/engine')).filter((f) => specifiers(readFileSync(f, 'utf8')).some((s) => /^(node:)?fs(\/promises)?$/.test(s)));
     expect(fsImports.map((f) => relative(repoRoot, f))).toEqual([]);
+  });
+
+  it('each lower layer imports only the layers below it (MAY_IMPORT)', () => {
+    for (const [layer, allowed] of Object.entries(MAY_IMPORT)) expect([layer, outside(layer, allowed)]).toEqual([layer, []]);
+  });
+
+  it('the chain and the remote source (a source over a wire) import no client: neither inventory, commands, cli, tui nor mount', () => {
+    const clients = ['src/inventory/', 'src/commands/', 'src/cli/', 'src/tui/', 'src/mount/', 'src/index.ts'];
+    expect(violations((f) => f.startsWith('src/chain/') || f.startsWith('src/remote/'), clients)).toEqual([]);
+  });
+
+  it('the top (cli, tui, mount) is imported only from the top and src/index.ts', () => {
+    const top = new Set(['cli', 'tui', 'mount']);
+    const inward = (f: string) => top.has(layerOf(f)) || f === 'src/index.ts';
+    expect(violations((f) => !inward(f), ['src/cli/', 'src/tui/', 'src/mount/'])).toEqual([]);
+  });
+
+  it('no two folders import each other, directly or round a loop (a folder and its subfolders are one package)', () => {
+    const dirOf = (f: string) => f.slice(0, f.lastIndexOf('/'));
+    const related = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+    const dirs = new Map<string, Set<string>>();
+    for (const [f, deps] of graph) {
+      for (const d of deps) {
+        if (related(dirOf(f), dirOf(d))) continue;
+        if (!dirs.has(dirOf(f))) dirs.set(dirOf(f), new Set());
+        dirs.get(dirOf(f))!.add(dirOf(d));
+      }
+    }
+    // Folder B is reachable from A, and A from B: a loop between folders.
+    const reach = (from: string): Set<string> => {
+      const seen = new Set<string>();
+      const todo = [from];
+      while (todo.length) for (const n of dirs.get(todo.pop()!) ?? []) if (!seen.has(n)) (seen.add(n), todo.push(n));
+      return seen;
+    };
+    const loops: string[] = [];
+    for (const a of [...dirs.keys()].sort()) for (const b of dirs.get(a)!) if (a < b && reach(b).has(a)) loops.push(`${a} ⇄ ${b}`);
+    expect(loops).toEqual([]);
   });
 
   it('has no import cycles', () => {

@@ -5,7 +5,7 @@
  * plain `ctl step` + `ctl wait` writes reach.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { USER_REGS_RIP_OFFSET } from '../src/arch/x86-64.js';
+import { USER_REGS_RIP_OFFSET } from '../src/arch/x86-64/registers-linux.js';
 import { Session } from '../src/engine/session.js';
 import { LinuxProcFs } from '../src/procfs/sources/linux/index.js';
 import { killPids, releaseSessions } from './helpers/cleanup.js';

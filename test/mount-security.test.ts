@@ -186,7 +186,11 @@ describe.skipIf(!ok)('the mount\'s target files, as an unprivileged user', () =>
     chmodSync(prog, 0o711); // executable by all, readable by root only
     const child = spawn('setpriv', [...NOBODY, prog, '100000'], { stdio: 'ignore' });
     children.add(child);
-    await until(() => readFileSync(`/proc/${child.pid}/maps`, 'latin1').includes(prog), 'the private program runs');
+    // Asleep in clock_nanosleep (x86-64 syscall 230; 35, nanosleep, on an old libc): the dynamic
+    // linker is done, so libc is mapped and its ranges final (under load, maps showed the program
+    // before libc, or libc before its mprotect split the range a moment later).
+    const asleep = () => /^(230|35) /.test(readFileSync(`/proc/${child.pid}/syscall`, 'latin1'));
+    await until(() => readFileSync(`/proc/${child.pid}/maps`, 'latin1').includes(prog) && asleep(), 'the private program runs and sleeps');
     const range = readFileSync(`/proc/${child.pid}/maps`, 'latin1').split('\n').find((l) => l.endsWith(prog))!.split(' ')[0];
     const libc = readFileSync(`/proc/${child.pid}/maps`, 'latin1').split('\n').find((l) => /libc[.-]/.test(l))!.split(' ')[0];
     const r = await sh(`cat ${mnt}/${child.pid}/map_files/${range} >/dev/null; echo "prog $?"; cat ${mnt}/${child.pid}/map_files/${libc} >/dev/null; echo "libc $?"`, { nobody: true });

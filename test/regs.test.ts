@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   convertRegs, decodeRegs, encodeRegs, FREEBSD_AMD64, FREEBSD_I386, getReg, LINUX_X86_64, REG_NAMES, regField, setReg,
 } from '../src/procfs/regs.js';
-import { DWARF_REG_NAMES, GDB_REGS, USER_REGS_RIP_OFFSET, USER_REGS_SIZE } from '../src/arch/x86-64.js';
+import { DWARF_REG_NAMES } from '../src/arch/x86-64/dwarf.js';
+import { GDB_REGS } from '../src/arch/x86-64/gdb.js';
+import { USER_REGS_RIP_OFFSET, USER_REGS_SIZE } from '../src/arch/x86-64/registers-linux.js';
 import { USER_FPREGS_SIZE, USER_REGS_SIZE as NATIVE_USER_REGS_SIZE } from '../native/ptrace.js';
 import { FPREGS_SIZE } from '../src/procfs/regs.js';
 import { LinuxControl } from '../src/procfs/sources/linux/control.js';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadMemory } from '../src/engine/disasm.js';
+import type { ReadMemory } from '../src/arch/x86-64/disasm.js';
 import { spawnStopped } from '../src/procfs/sources/linux/spawn.js';
 import { Session } from '../src/engine/session.js';
 import { ProcessSymbols } from '../src/engine/symbols/process-symbols.js';

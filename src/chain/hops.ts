@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../procfs/errors.js';
 
 /** One boundary a chain crosses; each is established by running a command through the previous ones. */
 export type Hop =

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../procfs/errors.js';
 
 /**
  * How long a chain may keep pdbg waiting. A far side is anything a hop's command turns out to be

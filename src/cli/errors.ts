@@ -1,10 +1,8 @@
-import { ParseError, ProcfsError } from '../procfs/errors.js';
+import { ParseError, ProcfsError, UsageError } from '../procfs/errors.js';
 import { displayText } from '../procfs/escape.js';
 
-/** Bad command-line input: a wrong flag value, a malformed address. Exit status 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+/** Bad command-line input (defined in the model, where the chain's parsers can throw it too). */
+export { UsageError };
 
 /**
  * The single place where an error becomes output: one line on stderr, a non-zero status.

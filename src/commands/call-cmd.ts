@@ -1,10 +1,10 @@
 /**
- * gdb's `call FUNC(ARGS)`: the function runs in the current thread (inferior-call.ts) and its
+ * gdb's `call FUNC(ARGS)`: the function runs in the current thread (inferior-call-x86-64-linux.ts) and its
  * return value (rax, as a long: pdbg has no types yet) goes into the value history as `$N`.
  */
 import { ProcfsError } from '../procfs/errors.js';
 import { evalAddress, evalExpr, LONG, numeric } from '../engine/expr.js';
-import { callFunction } from '../engine/inferior-call.js';
+import { callFunction } from '../engine/inferior-call-x86-64-linux.js';
 import type { Client } from './client.js';
 import { formatValue } from './gdbfmt.js';
 import { splitArgs } from './output-cmds.js';

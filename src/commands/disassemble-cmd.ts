@@ -5,7 +5,7 @@
  * most 64 bytes' worth past the address asked about).
  */
 import { ProcfsError } from '../procfs/errors.js';
-import { disassemble, type DisasmLine } from '../engine/disasm.js';
+import { disassemble, type DisasmLine } from '../arch/x86-64/disasm.js';
 import { evalAddress } from '../engine/expr.js';
 import type { Client } from './client.js';
 import type { Result } from './debug-command.js';

@@ -9,7 +9,7 @@
  * text (instruction boundaries and operands as gdb's; spacing can differ in places).
  */
 import { ProcfsError } from '../procfs/errors.js';
-import { disassemble } from '../engine/disasm.js';
+import { disassemble } from '../arch/x86-64/disasm.js';
 import { evalAddress, readExact } from '../engine/expr.js';
 import { addressText, escapeChar, formatValue, type Symbolize } from './gdbfmt.js';
 import type { Session } from '../engine/session.js';

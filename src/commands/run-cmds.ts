@@ -12,7 +12,7 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import type { StopEvent } from '../engine/events.js';
-import { nexti } from '../engine/nexti.js';
+import { nexti } from '../engine/nexti-x86-64.js';
 import { frameData, frameLine, type StackFrame } from '../engine/stack.js';
 import type { Client } from './client.js';
 import { arity, command, count, type Result } from './debug-command.js';

@@ -8,7 +8,7 @@
  * that does not decode falls back to "relocation i is stub i". Stubs in .plt.got jump through
  * GLOB_DAT slots of .rela.dyn (a function both called and address-taken), and are named alike.
  */
-import { ENDBR64 } from '../arch/x86-64.js';
+import { ENDBR64 } from '../arch/x86-64/instructions.js';
 import { readSymbolEntries, SHT_DYNSYM } from './symbols.js';
 import type { ByteReader, ElfSection, ElfSymbol } from './types.js';
 import { sectionBytes, SHT_NOBITS } from './section-data.js';

@@ -8,11 +8,9 @@
  * (x86-64 user space fits in 47 bits) so the per-stop lookup allocates nothing.
  */
 
-import { INT3 } from '../arch/x86-64.js';
+import type { Arch } from '../arch/arch.js';
+import { HOST_ARCH } from '../arch/host.js';
 import type { EmulationPlan } from './emulate.js';
-
-// The engine's users (session.ts) have always found it here.
-export { INT3 };
 
 export interface Breakpoint {
   readonly id: number;
@@ -95,12 +93,20 @@ export interface AddOptions {
 }
 
 export class BreakpointTable {
+  /** The byte planted: the arch's breakpoint instruction (one byte: the table keeps one original byte per address). */
+  readonly trapByte: number;
   private nextId = 1;
   private nextInternal = -1;
   private readonly byAddr = new Map<number, Entry>();
   private readonly byId = new Map<number, Entry>();
   /** Every address that ever held a breakpoint: a late trap from one is still ours. */
   private readonly everPlanted = new Set<number>();
+
+  /** The engine's architecture: every part that plants or recognizes a breakpoint asks the table. */
+  constructor(readonly arch: Arch = HOST_ARCH) {
+    if (arch.breakpoint.length !== 1) throw new Error(`${arch.name}: a ${arch.breakpoint.length}-byte breakpoint; this table keeps one original byte per address`);
+    this.trapByte = arch.breakpoint[0]!;
+  }
 
   get size(): number {
     return this.byAddr.size;
@@ -214,7 +220,7 @@ export class BreakpointTable {
       if (a < lo || a >= hi) continue;
       out ??= Uint8Array.from(data);
       e.original = data[a - lo]!;
-      out[a - lo] = INT3;
+      out[a - lo] = this.trapByte;
     }
     return out ?? data;
   }

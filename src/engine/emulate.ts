@@ -17,7 +17,8 @@
  * returns the stack write to make. No I/O here; the session does it (session.ts stepOffBreakpoint).
  */
 import { Code, Decoder, DecoderOptions, Instruction, InstructionInfoFactory, Mnemonic, OpKind, Register, RflagsBits } from 'iced-x86';
-import { USER_REGS_NAMES } from '../arch/x86-64.js';
+import { GPR_ENCODING_ORDER, PAGE_SIZE, RFLAGS_AF, RFLAGS_CF, RFLAGS_OF, RFLAGS_PF, RFLAGS_SF, RFLAGS_ZF } from '../arch/x86-64/instructions.js';
+import { USER_REGS_NAMES } from '../arch/x86-64/registers-linux.js';
 
 /** One row of the exact-semantics table: an instruction form and what executing it does. */
 export interface EmulatedForm {
@@ -84,23 +85,22 @@ export interface StackWrite {
 
 const M64 = (1n << 64n) - 1n;
 const SIGN = 1n << 63n;
-const CF = 0x1n;
-const PF = 0x4n;
-const AF = 0x10n;
-const ZF = 0x40n;
-const SF = 0x80n;
-const OF = 0x800n;
+const CF = RFLAGS_CF;
+const PF = RFLAGS_PF;
+const AF = RFLAGS_AF;
+const ZF = RFLAGS_ZF;
+const SF = RFLAGS_SF;
+const OF = RFLAGS_OF;
 const ARITH_FLAGS = CF | PF | AF | ZF | SF | OF;
 const ARITH_BITS = RflagsBits.CF | RflagsBits.PF | RflagsBits.AF | RflagsBits.ZF | RflagsBits.SF | RflagsBits.OF;
-const PAGE = 4096n;
+const PAGE = PAGE_SIZE;
 
 const off = (name: string): number => USER_REGS_NAMES.indexOf(name) * 8;
 const RIP = off('rip');
 const RSP = off('rsp');
 const RFLAGS = off('eflags');
-/** iced's GPR numbering (RAX…R15 and EAX…R15D run in the same order): offsets in user_regs_struct. */
-const GPR_ORDER = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
-const GPR_OFFSET = GPR_ORDER.map(off);
+/** iced's GPR numbering is the encoding order (RAX…R15 and EAX…R15D alike): offsets in user_regs_struct. */
+const GPR_OFFSET = GPR_ENCODING_ORDER.map(off);
 
 /** The user_regs offset of a 64-bit (or, with `width` 32, a 32-bit) general register; -1 otherwise. */
 function gpr(reg: Register, width: 32 | 64): number {

@@ -38,6 +38,8 @@
  * Differs from gdb: with no debug types, a bare symbol is its *address* (gdb gives an object's
  * value), so `x main` and `break main` work; write `*counter:4` for gdb's `counter`.
  */
+import { HOST_ARCH } from '../arch/host.js';
+import { BARE, GPR64, OTHER64, REGS, type RegRef } from '../arch/x86-64/sub-registers.js';
 import { ProcfsError } from '../procfs/errors.js';
 
 /** What evaluation needs of a stopped target. */
@@ -83,46 +85,7 @@ export type Expr =
   | { readonly op: 'cast'; readonly type: ValueType; readonly e: Expr }
   | { readonly op: 'bin'; readonly o: string; readonly l: Expr; readonly r: Expr };
 
-// ---- registers --------------------------------------------------------------------------
-
-const GPR64 = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
-const OTHER64 = ['rip', 'eflags', 'orig_rax', 'cs', 'ss', 'ds', 'es', 'fs', 'gs', 'fs_base', 'gs_base'];
-const ALIAS: Readonly<Record<string, string>> = { pc: 'rip', sp: 'rsp', fp: 'rbp', flags: 'eflags', rflags: 'eflags' };
-
-/** A sub-register: the low `size` bytes of `of` (shifted right by `shift` bits for ah…dh). */
-interface RegRef {
-  readonly of: string;
-  readonly size: 1 | 2 | 4 | 8;
-  readonly shift: number;
-}
-
-const REGS = new Map<string, RegRef>();
-for (const r of [...GPR64, ...OTHER64]) REGS.set(r, { of: r, size: 8, shift: 0 });
-for (const [a, r] of Object.entries(ALIAS)) REGS.set(a, { of: r, size: 8, shift: 0 });
-for (const x of ['a', 'b', 'c', 'd']) {
-  REGS.set(`e${x}x`, { of: `r${x}x`, size: 4, shift: 0 });
-  REGS.set(`${x}x`, { of: `r${x}x`, size: 2, shift: 0 });
-  REGS.set(`${x}l`, { of: `r${x}x`, size: 1, shift: 0 });
-  REGS.set(`${x}h`, { of: `r${x}x`, size: 1, shift: 8 });
-}
-for (const x of ['si', 'di', 'bp', 'sp']) {
-  REGS.set(`e${x}`, { of: `r${x}`, size: 4, shift: 0 });
-  // gdb's $sp is the whole stack pointer (its alias wins over the 16-bit register).
-  if (!REGS.has(x)) REGS.set(x, { of: `r${x}`, size: 2, shift: 0 });
-  REGS.set(`${x}l`, { of: `r${x}`, size: 1, shift: 0 });
-}
-for (let i = 8; i <= 15; i++) {
-  REGS.set(`r${i}d`, { of: `r${i}`, size: 4, shift: 0 });
-  REGS.set(`r${i}w`, { of: `r${i}`, size: 2, shift: 0 });
-  REGS.set(`r${i}l`, { of: `r${i}`, size: 1, shift: 0 });
-}
-REGS.set('eip', { of: 'rip', size: 4, shift: 0 });
-
-/**
- * Names read as a register without `$`: the 64- and 32-bit ones and pc/sp/fp. The 16- and 8-bit
- * and segment names (`si`, `al`, `cs`…) need `$`: short names like those are often symbols too.
- */
-const BARE = new Set([...GPR64, 'rip', 'eflags', 'pc', 'sp', 'fp', ...[...REGS].filter(([, r]) => r.size === 4).map(([n]) => n)]);
+// ---- registers (their names and parts: src/arch/x86-64/sub-registers.ts) ----------------
 
 /** True for a bare name the evaluator reads as a register (`rsi`, `pc`, `eax`…), not a symbol. */
 export function isRegisterName(name: string): boolean {
@@ -131,8 +94,8 @@ export function isRegisterName(name: string): boolean {
 
 function regType(ref: RegRef): ValueType {
   // gdb's types: $rip and $pc are code pointers, $rsp/$rbp (and $sp/$fp) `void *`, the rest long.
-  if (ref.size === 8 && ref.of === 'rip') return CODE_PTR;
-  if (ref.size === 8 && (ref.of === 'rsp' || ref.of === 'rbp')) return VOID_PTR;
+  if (ref.size === 8 && ref.of === HOST_ARCH.pcReg) return CODE_PTR;
+  if (ref.size === 8 && (ref.of === HOST_ARCH.spReg || ref.of === HOST_ARCH.fpReg)) return VOID_PTR;
   return { kind: 'int', size: ref.size, signed: true };
 }
 

@@ -7,7 +7,7 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import type { ProcFs } from '../procfs/source.js';
-import { INT3, type BreakpointTable } from './breakpoints.js';
+import type { BreakpointTable } from './breakpoints.js';
 
 /** What the children's keeper needs of its session. */
 export interface ForkHost {
@@ -19,7 +19,6 @@ export interface ForkHost {
   dropAll(why: string): Promise<void>;
 }
 
-const INT3_BYTE = Uint8Array.of(INT3);
 
 export class ForkChildren {
   /** Children held at their first stop, not yet cleaned: the exit guard restores them too. */
@@ -70,7 +69,7 @@ export class ForkChildren {
   async vforkDone(): Promise<void> {
     if (!this.vforkLifted) return;
     this.vforkLifted = false;
-    for (const { addr } of this.host.table.planted()) await this.host.fs.write(this.host.pid(), 'mem', INT3_BYTE, { offset: addr });
+    for (const { addr } of this.host.table.planted()) await this.host.fs.write(this.host.pid(), 'mem', this.host.table.arch.breakpoint, { offset: addr });
   }
 
   /** The session goes on with `child` (follow-fork child): it is no longer held, nothing is lifted. */
@@ -82,6 +81,6 @@ export class ForkChildren {
   private async stillPlanted(addr: bigint): Promise<boolean> {
     const b = Buffer.alloc(1);
     await this.host.fs.readInto(this.host.pid(), 'mem', b, { offset: addr, length: 1 });
-    return b[0] === INT3;
+    return b[0] === this.host.table.trapByte;
   }
 }

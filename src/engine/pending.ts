@@ -26,8 +26,6 @@ export interface PendingHost {
   stopped(): boolean;
 }
 
-const INT3 = 0xcc;
-
 export class PendingBreakpoints {
   private waiting: PendingBreakpoint[] = [];
   private hook: { readonly addr: bigint; readonly rDebug: bigint } | undefined;
@@ -134,7 +132,7 @@ export class PendingBreakpoints {
     }
     if (!this.host.table.has(Number(addr))) {
       const original = await this.host.readByte(addr);
-      await this.host.writeByte(addr, INT3);
+      await this.host.writeByte(addr, this.host.table.trapByte);
       this.host.table.add(addr, original, false, { internal: true });
     }
     this.hook = { addr, rDebug };

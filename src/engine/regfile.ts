@@ -3,13 +3,13 @@
  * (regs.ts `LINUX_X86_64`), read and written by name. The pc is read at its fixed offset so the
  * step loop looks it up without decoding the rest or allocating.
  */
-import { USER_REGS_RIP_OFFSET } from '../arch/x86-64.js';
+import { HOST_ARCH } from '../arch/host.js';
 import { ProcfsError } from '../procfs/errors.js';
 import { decodeRegs, getReg, LINUX_X86_64, REG_NAMES, regField, setReg } from '../procfs/regs.js';
 
 export const LAYOUT = LINUX_X86_64;
 export const REGS_SIZE = LAYOUT.size;
-const PC_OFFSET = USER_REGS_RIP_OFFSET;
+const PC_OFFSET = HOST_ARCH.pcOffset;
 
 /** Every register by name (Linux names: `rip`, `eflags`, …), unsigned 64-bit. */
 export type Registers = Record<string, bigint>;
@@ -18,7 +18,7 @@ export type Registers = Record<string, bigint>;
 export const DISPLAY_ORDER: readonly string[] = REG_NAMES;
 
 /** Spellings people type besides the layout's names and regs.ts aliases (`rflags`, `eip`…). */
-const ALIASES: Readonly<Record<string, string>> = { pc: 'rip', sp: 'rsp', fp: 'rbp', flags: 'eflags' };
+const ALIASES: Readonly<Record<string, string>> = { pc: HOST_ARCH.pcReg, sp: HOST_ARCH.spReg, fp: HOST_ARCH.fpReg, flags: HOST_ARCH.flagsReg };
 
 /** The register's Linux name, or EINVAL listing the valid ones. */
 export function regName(name: string): string {

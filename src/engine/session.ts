@@ -33,7 +33,8 @@ import type { BatchOp, NodeOptions, ProcFs, SpawnOptions, StepLoopResult } from 
 import { parseSignal } from '../procfs/signals.js';
 import { isPlainStep, parseWhy, type Why } from '../procfs/why.js';
 import { conditionExpr, weighHit, weighPlain, type HitVerdict } from './bpcond.js';
-import { BreakpointTable, INT3, type AddOptions, type Breakpoint, type HitAction, type PendingBreakpoint } from './breakpoints.js';
+import type { Arch } from '../arch/arch.js';
+import { BreakpointTable, type AddOptions, type Breakpoint, type HitAction, type PendingBreakpoint } from './breakpoints.js';
 import { applyPlan, planApplies, planFor, type EmulationPlan } from './emulate.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
 import type { EvalContext } from './expr.js';
@@ -158,6 +159,11 @@ export class Session {
       },
     });
     this.locator = new Locator(fs, _pid);
+  }
+
+  /** The instruction set the engine plants breakpoints and reads the pc for (its breakpoint table's). */
+  get arch(): Arch {
+    return this.bps.arch;
   }
 
   /** The traced process (after `follow-fork child`, the child). */
@@ -462,7 +468,7 @@ export class Session {
       }
       if (stop.kind !== 'breakpoint' || stop.pc !== ret) return { stop: this.emit(stop), from, returned: false };
       // The same address reached by another thread, or by a deeper call of the same function.
-      const deeper = stop.tid !== tid || (from.cfa !== undefined && (await this.reg('rsp', stop.tid)) !== from.cfa);
+      const deeper = stop.tid !== tid || (from.cfa !== undefined && (await this.reg(this.arch.spReg, stop.tid)) !== from.cfa);
       if (!deeper) {
         const ev: StopEvent = temp && stop.id === temp.id ? { kind: 'returned', tid, pc: ret } : stop;
         return { stop: this.emit(ev), from, returned: true };
@@ -540,7 +546,7 @@ export class Session {
   }
 
   async pc(tid = this._current): Promise<bigint> {
-    return this.reg('rip', tid);
+    return this.reg(this.arch.pcReg, tid);
   }
 
   /** Read-modify-write of one register (BSD's regs write); EINVAL for an unknown name. */
@@ -556,10 +562,10 @@ export class Session {
       slot.valid = false;
       throw err;
     }
-    if (n === 'rip') this.onBreakpoint.delete(tid);
+    if (n === this.arch.pcReg) this.onBreakpoint.delete(tid);
   }
 
-  /** A thread's registers and resume state, for an inferior call to put back (inferior-call.ts). */
+  /** A thread's registers and resume state, for an inferior call to put back (inferior-call-x86-64-linux.ts). */
   async saveThread(tid = this._current): Promise<SavedThread> {
     this.assertStopped();
     const raw = Buffer.from(await this.loadRegs(this.slot(tid)));
@@ -624,7 +630,7 @@ export class Session {
       }
       let pc: bigint | undefined;
       try {
-        pc = readReg(await this.loadRegs(this.slot(tid)), 'rip');
+        pc = readReg(await this.loadRegs(this.slot(tid)), this.arch.pcReg);
       } catch {
         // A thread that is exiting right now has no registers to show.
       }
@@ -677,7 +683,7 @@ export class Session {
     if (dup) throw new ProcfsError('EEXIST', `breakpoint ${dup.id} is already at ${this.describe(addr)}`, this.pid);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: addr, length: 1 });
     const original = this.byteBuf[0]!;
-    await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+    await this.fs.write(this.pid, 'mem', this.bps.arch.breakpoint, { offset: addr });
     const bp = this.bps.add(addr, original, temporary, opts);
     if (opts.condition !== undefined) bp.condition = opts.condition;
     if (opts.onHit !== undefined) bp.onHit = opts.onHit;
@@ -722,7 +728,7 @@ export class Session {
     if (other) throw new ProcfsError('EEXIST', `breakpoint ${other.id} is already at ${this.describe(bp.addr)}`, this.pid);
     await this.fs.readInto(this.pid, 'mem', this.byteBuf, { offset: bp.addr, length: 1 });
     const original = this.byteBuf[0]!;
-    await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: bp.addr });
+    await this.fs.write(this.pid, 'mem', this.bps.arch.breakpoint, { offset: bp.addr });
     this.bps.enable(id, original);
     await this.plan(bp);
     return bp;
@@ -950,7 +956,7 @@ export class Session {
     try {
       return await this.stepAndWait(slot);
     } finally {
-      if (this.bps.has(at) && this._state === 'stopped' && !this.children.bytesLifted) await this.fs.write(this.pid, 'mem', INT3_BYTE, { offset: addr });
+      if (this.bps.has(at) && this._state === 'stopped' && !this.children.bytesLifted) await this.fs.write(this.pid, 'mem', this.bps.arch.breakpoint, { offset: addr });
     }
   }
 
@@ -1409,7 +1415,6 @@ const MAX_INSN = 15;
 const YIELD_MASK = 255;
 /** A resume passing action breakpoints yields every so many hits (~10 ms at 20k hits/s). */
 const ACTION_YIELD_EVERY = 256;
-const INT3_BYTE = Uint8Array.of(INT3);
 
 
 /** The error a command gets when the target is gone: `process 812 exited (code 3)`. */

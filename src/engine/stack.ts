@@ -9,7 +9,7 @@
  * inner value too, and so does pdbg.
  */
 import { ProcfsError } from '../procfs/errors.js';
-import type { ReadMemory } from './disasm.js';
+import type { ReadMemory } from '../arch/x86-64/disasm.js';
 import type { Registers } from './regfile.js';
 import type { LoadedModule, ProcessSymbols, SymbolHit } from './symbols/index.js';
 import { unwind, type UnwindModule, type UnwoundFrame } from './unwind/index.js';

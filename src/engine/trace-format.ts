@@ -12,16 +12,16 @@
  * `user_regs_struct` the engine already has for the hit: two 32-bit halves, no bigint unless a
  * value needs more than 53 bits.
  */
-import { USER_REGS_NAMES } from '../arch/x86-64.js';
+import { INT_ARG_REGS, INT_RETURN_REG } from '../arch/x86-64/calling-convention.js';
+import { USER_REGS_NAMES } from '../arch/x86-64/registers-linux.js';
 import { displayText, terminalJson } from '../procfs/escape.js';
 
 const offsetOf = (name: string): number => USER_REGS_NAMES.indexOf(name) * 8;
 
-/** System V x86-64 integer argument registers, in order (psABI §3.2.3). */
-export const ARG_REGS: readonly string[] = ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'];
+export const ARG_REGS: readonly string[] = INT_ARG_REGS;
 const ARG_OFFSETS: readonly number[] = ARG_REGS.map(offsetOf);
 export const MAX_ARGS = ARG_REGS.length;
-const RAX = offsetOf('rax');
+const RAX = offsetOf(INT_RETURN_REG);
 const RSP = offsetOf('rsp');
 
 /** A register as `0x…` (lower case, no padding), from its two halves. */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { ProcfsError } from '../procfs/errors.js';
 import { NODE_TABLE, type NodeName } from '../procfs/node.js';
 import type { ProcFs } from '../procfs/source.js';
-import { JAILS_FILE, type RecordedJail } from '../procfs/sources/tree.js';
+import { JAILS_FILE, type RecordedJail } from '../procfs/recorded-jails.js';
 import { listJails } from './jails.js';
 import { OutDir } from './out-dir.js';
 

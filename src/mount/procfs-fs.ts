@@ -2,21 +2,12 @@
  * The pdbg procfs as a FUSE file system (`pdbg mount`): what FreeBSD's procfs.c is over
  * pseudofs, one table served as files. The tree comes from NODE_TABLE (name, mode, scope, file
  * or link) and every answer from a `ProcFs`, so the same code serves the live source, a tree
- * and a chain (`--via`):
+ * and a chain (`--via`). tree.ts holds the names; target-files.ts root/ and map_files/, the
+ * target's files, so an engine with nothing but the mount has symbols.
  *
- *   /            curproc (a link to the caller's own directory), one directory per process
- *   /PID/        every node of the table, and task/
- *   /PID/task/TID/   the table's thread-scoped nodes (status, regs, fpregs)
- *   /PID/root/, /PID/map_files/   the target's files (pdbg extensions, Linux's names:
- *                    target-files.ts), so an engine with nothing but the mount has symbols
- *
- * Files are zero-size and opened direct_io. A text node (and the file link) is read whole at
- * each READ at offset 0 and later offsets of that handle are served from that copy, so `cat`
- * sees one consistent text and a pread loop at 0 sees the node now. `mem` reads and writes go
- * to the source at offset = address, one call per request; `regs`/`fpregs` are the raw structs
- * read anew at each READ (one struct fits one request). `ctl`, `note`, `notepg` writes are one
- * word each (BSD: the whole write is the word, trailing blanks dropped); the shell's `>`
- * truncates first (SETATTR size 0), which writable nodes accept.
+ * Files are zero-size and opened direct_io, and served as their row's `content` says
+ * (node-content.ts): text read whole at offset 0, raw structs anew at each READ, `mem` at offset
+ * = address. The shell's `>` truncates first (SETATTR size 0), which writable nodes accept.
  *
  * Errors: a process that is gone is ENOENT on a path (lookup, stat, open) and ESRCH on a handle
  * (read, write); everything else is the source's errno (EIO for an unmapped address, as our
@@ -36,13 +27,10 @@
  * A handle follows the process it was opened on: a check that finds another process under the
  * pid (a new start time) is ESRCH; root's unchecked reads follow the pid.
  */
-import type {
-  FuseAttr, FuseCaller, FuseDirEntry, FuseEntry, FuseFileType, FuseFilesystem, FuseOpened, FuseSetattr, FuseStatfs,
-} from '../fuse/filesystem.js';
+import type { FuseAttr, FuseCaller, FuseDirEntry, FuseEntry, FuseFilesystem, FuseOpened, FuseSetattr, FuseStatfs } from '../fuse/filesystem.js';
 import { parseCtl } from '../procfs/ctl.js';
 import { ProcfsError } from '../procfs/errors.js';
 import { parseJailNode } from '../procfs/jail-node.js';
-import { isNodeName, NODE_TABLE, nodeSpec, type NodeSpec } from '../procfs/node.js';
 import type { FileCaller, NodeOptions, ProcFs } from '../procfs/source.js';
 import { parseStatusBytes, type ProcStatus } from '../procfs/status.js';
 import { canDebug, DIR_PERM, dirAccess, LINK_PERM, nodeAccess, nodePerm, wantOfFlags, wantOfMask, type Refusal, type Want } from './access.js';
@@ -51,15 +39,10 @@ import { encodableId, inoOf, itemOf, LookupCounts, ROOT_INO, type Item } from '.
 import { sees, JailScope, type CallerScope } from './jail-scope.js';
 import { FileSlots } from './file-slots.js';
 import { callerGroups, callerProcess, identify, tgidOf } from './local-procs.js';
+import { callerKey, readNode, rememberChecked, startKey, takesWord, type NodeHandle } from './node-content.js';
 import { lookupUnderRoot, mappingNamed, mappingNames, TargetFileInodes, type TargetFileItem, type TargetFileRef } from './target-files.js';
+import { childOf, FILE_PERM, FILES_DIR_PERM, noEntry, onPath, PROCESS_NODES, THREAD_NODES, typeOf, type AnyItem, type NodeItem } from './tree.js';
 import { Waits } from './waits.js';
-
-/** What an inode number names: a path of the table, or a target-file name. */
-type AnyItem = Item | TargetFileItem;
-
-/** Directories of the target's files: the owner's (or root's) only, as /proc/PID/root is. */
-const FILES_DIR_PERM = 0o500;
-const FILE_PERM = 0o400;
 
 export interface ProcfsFilesystemOptions {
   /**
@@ -80,84 +63,14 @@ export interface ProcfsFilesystemOptions {
   readonly onPlanted?: (bytes: readonly { pid: number; start: string; addr: bigint; original: number }[]) => void;
 }
 
-type NodeItem = Extract<Item, { kind: 'node' }>;
-
-/** One open file. */
-interface Handle {
-  readonly item: NodeItem;
-  readonly want: Want;
-  /** The target's start time at open: another process under the same pid is not this one. */
-  readonly start: string;
-  /** The text read at the last READ at offset 0. */
-  snapshot?: Buffer;
-  /** The caller that last passed the checks on this handle. */
-  /** The callers (`uid:gid:pid`) that passed the checks on this handle, the last few. */
-  readonly checked: string[];
-}
-
 /** What a directory handle listed at its first READDIR (the session pages it by offset). */
 interface DirHandle {
   readonly ino: bigint;
   listing?: readonly FuseDirEntry[];
 }
 
-const TEXT_NODES = new Set(NODE_TABLE.filter((n) => n.name !== 'mem' && n.name !== 'regs' && n.name !== 'fpregs').map((n) => n.name));
-/** A process directory has every node; a thread's, the thread-scoped ones. */
-const PROCESS_NODES: readonly NodeSpec[] = NODE_TABLE;
-const THREAD_NODES = NODE_TABLE.filter((n) => n.scope === 'thread');
-const WORDS = new Set(['ctl', 'note', 'notepg']);
-
-/** How many callers a handle remembers as checked (a debugger's main thread and its pool's four). */
-const CHECKED_KEPT = 8;
-
-function callerKey(c: FuseCaller): string {
-  return `${c.uid}:${c.gid}:${c.pid}`;
-}
-
-function startKey(st: ProcStatus): string {
-  return `${st.start.sec},${st.start.usec}`;
-}
-
 function refused(r: Refusal, what: string): ProcfsError {
   return new ProcfsError(r.code, `${what}: ${r.reason}`);
-}
-
-/** A source's "no such process" on a path operation is "no such file". */
-function onPath(e: unknown): never {
-  if (e instanceof ProcfsError && e.code === 'ESRCH') throw new ProcfsError('ENOENT', e.message, e.pid, e.node);
-  throw e;
-}
-
-function noEntry(what: string): ProcfsError {
-  return new ProcfsError('ENOENT', `${what}: no such entry`);
-}
-
-/** The child `name` of directory `parent`, by the table; undefined when there is no such name. */
-function childOf(parent: AnyItem, name: string): Item | undefined {
-  const id = /^[1-9][0-9]*$/.test(name) ? Number(name) : undefined;
-  switch (parent.kind) {
-    case 'root':
-      if (name === 'curproc') return { kind: 'curproc' };
-      return id !== undefined && encodableId(id) ? { kind: 'proc', pid: id } : undefined;
-    case 'proc':
-      if (name === 'task') return { kind: 'task', pid: parent.pid };
-      if (name === 'root' || name === 'map_files') return { kind: 'files', pid: parent.pid, which: name };
-      return isNodeName(name) ? { kind: 'node', pid: parent.pid, spec: nodeSpec(name) } : undefined;
-    case 'task':
-      return id !== undefined && encodableId(id) ? { kind: 'thread', pid: parent.pid, tid: id } : undefined;
-    case 'thread':
-      if (!isNodeName(name)) return undefined;
-      return nodeSpec(name).scope === 'thread' ? { kind: 'node', pid: parent.pid, tid: parent.tid, spec: nodeSpec(name) } : undefined;
-    default:
-      return undefined;
-  }
-}
-
-function typeOf(item: AnyItem): FuseFileType {
-  if (item.kind === 'curproc') return 'link';
-  if (item.kind === 'tfile') return item.dir ? 'dir' : 'file';
-  if (item.kind === 'node') return item.spec.type === 'link' ? 'link' : 'file';
-  return 'dir';
 }
 
 export class ProcfsFilesystem implements FuseFilesystem {
@@ -166,7 +79,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
   private readonly waits = new Waits();
   readonly controllers: Controllers;
   private readonly lookups = new LookupCounts();
-  private readonly handles = new Map<bigint, Handle>();
+  private readonly handles = new Map<bigint, NodeHandle>();
   private readonly tfiles = new TargetFileInodes();
   /** Open target files: where their bytes come from, and who passed the checks on them. */
   private readonly fileHandles = new Map<bigint, { readonly item: TargetFileItem; readonly checked: string[] }>();
@@ -421,7 +334,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
    * The checks again for a caller that is not the handle's last one, and always for a non-root
    * caller of a privileged node (see the file comment).
    */
-  private async recheck(caller: FuseCaller, h: Handle): Promise<void> {
+  private async recheck(caller: FuseCaller, h: NodeHandle): Promise<void> {
     const key = callerKey(caller);
     const same = h.checked.includes(key);
     if (same && (caller.uid === 0 || !h.item.spec.privileged)) return;
@@ -430,10 +343,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
     if (startKey(st) !== h.start) throw new ProcfsError('ESRCH', `pid ${pid}: the process this file was opened on is gone (the pid is another process's now)`, pid, spec.name);
     const r = nodeAccess(caller, st, spec, h.want);
     if (r) throw refused(r, `${pid}/${spec.name}`);
-    if (!same) {
-      h.checked.push(key);
-      if (h.checked.length > CHECKED_KEPT) h.checked.shift();
-    }
+    if (!same) rememberChecked(h.checked, key);
   }
 
   /** The node's target as the caller sees it, if `want` is granted on it (ENOENT on a path when it is not there). */
@@ -450,7 +360,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
     return st;
   }
 
-  private handle(fh: bigint): Handle {
+  private handle(fh: bigint): NodeHandle {
     const h = this.handles.get(fh);
     if (!h) throw new ProcfsError('EBADF', `no open file ${fh}`);
     return h;
@@ -462,23 +372,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
     const h = this.handle(fh);
     if (!h.want.read) throw new ProcfsError('EBADF', 'not open for reading');
     await this.recheck(caller, h);
-    const { pid, tid, spec } = h.item;
-    if (spec.name === 'mem') {
-      const buf = Buffer.allocUnsafe(size);
-      const n = await this.fs.readInto(pid, 'mem', buf, { offset, length: size });
-      return n === size ? buf : buf.subarray(0, n);
-    }
-    const opts: NodeOptions = tid === undefined ? {} : { tid };
-    let whole: Buffer;
-    if (TEXT_NODES.has(spec.name)) {
-      if (offset === 0n || !h.snapshot) h.snapshot = await this.fs.read(pid, spec.name, opts);
-      whole = h.snapshot;
-    } else {
-      whole = await this.fs.read(pid, spec.name, opts);
-    }
-    if (offset >= BigInt(whole.length)) return Buffer.alloc(0);
-    const at = Number(offset);
-    return whole.subarray(at, at + size);
+    return readNode(this.fs, h, offset, size);
   }
 
   async write(caller: FuseCaller, _ino: bigint, fh: bigint, offset: bigint, data: Buffer): Promise<number> {
@@ -487,8 +381,8 @@ export class ProcfsFilesystem implements FuseFilesystem {
     await this.recheck(caller, h);
     const { pid, tid, spec } = h.item;
     if (spec.name === 'ctl') return this.ctl(caller, pid, data);
-    // BSD's word nodes take the whole write as the word, wherever the offset is (`>>` appends).
-    if (WORDS.has(spec.name)) return this.fs.write(pid, spec.name, data.toString('latin1'));
+    // A word node takes the whole write as the word, wherever the offset is (`>>` appends).
+    if (takesWord(spec)) return this.fs.write(pid, spec.name, data.toString('latin1'));
     const opts: NodeOptions = { offset, ...(tid !== undefined && { tid }) };
     if (spec.name === 'regs') {
       const n = await this.fs.write(pid, 'regs', data, opts);
@@ -497,7 +391,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
       this.controllers.journal.wroteRegs(pid, tid);
       return n;
     }
-    if (spec.name !== 'mem') return this.fs.write(pid, spec.name, data, opts);
+    if (spec.content !== 'space') return this.fs.write(pid, spec.name, data, opts);
     // An int3 written through mem is journaled with the byte it covers, so a caller that dies
     // with breakpoints planted has them taken out by its release (controllers.ts).
     const journal = this.controllers.journal;
@@ -506,7 +400,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
       const b = await this.fs.read(pid, 'mem', { offset: addr, length: 1 });
       originals.set(addr, b[0]!);
     }
-    const n = await this.fs.write(pid, 'mem', data, opts);
+    const n = await this.fs.write(pid, spec.name, data, opts);
     journal.wrote(pid, offset, data, originals);
     this.notePlanted();
     return n;
@@ -540,8 +434,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
       await this.debuggable(caller, f.item.pid, f.item.start).catch((e: unknown) => {
         throw e instanceof ProcfsError && e.code === 'ENOENT' ? new ProcfsError('ESRCH', e.message, e.pid) : e;
       });
-      f.checked.push(key);
-      if (f.checked.length > CHECKED_KEPT) f.checked.shift();
+      rememberChecked(f.checked, key);
     }
     const file = await this.fileRef(f.item, caller);
     return this.fileSlots.run(() => this.fs.readFile(f.item.pid, file.path, { ...file.ref, offset: Number(offset), length: size }));

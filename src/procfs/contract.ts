@@ -13,6 +13,7 @@
  *   user code (no system calls), not a child of the caller, that survives being stopped and
  *   released (test/targets/ctlthreads.c; the fake's spinner).
  */
+import { INT3 } from '../arch/x86-64/breakpoint.js';
 import { ProcfsError } from './errors.js';
 import { parseMap, type MapEntry } from './map.js';
 import { FPREGS_SIZE, getReg, LINUX_X86_64, setReg, type RegLayout } from './regs.js';
@@ -267,7 +268,7 @@ export function controlChecks(c: ControlContract): ContractCheck[] {
       await attachWait(fs, pid);
       const pc = await pcOf(fs, pid);
       const orig = await fs.read(pid, 'mem', { offset: pc, length: 1 });
-      await fs.write(pid, 'mem', Uint8Array.of(0xcc), { offset: pc });
+      await fs.write(pid, 'mem', Uint8Array.of(INT3), { offset: pc });
       await fs.write(pid, 'ctl', 'run');
       await fs.write(pid, 'ctl', 'wait');
       eq(await whyLine(fs, pid), `stopped ${pid} trap 0x${(pc + 1n).toString(16)}`, 'why after an int3');

@@ -52,6 +52,15 @@ export class ParseError extends Error {
   }
 }
 
+/**
+ * Bad input from the user: a wrong flag value, a malformed address or `--via` hop. Exit status
+ * 2 (src/cli/errors.ts). Here, below every layer that parses what a user typed (the chain's hops
+ * and limits, the CLI), so none of them imports the CLI for it.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /** Turns a Node fs error on a path under a proc root into a ProcfsError for that pid and node. */
 export function fromSystemError(err: unknown, pid: number | undefined, node: string): ProcfsError {
   const e = err as NodeJS.ErrnoException;

@@ -41,27 +41,41 @@ export interface NodeSpec {
   readonly cap: number;
   /** Owner-or-root only (BSD p_candebug): the target's memory, registers and control. */
   readonly privileged: boolean;
+  /**
+   * What the bytes are, which decides how a file server (the FUSE mount) serves them:
+   * - `text`: made whole at once (or a link's target). A handle reads it whole at offset 0 and
+   *   later offsets from that copy, so `cat` sees one consistent text; written, it is one word
+   *   (ctl, note, notepg: BSD takes the whole write as the word, wherever the offset is).
+   * - `raw`: a binary struct (regs, fpregs), read anew at every read, written at an offset.
+   * - `space`: an address space (mem): offset = address, one source call per request.
+   */
+  readonly content: NodeContent;
 }
+
+export type NodeContent = 'text' | 'raw' | 'space';
+
+/** The nodes a read can ask for (the rest are write-only: a word's destination). */
+export type ReadableNode = Exclude<NodeName, 'ctl' | 'note' | 'notepg'>;
 
 const K = 1 << 10;
 const M = 1 << 20;
 
 /** The procfs of one process, in FreeBSD's order, then pdbg's extensions. */
 export const NODE_TABLE: readonly NodeSpec[] = [
-  { name: 'status', mode: 'r', scope: 'thread', type: 'file', control: false, snapshot: true, cap: 1 * M, privileged: false },
-  { name: 'cmdline', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 8 * M, privileged: false },
-  { name: 'file', mode: 'r', scope: 'process', type: 'link', control: false, snapshot: true, cap: 64 * K, privileged: false },
-  { name: 'map', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 16 * M, privileged: false },
-  { name: 'etype', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 64 * K, privileged: false },
-  { name: 'ctl', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
-  { name: 'mem', mode: 'rw', scope: 'process', type: 'file', control: true, snapshot: false, cap: 16 * M, privileged: true },
-  { name: 'regs', mode: 'rw', scope: 'thread', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
-  { name: 'fpregs', mode: 'rw', scope: 'thread', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
-  { name: 'note', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
-  { name: 'notepg', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
-  { name: 'why', mode: 'r', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true },
-  { name: 'jail', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 64 * K, privileged: false },
-  { name: 'maps', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: false, cap: 16 * M, privileged: false },
+  { name: 'status', mode: 'r', scope: 'thread', type: 'file', control: false, snapshot: true, cap: 1 * M, privileged: false, content: 'text' },
+  { name: 'cmdline', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 8 * M, privileged: false, content: 'text' },
+  { name: 'file', mode: 'r', scope: 'process', type: 'link', control: false, snapshot: true, cap: 64 * K, privileged: false, content: 'text' },
+  { name: 'map', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 16 * M, privileged: false, content: 'text' },
+  { name: 'etype', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 64 * K, privileged: false, content: 'text' },
+  { name: 'ctl', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'text' },
+  { name: 'mem', mode: 'rw', scope: 'process', type: 'file', control: true, snapshot: false, cap: 16 * M, privileged: true, content: 'space' },
+  { name: 'regs', mode: 'rw', scope: 'thread', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'raw' },
+  { name: 'fpregs', mode: 'rw', scope: 'thread', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'raw' },
+  { name: 'note', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'text' },
+  { name: 'notepg', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'text' },
+  { name: 'why', mode: 'r', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'text' },
+  { name: 'jail', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 64 * K, privileged: false, content: 'text' },
+  { name: 'maps', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: false, cap: 16 * M, privileged: false, content: 'text' },
 ];
 
 const BY_NAME = new Map<string, NodeSpec>(NODE_TABLE.map((n) => [n.name, n]));

@@ -1,4 +1,4 @@
-import { USER_REGS_NAMES, USER_REGS_SIZE } from '../arch/x86-64.js';
+import { USER_REGS_NAMES, USER_REGS_SIZE } from '../arch/x86-64/registers-linux.js';
 import { ProcfsError } from './errors.js';
 
 /**
@@ -60,7 +60,7 @@ export const FREEBSD_I386: RegLayout = {
 export const REG_LAYOUTS: readonly RegLayout[] = [LINUX_X86_64, FREEBSD_AMD64, FREEBSD_I386];
 
 // The FXSAVE area's size is an arch fact; the regs node's users have always found it here.
-export { FPREGS_SIZE } from '../arch/x86-64.js';
+export { FPREGS_SIZE } from '../arch/x86-64/registers-linux.js';
 
 /** Display order: what a person looks at first, then the rest, then segments and bases. */
 export const REG_NAMES: readonly string[] = [

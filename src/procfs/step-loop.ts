@@ -3,7 +3,7 @@
  * runs next to the target so that a remote engine's `stepN` costs one round trip per loop, not
  * one per step. It stops where the engine must look (stepLoop in source.ts).
  */
-import { USER_REGS_RIP_OFFSET, USER_REGS_SIZE } from '../arch/x86-64.js';
+import { USER_REGS_RIP_OFFSET, USER_REGS_SIZE } from '../arch/x86-64/registers-linux.js';
 import { ProcfsError } from './errors.js';
 import { isPlainStep } from './why.js';
 import type { ProcFs, StepLoopRequest, StepLoopResult } from './source.js';

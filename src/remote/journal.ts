@@ -1,4 +1,4 @@
-import { INT3 } from '../engine/breakpoints.js';
+import { INT3 } from '../arch/x86-64/breakpoint.js';
 
 /** One breakpoint byte the agent would have to put back: its address and the byte it replaced. */
 export interface Restore {

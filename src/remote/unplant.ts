@@ -5,6 +5,8 @@
  * mount's controller release. Every call is bounded: a target that will not answer must not
  * hold a release for ever.
  */
+import { isBreakpointAt, trapAddress } from '../arch/arch.js';
+import { HOST_ARCH } from '../arch/host.js';
 import { pcNumber, REGS_SIZE, setPc } from '../engine/regfile.js';
 import type { ProcFs } from '../procfs/source.js';
 import type { ReleaseJournal, Restore } from './journal.js';
@@ -29,11 +31,12 @@ export async function rewindPastTrap(fs: ProcFs, pid: number, journal: ReleaseJo
   if (!m) return;
   const tid = Number(m[1]);
   const after = BigInt(`0x${m[2]}`);
-  if (!restores.some((r) => r.addr === after - 1n) || journal.regsSetSinceStop(pid, tid)) return;
+  const at = trapAddress(HOST_ARCH, after);
+  if (!restores.some((r) => r.addr === at) || journal.regsSetSinceStop(pid, tid)) return;
   const regs = Buffer.alloc(REGS_SIZE);
   const n = await withTimeout(fs.readInto(pid, 'regs', regs, { tid }).catch(() => 0), ms);
   if (n !== REGS_SIZE || BigInt(pcNumber(regs)) !== after) return;
-  setPc(regs, Number(after - 1n));
+  setPc(regs, Number(at));
   await withTimeout(fs.write(pid, 'regs', regs, { tid }).catch(() => undefined), ms);
 }
 
@@ -42,7 +45,7 @@ export async function stillPlanted(fs: ProcFs, pid: number, list: readonly Resto
   const out: Restore[] = [];
   for (const r of list) {
     const b = await withTimeout(fs.read(pid, 'mem', { offset: r.addr, length: 1 }).catch(() => undefined), ms);
-    if (b && b.length === 1 && b[0] !== 0xcc) continue;
+    if (b && b.length === 1 && !isBreakpointAt(HOST_ARCH, b)) continue;
     out.push(r);
   }
   return out;

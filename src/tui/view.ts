@@ -3,7 +3,7 @@
  * disassembly around the pc, a memory dump, a backtrace. A client of the Session only: it never
  * touches ptrace or /proc itself.
  */
-import { disassemble, disassembleAround, type DisasmLine } from '../engine/disasm.js';
+import { disassemble, disassembleAround, type DisasmLine } from '../arch/x86-64/disasm.js';
 import type { Registers, Session, StopEvent } from '../engine/session.js';
 import type { StackFrame } from '../engine/stack.js';
 import type { ProcessSymbols } from '../engine/symbols/process-symbols.js';

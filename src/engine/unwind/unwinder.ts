@@ -4,8 +4,8 @@
  * covers the pc. Never scans the stack for things that look like return addresses: a frame that
  * cannot be unwound ends the walk.
  */
-import { DWARF_CALLEE_SAVED, DWARF_RBP, DWARF_REG_NAMES, DWARF_RIP, DWARF_RSP } from '../../arch/x86-64.js';
-import type { ReadMemory } from '../disasm.js';
+import { DWARF_CALLEE_SAVED, DWARF_RBP, DWARF_REG_NAMES, DWARF_RIP, DWARF_RSP } from '../../arch/x86-64/dwarf.js';
+import type { ReadMemory } from '../../arch/x86-64/disasm.js';
 import type { CfaRow, RegRule } from '../../dwarf/cfa-program.js';
 import { evaluate, type ExprContext } from '../../dwarf/expr.js';
 import type { UnwindTable } from '../../dwarf/cfi-table.js';

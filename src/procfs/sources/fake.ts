@@ -15,6 +15,7 @@ import { ProcfsError } from '../errors.js';
 import { formatJailNode } from '../jail-node.js';
 import { formatFreeBsdMap, formatLinuxMaps, freeBsdMapFromLinux } from '../map.js';
 import type { NodeName } from '../node.js';
+import { fillerOf, type NodeFillers } from '../node-fillers.js';
 import { parseNote } from '../note.js';
 import { FPREGS_SIZE, LINUX_X86_64, setReg } from '../regs.js';
 import { openThroughReads } from '../ranged-file.js';
@@ -168,25 +169,35 @@ export class FakeProcFs implements ProcFs {
   }
 
   async read(pid: number, node: NodeName, opts: NodeOptions = {}): Promise<Buffer> {
-    switch (node) {
-      case 'regs':
-      case 'fpregs':
-        return Buffer.from(this.regsOf(pid, node, opts.tid));
-      case 'mem': {
-        const b = Buffer.alloc(opts.length ?? 4096);
-        const n = await this.readInto(pid, 'mem', b, opts);
-        return b.subarray(0, n);
-      }
-      case 'why': {
-        const p = this.procs.get(pid);
-        if (p && (p.traced || p.ended || p.why.state === 'detached')) return Buffer.from(`${formatWhy(p.why)}\n`, 'latin1');
-        this.proc(pid, node);
-        return Buffer.from('untraced\n');
-      }
-      default:
-        return Buffer.from(this.text(pid, node, opts), 'latin1');
-    }
+    const fill = fillerOf(this.fillers, node);
+    if (fill) return fill(pid, opts);
+    this.proc(pid, node);
+    throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: write-only node`, pid, node);
   }
+
+  /** Every readable node, made from the fake's process specs and memory. */
+  private readonly fillers: NodeFillers = {
+    status: async (pid, opts) => this.text(pid, 'status', () => this.statusText(pid, opts)),
+    cmdline: async (pid) => this.text(pid, 'cmdline', (s, comm) => `${(s.argv ?? [comm]).join('\0')}\0`),
+    file: async (pid) => this.text(pid, 'file', (s, comm) => s.exe ?? `/fake/${comm}`),
+    etype: async (pid) => this.text(pid, 'etype', () => 'pdbg fake\n'),
+    maps: async (pid) => this.text(pid, 'maps', (_s, _c, p) => formatLinuxMaps(p.mem.entries())),
+    map: async (pid) => this.text(pid, 'map', (_s, _c, p) => formatFreeBsdMap(p.mem.entries().map((e) => freeBsdMapFromLinux(e)))),
+    jail: async (pid) => this.text(pid, 'jail', () => formatJailNode({ jid: null, hostname: null })),
+    regs: async (pid, opts) => Buffer.from(this.regsOf(pid, 'regs', opts.tid)),
+    fpregs: async (pid, opts) => Buffer.from(this.regsOf(pid, 'fpregs', opts.tid)),
+    mem: async (pid, opts) => {
+      const b = Buffer.alloc(opts.length ?? 4096);
+      const n = await this.readInto(pid, 'mem', b, opts);
+      return b.subarray(0, n);
+    },
+    why: async (pid) => {
+      const p = this.procs.get(pid);
+      if (p && (p.traced || p.ended || p.why.state === 'detached')) return Buffer.from(`${formatWhy(p.why)}\n`, 'latin1');
+      this.proc(pid, 'why');
+      return Buffer.from('untraced\n');
+    },
+  };
 
   async readInto(pid: number, node: NodeName, into: Uint8Array, opts: NodeOptions = {}): Promise<number> {
     if (node === 'mem') {
@@ -266,36 +277,23 @@ export class FakeProcFs implements ProcFs {
     return f;
   }
 
-  private text(pid: number, node: NodeName, opts: NodeOptions): string {
+  /** A text node of a live fake process, as latin1 bytes. */
+  private text(pid: number, node: NodeName, make: (spec: FakeProc['spec'], comm: string, p: FakeProc) => string): Buffer {
     const p = this.proc(pid, node);
+    return Buffer.from(make(p.spec, p.spec.comm ?? 'fake', p), 'latin1');
+  }
+
+  private statusText(pid: number, opts: NodeOptions): string {
+    const p = this.proc(pid, 'status');
     const s = p.spec;
-    const comm = s.comm ?? 'fake';
-    switch (node) {
-      case 'status': {
-        const tid = opts.tid ?? pid;
-        if (!p.threads.has(tid)) throw new ProcfsError('ESRCH', `pid ${pid} has no thread ${tid}`, pid, node);
-        const zero = { sec: 0, usec: 0 };
-        return formatStatus({
-          dialect: 'freebsd5', comm: Buffer.from(comm, 'latin1'), pid: tid, ppid: s.ppid ?? 1, pgid: pid, sid: pid,
-          tty: { kind: 'none' }, flags: { ctty: false, sldr: false }, start: zero, utime: zero, stime: zero,
-          wchan: null, euid: 0, ruid: 0, rgid: 0, egid: 0, groups: [], jail: null,
-        });
-      }
-      case 'cmdline':
-        return `${(s.argv ?? [comm]).join('\0')}\0`;
-      case 'file':
-        return s.exe ?? `/fake/${comm}`;
-      case 'etype':
-        return 'pdbg fake\n';
-      case 'maps':
-        return formatLinuxMaps(p.mem.entries());
-      case 'map':
-        return formatFreeBsdMap(p.mem.entries().map((e) => freeBsdMapFromLinux(e)));
-      case 'jail':
-        return formatJailNode({ jid: null, hostname: null });
-      default:
-        throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: write-only node`, pid, node);
-    }
+    const tid = opts.tid ?? pid;
+    if (!p.threads.has(tid)) throw new ProcfsError('ESRCH', `pid ${pid} has no thread ${tid}`, pid, 'status');
+    const zero = { sec: 0, usec: 0 };
+    return formatStatus({
+      dialect: 'freebsd5', comm: Buffer.from(s.comm ?? 'fake', 'latin1'), pid: tid, ppid: s.ppid ?? 1, pgid: pid, sid: pid,
+      tty: { kind: 'none' }, flags: { ctty: false, sldr: false }, start: zero, utime: zero, stime: zero,
+      wchan: null, euid: 0, ruid: 0, rgid: 0, egid: 0, groups: [], jail: null,
+    });
   }
 
   /** The register set a regs/fpregs access means; EBUSY unless stopped under this tracer. */

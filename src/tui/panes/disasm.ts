@@ -1,4 +1,4 @@
-import type { DisasmLine } from '../../engine/disasm.js';
+import type { DisasmLine } from '../../arch/x86-64/disasm.js';
 import type { Line, Span } from '../terminal.js';
 
 export interface DisasmView {

@@ -1,3 +1,4 @@
+import { INT3, INT3_PC_ADVANCE } from '../../../arch/x86-64/breakpoint.js';
 import { getReg, LINUX_X86_64, setReg } from '../../regs.js';
 import type { FakeMemory } from './memory.js';
 
@@ -52,8 +53,8 @@ export function execute(mem: FakeMemory, regs: Uint8Array): Effect {
   const op = mem.fetch(pc);
   if (op === undefined) return SEGV;
   switch (op) {
-    case 0xcc:
-      setPcOf(regs, pc + 1n);
+    case INT3:
+      setPcOf(regs, pc + INT3_PC_ADVANCE);
       return TRAP;
     case 0x0f: {
       if (mem.fetch(pc + 1n) !== 0x05) break;

@@ -2,9 +2,10 @@ import { P } from './native.js';
 import { parseCtl } from '../../ctl.js';
 import { ProcfsError } from '../../errors.js';
 import { closeMem, openMem, readMem, writeMem } from './mem.js';
-import { NODE_TABLE, type NodeName } from '../../node.js';
+import { NODE_TABLE, type NodeName, type ReadableNode } from '../../node.js';
+import { fillerOf, type NodeFillers } from '../../node-fillers.js';
 import { deliverNote } from './note.js';
-import { FPREGS_SIZE } from '../../../arch/x86-64.js';
+import { FPREGS_SIZE } from '../../../arch/x86-64/registers-linux.js';
 import { LINUX_X86_64 } from '../../regs.js';
 import type { NodeOptions, StepLoopRequest, StepLoopResult } from '../../source.js';
 import { formatWhy, type Why } from '../../why.js';
@@ -39,23 +40,27 @@ export class LinuxControl {
   }
 
   async read(pid: number, node: ControlNode, opts: NodeOptions = {}): Promise<Buffer> {
-    switch (node) {
-      case 'regs':
-      case 'fpregs': {
-        const buf = Buffer.alloc(node === 'regs' ? LINUX_X86_64.size : FPREGS_SIZE);
-        await this.readInto(pid, node, buf, opts);
-        return buf;
-      }
-      case 'mem': {
-        const buf = Buffer.alloc(opts.length ?? 4096);
-        const n = await this.readInto(pid, 'mem', buf, opts);
-        return n === buf.length ? buf : buf.subarray(0, n);
-      }
-      case 'why':
-        return Buffer.from(this.whyBytes(pid));
-      default:
-        throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: write-only node`, pid, node);
-    }
+    const fill = fillerOf(this.fillers, node);
+    if (!fill) throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: write-only node`, pid, node);
+    return fill(pid, opts);
+  }
+
+  /** The control nodes a read asks for, through ptrace and /proc/PID/mem. */
+  private readonly fillers: NodeFillers<Extract<ReadableNode, ControlNode>> = {
+    regs: (pid, opts) => this.wholeStruct(pid, 'regs', LINUX_X86_64.size, opts),
+    fpregs: (pid, opts) => this.wholeStruct(pid, 'fpregs', FPREGS_SIZE, opts),
+    mem: async (pid, opts) => {
+      const buf = Buffer.alloc(opts.length ?? 4096);
+      const n = await this.readInto(pid, 'mem', buf, opts);
+      return n === buf.length ? buf : buf.subarray(0, n);
+    },
+    why: async (pid) => Buffer.from(this.whyBytes(pid)),
+  };
+
+  private async wholeStruct(pid: number, node: 'regs' | 'fpregs', size: number, opts: NodeOptions): Promise<Buffer> {
+    const buf = Buffer.alloc(size);
+    await this.readInto(pid, node, buf, opts);
+    return buf;
   }
 
   async readInto(pid: number, node: ControlNode, into: Uint8Array, opts: NodeOptions = {}): Promise<number> {

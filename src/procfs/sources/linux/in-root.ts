@@ -34,14 +34,12 @@ import { closeSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { asFsCreds } from '../../../../native/fs-creds.js';
 import {
-  O_CLOEXEC, O_DIRECTORY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH, openat, openat2, readlinkFd, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_XDEV,
+  AT_FDCWD, O_CLOEXEC, O_DIRECTORY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, openat, openat2, readlinkFd, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_XDEV,
   S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, statxFd, type Statx,
 } from '../../../../native/resolve.js';
 import { errnoName, ProcfsError } from '../../errors.js';
 import type { FileCaller } from '../../source.js';
 
-const O_RDONLY = 0;
-const AT_FDCWD = -100;
 const { ENOSYS, EXDEV, ENOTDIR, ELOOP, EPERM } = constants.errno;
 /** Links followed in one resolution, as the kernel's MAXSYMLINKS. */
 const MAX_LINKS = 40;

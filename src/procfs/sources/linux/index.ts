@@ -8,7 +8,8 @@ import { fromSystemError, ProcfsError } from '../../errors.js';
 import { splitCmdline } from '../../cmdline.js';
 import { formatJailNode } from '../../jail-node.js';
 import { mapNodeFromLinux } from '../../map.js';
-import { NODE_TABLE, type NodeName } from '../../node.js';
+import { NODE_TABLE, type NodeName, type ReadableNode } from '../../node.js';
+import { fillerOf, type NodeFillers } from '../../node-fillers.js';
 import type { ListWants, ProcessInfo } from '../../process-info.js';
 import type {
   FileIdentity, FileRef, HostFiles, OpenFileOptions, RangedFile, JailDetails, JailDetailSource, NodeOptions, ProcessDescriber, ProcFs, SourceCapabilities, SpawnOptions, StepLoopRequest, StepLoopResult, SyncRelease, Tracer, TracerInfo,
@@ -88,30 +89,27 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
 
   async read(pid: number, node: NodeName, opts: NodeOptions = {}): Promise<Buffer> {
     if (CONTROL.has(node)) return (await this.controller()).read(pid, node as ControlNode, opts);
-    const dir = this.dir(pid, opts.tid);
-    switch (node) {
-      case 'status':
-        return Buffer.from((await this.statusOf(pid, opts.tid)).line, 'latin1');
-      case 'jail':
-        return Buffer.from(formatJailNode(await this.uts.jailOf(pid)));
-      case 'cmdline':
-        return this.copy(`${dir}/cmdline`, pid, node);
-      case 'map':
-        return this.map(this.copy(`${dir}/maps`, pid, node));
-      case 'maps':
-        return this.copy(`${dir}/maps`, pid, node);
-      case 'file':
-        try {
-          return Buffer.from(readlinkSync(`${dir}/exe`));
-        } catch (err) {
-          throw this.noLink(err, pid, node);
-        }
-      case 'etype':
-        return Buffer.from(this.etype(dir, pid));
-      default:
-        throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: not served by the live source`, pid, node);
-    }
+    const fill = fillerOf(this.fillers, node);
+    if (!fill) throw new ProcfsError('EOPNOTSUPP', `${pid}/${node}: not served by the live source`, pid, node);
+    return fill(pid, opts);
   }
+
+  /** The nodes synthesized from /proc text; the control nodes are LinuxControl's (control.ts). */
+  private readonly fillers: NodeFillers<Exclude<ReadableNode, ControlNode>> = {
+    status: async (pid, opts) => Buffer.from((await this.statusOf(pid, opts.tid)).line, 'latin1'),
+    jail: async (pid) => Buffer.from(formatJailNode(await this.uts.jailOf(pid))),
+    cmdline: async (pid, opts) => this.copy(`${this.dir(pid, opts.tid)}/cmdline`, pid, 'cmdline'),
+    map: async (pid, opts) => this.map(this.copy(`${this.dir(pid, opts.tid)}/maps`, pid, 'map')),
+    maps: async (pid, opts) => this.copy(`${this.dir(pid, opts.tid)}/maps`, pid, 'maps'),
+    file: async (pid, opts) => {
+      try {
+        return Buffer.from(readlinkSync(`${this.dir(pid, opts.tid)}/exe`));
+      } catch (err) {
+        throw this.noLink(err, pid, 'file');
+      }
+    },
+    etype: async (pid, opts) => Buffer.from(this.etype(this.dir(pid, opts.tid), pid)),
+  };
 
   readInto(pid: number, node: NodeName, into: Uint8Array, opts: NodeOptions = NO_OPTS): Promise<number> {
     const c = this.loaded;

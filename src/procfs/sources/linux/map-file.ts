@@ -13,12 +13,10 @@
  * the rest of the file only where its mode lets the caller read it.
  */
 import { closeSync } from 'node:fs';
-import { O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_PATH, openat, S_IFMT, S_IFREG, statxFd, type Statx } from '../../../../native/resolve.js';
+import { AT_FDCWD, O_CLOEXEC, O_NOCTTY, O_NONBLOCK, O_PATH, openat, S_IFMT, S_IFREG, statxFd, type Statx } from '../../../../native/resolve.js';
 import { errnoName, ProcfsError } from '../../errors.js';
 import type { FileCaller } from '../../source.js';
 import type { InRootFile } from './in-root.js';
-
-const AT_FDCWD = -100;
 
 /** May `c` read a file of this owner, group and mode, by the permission bits? */
 export function modeAllowsRead(c: FileCaller, st: Pick<Statx, 'mode' | 'uid' | 'gid'>): boolean {

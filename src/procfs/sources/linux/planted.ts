@@ -1,4 +1,4 @@
-import { INT3 } from '../../../arch/x86-64.js';
+import { INT3 } from '../../../arch/x86-64/breakpoint.js';
 import { readMem, writeMem } from './mem.js';
 
 /**

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { INT3, USER_REGS_RIP_OFFSET } from '../../../arch/x86-64.js';
+import { USER_REGS_RIP_OFFSET } from '../../../arch/x86-64/registers-linux.js';
 import { P, S, W } from './native.js';
 import { ctlPrecondition, parseCtl, type CtlWord, type TraceState } from '../../ctl.js';
 import { ProcfsError } from '../../errors.js';

@@ -1,4 +1,6 @@
-import { USER_REGS_RIP_OFFSET } from '../../../arch/x86-64.js';
+import { trapAddress } from '../../../arch/arch.js';
+import { x86_64 } from '../../../arch/x86-64/index.js';
+import { USER_REGS_RIP_OFFSET } from '../../../arch/x86-64/registers-linux.js';
 import { P } from './native.js';
 import type { StopReason } from '../../why.js';
 import type { PlantedBytes } from './planted.js';
@@ -38,8 +40,9 @@ export class TrapClassifier {
         return { reason: 'signal', signal: 'trap' }; // killed meanwhile: its exit is collected next
       }
       const after = regs.readBigUInt64LE(USER_REGS_RIP_OFFSET);
-      if (code === P.SI_KERNEL && planted.has(after - 1n)) {
-        regs.writeBigUInt64LE(after - 1n, USER_REGS_RIP_OFFSET);
+      const at = trapAddress(x86_64, after);
+      if (code === P.SI_KERNEL && planted.has(at)) {
+        regs.writeBigUInt64LE(at, USER_REGS_RIP_OFFSET);
         try {
           P.setRegs(tid, regs);
         } catch {

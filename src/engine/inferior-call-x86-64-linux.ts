@@ -17,14 +17,14 @@
  *   return ends the call: every register (and the FPU/SSE state) is put back, the signal is
  *   dropped, and the error says what happened (gdb's `set unwindonsignal on`).
  */
+import { INT_ARG_REGS, RED_ZONE } from '../arch/x86-64/calling-convention.js';
 import { ProcfsError } from '../procfs/errors.js';
 import { describeStop, isGone, type StopEvent } from './events.js';
 import type { Session } from './session.js';
 
 /** The kernel's ERESTART_RESTARTBLOCK (include/linux/errno.h), as rax shows it. */
 const ERESTART_RESTARTBLOCK = -516n;
-const RED_ZONE = 128n;
-const ARG_REGS = ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'] as const;
+const ARG_REGS = INT_ARG_REGS;
 
 export interface CallResult {
   /** rax on return. */
