@@ -157,7 +157,7 @@ describe('inode numbers', () => {
       expect(ino < 1n << 63n).toBe(true);
     }
     // Numbers never given: a process-scoped node under a thread, a task dir of a thread, junk.
-    expect(itemOf(inoOf({ kind: 'node', pid: 77, spec: nodeSpec('ctl') }) | (78n << 5n))).toBeUndefined();
+    expect(itemOf(inoOf({ kind: 'node', pid: 77, spec: nodeSpec('mem') }) | (78n << 5n))).toBeUndefined();
     expect(itemOf(inoOf({ kind: 'task', pid: 77 }) | (78n << 5n))).toBeUndefined();
     expect(itemOf(3n)).toBeUndefined();
     expect(itemOf((77n << 34n) | 29n)).toBeUndefined();
@@ -232,7 +232,7 @@ describe('the tree', () => {
     const task = await fsys.readdir(root, await walk(fsys, root, `${a}/task`), 0n);
     expect(task.map((e) => e.name)).toEqual(['.', '..', String(a), String(a + 1)]);
     const thread = await fsys.readdir(root, await walk(fsys, root, `${a}/task/${a + 1}`), 0n);
-    expect(thread.map((e) => e.name)).toEqual(['.', '..', 'status', 'regs', 'fpregs']);
+    expect(thread.map((e) => e.name)).toEqual(['.', '..', 'status', 'ctl', 'regs', 'fpregs']);
     // What readdir numbers is what lookup numbers.
     expect((await fsys.lookup(root, pino, 'mem')).attr.ino).toBe(dir.find((e) => e.name === 'mem')!.ino);
   });
@@ -267,7 +267,7 @@ describe('the tree', () => {
     expect(await code(fsys.lookup(root, ROOT_INO, 'status'))).toBe('ENOENT');
     const pino = await walk(fsys, root, String(pid));
     expect(await code(fsys.lookup(root, pino, 'nosuch'))).toBe('ENOENT');
-    expect(await code(walk(fsys, root, `${pid}/task/${pid}/ctl`))).toBe('ENOENT');
+    expect(await code(walk(fsys, root, `${pid}/task/${pid}/mem`))).toBe('ENOENT');
     expect(await code(walk(fsys, root, `${pid}/task/${pid + 5}`))).toBe('ENOENT');
     const sino = await walk(fsys, root, `${pid}/status`);
     const { fh } = await fsys.open(root, sino, O_RDONLY);

@@ -222,7 +222,7 @@ describe.skipIf(!ok)('pdbg mount', () => {
     expect(root!.split('\n')).toContain(String(t.pid));
     expect(root!.split('\n')).toContain('curproc');
     expect(proc!.trim().split('\n').sort()).toEqual(['cmdline', 'ctl', 'etype', 'file', 'fpregs', 'jail', 'map', 'map_files', 'maps', 'mem', 'note', 'notepg', 'regs', 'root', 'status', 'task', 'why']);
-    expect(thread!.trim().split('\n').sort()).toEqual(['fpregs', 'regs', 'status']);
+    expect(thread!.trim().split('\n').sort()).toEqual(['ctl', 'fpregs', 'regs', 'status']);
     expect(link!.trim()).toBe(buildTarget('mountee'));
     // Stopped (job control), so that times and wchan hold still between the two reads.
     process.kill(t.pid, 'SIGSTOP');

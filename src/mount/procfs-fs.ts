@@ -85,6 +85,8 @@ export class ProcfsFilesystem implements FuseFilesystem {
   private readonly fileHandles = new Map<bigint, { readonly item: TargetFileItem; readonly checked: string[] }>();
   private readonly fileSlots = new FileSlots();
   private readonly dirs = new Map<bigint, DirHandle>();
+  /** The status line and jail of each target attached through the mount, as last seen alive. */
+  private readonly lastSeen = new Map<number, [Buffer, number | null]>();
   private nextFh = 1n;
   private readonly mountedMs = Date.now();
   private releasing: Promise<number> | undefined;
@@ -127,8 +129,23 @@ export class ProcfsFilesystem implements FuseFilesystem {
     const scope = this.jails.scopeOf(caller.pid);
     if (scope.kind === 'nowhere') throw new ProcfsError('ENOENT', `no process ${pid} (${scope.why})`, pid);
     const opts: NodeOptions = tid === undefined ? {} : { tid };
-    const [line, jid] = await Promise.all([this.fs.read(pid, 'status', opts), this.jidIfJailed(scope, pid)]);
+    let line: Buffer;
+    let jid: number | null;
+    try {
+      [line, jid] = await Promise.all([this.fs.read(pid, 'status', opts), this.jidIfJailed(scope, pid)]);
+    } catch (e) {
+      // A target attached through this mount that died (killed, exited) has no status any more,
+      // but its controller still reads why and writes wait and detach, as the live source
+      // serves them: until the detach, its directory answers with what it was.
+      const last = tid === undefined && this.controllers.of(pid) ? this.lastSeen.get(pid) : undefined;
+      if (!last || !(e instanceof ProcfsError) || e.code !== 'ESRCH') throw e;
+      [line, jid] = last;
+    }
     if (!sees(scope, jid)) throw new ProcfsError('ESRCH', `no process ${pid}`, pid);
+    if (tid === undefined) {
+      if (this.controllers.of(pid)) this.lastSeen.set(pid, [line, jid]);
+      else this.lastSeen.delete(pid);
+    }
     return parseStatusBytes(line);
   }
 
@@ -380,7 +397,7 @@ export class ProcfsFilesystem implements FuseFilesystem {
     if (!h.want.write) throw new ProcfsError('EBADF', 'not open for writing');
     await this.recheck(caller, h);
     const { pid, tid, spec } = h.item;
-    if (spec.name === 'ctl') return this.ctl(caller, pid, data);
+    if (spec.name === 'ctl') return this.ctl(caller, pid, data, tid);
     // A word node takes the whole write as the word, wherever the offset is (`>>` appends).
     if (takesWord(spec)) return this.fs.write(pid, spec.name, data.toString('latin1'));
     const opts: NodeOptions = { offset, ...(tid !== undefined && { tid }) };
@@ -441,7 +458,8 @@ export class ProcfsFilesystem implements FuseFilesystem {
   }
 
   /** One ctl word, with the controller's rules (controllers.ts) and the joined wait (waits.ts). */
-  private async ctl(caller: FuseCaller, pid: number, data: Buffer): Promise<number> {
+  /** A ctl word; under task/TID/ a word aimed at that thread (spec: `task/TID/ctl`). */
+  private async ctl(caller: FuseCaller, pid: number, data: Buffer, tid?: number): Promise<number> {
     const text = data.toString('latin1');
     const word = parseCtl(text);
     const busy = this.controllers.refuse(pid, caller.uid);
@@ -459,13 +477,14 @@ export class ProcfsFilesystem implements FuseFilesystem {
       await this.waits.join(pid, () => this.fs.write(pid, 'ctl', 'wait'), caller.signal);
       return data.length;
     }
-    await this.fs.write(pid, 'ctl', text);
+    await this.fs.write(pid, 'ctl', text, tid === undefined ? {} : { tid });
     // Anything but `wait` may resume the target: its next stop is news, its pc a trap's again.
     this.controllers.journal.resumed(pid);
     if (word.kind === 'verb') {
       if (word.verb === 'attach') this.controllers.claim(pid, { proc: callerProcess(caller.pid, this.procRoot), uid: caller.uid });
       else if (word.verb === 'detach' || word.verb === 'detach-stopped') {
         this.controllers.drop(pid);
+        this.lastSeen.delete(pid);
         // Detached by its controller: what it planted it took out (the engine restores first).
         this.controllers.journal.detachedFrom(pid);
         this.notePlanted();

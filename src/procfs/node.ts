@@ -25,7 +25,7 @@ export type NodeMode = 'r' | 'w' | 'rw';
 export interface NodeSpec {
   readonly name: NodeName;
   readonly mode: NodeMode;
-  /** `thread`: also under `task/TID/` with a thread's own content (registers, status). */
+  /** `thread`: also under `task/TID/` with a thread's own content (registers, status) or effect (ctl: `step` of that thread). */
   readonly scope: 'process' | 'thread';
   /** BSD's `file` is a symbolic link; the rest are regular files. */
   readonly type: 'file' | 'link';
@@ -67,7 +67,7 @@ export const NODE_TABLE: readonly NodeSpec[] = [
   { name: 'file', mode: 'r', scope: 'process', type: 'link', control: false, snapshot: true, cap: 64 * K, privileged: false, content: 'text' },
   { name: 'map', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 16 * M, privileged: false, content: 'text' },
   { name: 'etype', mode: 'r', scope: 'process', type: 'file', control: false, snapshot: true, cap: 64 * K, privileged: false, content: 'text' },
-  { name: 'ctl', mode: 'w', scope: 'process', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'text' },
+  { name: 'ctl', mode: 'w', scope: 'thread', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'text' },
   { name: 'mem', mode: 'rw', scope: 'process', type: 'file', control: true, snapshot: false, cap: 16 * M, privileged: true, content: 'space' },
   { name: 'regs', mode: 'rw', scope: 'thread', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'raw' },
   { name: 'fpregs', mode: 'rw', scope: 'thread', type: 'file', control: true, snapshot: false, cap: 64 * K, privileged: true, content: 'raw' },

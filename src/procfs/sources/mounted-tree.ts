@@ -55,8 +55,12 @@ export class MountedTreeProcFs extends TreeProcFs implements SyncRelease {
   /** Open descriptors by path under the root, opened once per node and mode. */
   private readonly handles = new Map<string, number>();
 
-  private where(pid: number, node: string, tid?: number): string {
-    return tid === undefined || tid === pid ? `${pid}/${node}` : `${pid}/task/${tid}/${node}`;
+  /**
+   * A thread's own node even when the thread is the main one: `PID/regs` is the thread the
+   * source last stopped on, `PID/task/PID/regs` the main thread's, as `{ tid: pid }` asks.
+   */
+  private where(pid: number, node: NodeName, tid?: number): string {
+    return tid === undefined || nodeSpec(node).scope !== 'thread' ? `${pid}/${node}` : `${pid}/task/${tid}/${node}`;
   }
 
   /** A failed open is not cached: the process may appear, or the caller gain the right. */
@@ -118,12 +122,14 @@ export class MountedTreeProcFs extends TreeProcFs implements SyncRelease {
       // A mem read may come back short at a mapping's end; the rest is then unmapped.
       while (done < want) {
         const n = pread(fd, done === 0 ? into : into.subarray(done), want - done, at + BigInt(done));
+        // Past a mapping's end the mount answers EIO: what was read before it is the read (short).
+        if (n < 0 && done > 0 && node === 'mem') break;
         if (n < 0) throw errnoError(-n);
         if (n === 0) break;
         done += n;
         if (node !== 'mem') break;
       }
-      if (node === 'mem' && done < want) throw errnoError(5);
+      if (node === 'mem' && done === 0 && want > 0) throw errnoError(5);
       return done;
     } catch (err) {
       throw this.failure(err, pid, node, rel, undefined, at + 0n);
@@ -132,10 +138,16 @@ export class MountedTreeProcFs extends TreeProcFs implements SyncRelease {
 
   override async write(pid: number, node: NodeName, data: string | Uint8Array, opts: NodeOptions = {}): Promise<number> {
     const spec = nodeSpec(node);
-    if (spec.mode === 'r') throw new ProcfsError('EACCES', `${pid}/${node}: a read-only node`, pid, node);
+    if (spec.mode === 'r') throw new ProcfsError('EROFS', `${pid}/${node}: a read-only node`, pid, node);
+    // write(2) of no bytes never reaches a FUSE server: the empty word is refused here, as the
+    // live source's ctl refuses it.
+    if (spec.content === 'text' && (typeof data === 'string' ? data.length : data.byteLength) === 0) {
+      throw new ProcfsError('EOPNOTSUPP', `${node}: empty control word`, pid, node);
+    }
     const rel = this.where(pid, node, opts.tid);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-    const at = node === 'mem' ? opts.offset ?? 0n : 0n;
+    // mem's offset is the address, a register struct's the field's (a partial write); a word has none.
+    const at = spec.content === 'text' ? 0n : opts.offset ?? 0n;
     if (node === 'mem' && at + BigInt(bytes.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw notMapped(pid, at);
     try {
       const fd = this.handle(rel, spec.mode === 'w' ? WRITE_FLAGS : RDWR_FLAGS);
