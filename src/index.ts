@@ -36,7 +36,7 @@ export type { Breakpoint } from './engine/breakpoints.js';
 export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput } from './commands/commands.js';
 export { runScript, parseScript, type ScriptStep } from './commands/script.js';
 export { withTarget } from './commands/oneshot.js';
-export { guard, onInterrupt, type Releasable } from './engine/guard.js';
+export { guard, onInterrupt, takeSignal, takeFatal, type Releasable } from './procfs/exit-guard.js';
 export type { SpawnOptions as LaunchOptions, StdioTarget, FileCaller, FileRef, FileIdentity, SpawnOptions } from './procfs/source.js';
 export { parseWhere, type Where } from './engine/location.js';
 export { RemoteProcFs, type RemoteStats, type RemoteOptions } from './remote/remote-procfs.js';

@@ -14,7 +14,7 @@ import { findCommand, helpLines, runCommandLine, splitCommandLine } from '../com
 import { describeStop, isGone, type StopEvent } from '../engine/events.js';
 import { evalAddress } from '../engine/expr.js';
 import { sessionContext } from '../commands/inspect-state.js';
-import { onInterrupt } from '../engine/guard.js';
+import { onInterrupt } from '../procfs/exit-guard.js';
 import { onTraceOutput } from '../commands/trace-cmd.js';
 import type { Session } from '../engine/session.js';
 import { frameWhere } from '../engine/stack.js';

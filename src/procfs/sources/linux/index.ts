@@ -42,7 +42,7 @@ function numericEntries(dir: string): number[] {
 export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, SyncRelease, HostFiles, TracerInfo {
   /** Not part of ProcFs (callers ask `capabilities`); ProcessSymbols.forProcess still reads it. */
   readonly kind = 'linux' as const;
-  readonly capabilities: SourceCapabilities = { describer: this, jailDetails: this, syncRelease: this, hostFiles: this, tracer: this };
+  readonly capabilities: SourceCapabilities = { transport: 'step-loop', describer: this, jailDetails: this, syncRelease: this, hostFiles: this, tracer: this };
   private readonly reader = new ProcReader();
   private readonly uts: UtsResolver;
   private btime: number | undefined;
