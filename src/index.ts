@@ -32,7 +32,7 @@ export { unwind, UnwindTable, unwindTableFromFile, type UnwoundFrame, type Unwin
 export { gdbPolicy, rawPolicy, SIGNALS_PASSED_SILENTLY, type SessionPolicy, type SessionOptions } from './engine/policy.js';
 export { Session, gone, type SessionState, type ThreadInfo, type BreakOptions, type DetachOptions, type Leave, type StopListener } from './engine/session.js';
 export { describeStop, isGone, type StopEvent, type StopKind } from './engine/events.js';
-export type { Breakpoint } from './engine/breakpoints.js';
+export type { Breakpoint, StopPoint, StopPointKind } from './engine/breakpoints.js';
 export { COMMANDS, findCommand, runCommandLine, helpLines, commandNames, stopData, type DebugCommand, type CommandOutput } from './commands/commands.js';
 export { runScript, parseScript, type ScriptStep } from './commands/script.js';
 export { withTarget } from './commands/oneshot.js';

@@ -26,10 +26,8 @@
  */
 import { ProcfsError } from '../procfs/errors.js';
 import type { Releasable } from '../procfs/exit-guard.js';
-import { releaseSync, releaseTarget } from '../procfs/release.js';
 import { parseSignal } from '../procfs/signals.js';
 import type { ProcFs, SpawnOptions } from '../procfs/source.js';
-import { commText, parseStatusBytes } from '../procfs/status.js';
 import { BreakpointOps } from './breakpoint-ops.js';
 import type { Breakpoint, PendingBreakpoint } from './breakpoints.js';
 import { describeStop, hex, isGone, type StopEvent } from './events.js';
@@ -48,6 +46,8 @@ import type { SignalTable } from './signal-table.js';
 import type { StackFrame, StackOptions } from './stack.js';
 import { Stepper } from './stepping.js';
 import { StopDecoder } from './stop-decoder.js';
+import { listThreads } from './thread-list.js';
+import { SessionRelease } from './session-release.js';
 import type { ProcessSymbols } from './symbols/index.js';
 
 export type { Breakpoint, BreakpointHit, HitAction, PendingBreakpoint } from './breakpoints.js';
@@ -68,6 +68,7 @@ export class Session implements Releasable {
   private readonly resumer: Resumer;
   private readonly decoder: StopDecoder;
   private readonly run: RunControl;
+  private readonly releaser: SessionRelease;
   /** Made by observe(): not traced, so there is nothing to interrupt or release. */
   private observing = false;
   private unguard: (() => void) | undefined;
@@ -84,6 +85,7 @@ export class Session implements Releasable {
     c.frames = this.stack = new FrameSelection(c);
     c.onGone = () => this.unguardNow();
     this.run = new RunControl(c, this.bp, this.stack);
+    this.releaser = new SessionRelease(c, () => this.interrupt(), () => this.resumer.inFlight !== undefined || this.stepper.inFlight !== undefined);
     c.children = new ForkChildren({
       fs,
       table: c.bps,
@@ -174,47 +176,25 @@ export class Session implements Releasable {
   }
 
   /** The traced process (after `follow-fork child`, the child). */
-  get pid(): number {
-    return this.c.pid;
-  }
+  get pid(): number { return this.c.pid; }
   /** What the engine does with signals by itself (policy.ts). */
-  get policy(): SessionPolicy {
-    return this.c.policy;
-  }
+  get policy(): SessionPolicy { return this.c.policy; }
   /** The session's signal table (gdb's `handle`), from the policy's defaults. */
-  get signals(): SignalTable {
-    return this.c.signals;
-  }
+  get signals(): SignalTable { return this.c.signals; }
   /** Which process to go on with after a fork; the other one is released with no breakpoint in it. */
-  get followFork(): FollowFork {
-    return this.c.followFork;
-  }
-  set followFork(v: FollowFork) {
-    this.c.followFork = v;
-  }
+  get followFork(): FollowFork { return this.c.followFork; }
+  set followFork(v: FollowFork) { this.c.followFork = v; }
   /** Whether a step off a breakpoint executes its instruction in the engine where it can (emulate.ts). */
-  get emulate(): boolean {
-    return this.c.emulate;
-  }
-  set emulate(v: boolean) {
-    this.c.emulate = v;
-  }
+  get emulate(): boolean { return this.c.emulate; }
+  set emulate(v: boolean) { this.c.emulate = v; }
   /** Steps off a breakpoint so far: executed in the engine, or by lifting the byte and single-stepping. */
-  get stepOffs(): { readonly emulated: number; readonly stepped: number } {
-    return this.c.stepOffs;
-  }
+  get stepOffs(): { readonly emulated: number; readonly stepped: number } { return this.c.stepOffs; }
   /** `running` also while a step loop is in flight: the target is not available to commands. */
-  get state(): SessionState {
-    return this.stepper.inFlight && this.c.state === 'stopped' ? 'running' : this.c.state;
-  }
+  get state(): SessionState { return this.stepper.inFlight && this.c.state === 'stopped' ? 'running' : this.c.state; }
   /** The thread `step()`/`regs()` use by default. */
-  get current(): number {
-    return this.c.current;
-  }
+  get current(): number { return this.c.current; }
   /** The last stop (or exit) event. */
-  get lastStop(): StopEvent {
-    return this.c.last;
-  }
+  get lastStop(): StopEvent { return this.c.last; }
 
   /** Called with each notice of something the engine did by itself; returns the unsubscriber. */
   onMessage(fn: MessageListener): () => void {
@@ -239,65 +219,41 @@ export class Session implements Releasable {
   // ---- frames (frames.ts) ----
 
   /** The current thread's call stack, innermost first; ends at `main` unless `pastMain`. */
-  frames(opts: StackOptions = {}): Promise<StackFrame[]> {
-    return this.stack.frames(opts);
-  }
+  frames(opts: StackOptions = {}): Promise<StackFrame[]> { return this.stack.frames(opts); }
   /** The selected frame's number (0 after every stop and thread change). */
-  get selectedFrame(): number {
-    return this.stack.selected;
-  }
+  get selectedFrame(): number { return this.stack.selected; }
   /** Selects frame `n` of the current thread's stack: registers, `x` and `print` then see it. */
-  selectFrame(n: number): Promise<StackFrame> {
-    return this.stack.select(n);
-  }
+  selectFrame(n: number): Promise<StackFrame> { return this.stack.select(n); }
   /** The registers as the selected frame sees them (frame 0: the thread's own). */
-  async frameRegs(): Promise<Registers> {
-    return (await this.stack.regs()) ?? this.regs();
-  }
+  async frameRegs(): Promise<Registers> { return (await this.stack.regs()) ?? this.regs(); }
   /** One register as the selected frame sees it (any spelling `reg` takes: `eax`, `$pc`…). */
-  frameReg(name: string): Promise<bigint> {
-    return this.stack.selected === 0 ? this.reg(name) : this.stack.reg(name);
-  }
+  frameReg(name: string): Promise<bigint> { return this.stack.selected === 0 ? this.reg(name) : this.stack.reg(name); }
 
   // ---- execution (stepping.ts, resuming.ts, run-control.ts) ----
 
   /** Executes one instruction of `tid` (default: current); the others stay stopped. */
-  step(tid = this.c.current): Promise<StopEvent> {
-    return this.stepper.stepN(1, tid);
-  }
+  step(tid = this.c.current): Promise<StopEvent> { return this.stepper.stepN(1, tid); }
   /** Steps `n` instructions of one thread, stopping early at anything but a plain step. */
-  stepN(n: number, tid = this.c.current): Promise<StopEvent> {
-    return this.stepper.stepN(n, tid);
-  }
+  stepN(n: number, tid = this.c.current): Promise<StopEvent> { return this.stepper.stepN(n, tid); }
   /** Resumes every thread; resolves at the next stop (breakpoint, signal, interrupt) or exit. */
-  cont(): Promise<StopEvent> {
-    return this.run.cont(this.c.pendingSignal ?? 'run');
-  }
+  cont(): Promise<StopEvent> { return this.run.cont(this.c.pendingSignal ?? 'run'); }
   /** Resumes every thread delivering `name` (`signal 0`/`none`: deliver nothing). */
   signal(name: string): Promise<StopEvent> {
     this.c.assertStopped();
     return this.run.cont(name === '0' || name === 'none' ? 'run' : parseSignal(name).name);
   }
   /** Runs to `where` with a temporary breakpoint, removed however the run ends. */
-  runUntil(where: Where): Promise<StopEvent> {
-    return this.run.runUntil(where);
-  }
+  runUntil(where: Where): Promise<StopEvent> { return this.run.runUntil(where); }
   /** gdb's `finish` (run-control.ts): the stop, the frame it returned from, and whether it returned. */
   finish(): Promise<{ stop: StopEvent; from: StackFrame; returned: boolean }> {
     return this.run.finish();
   }
   /** The pc is in the dynamic linker (the module defining its load hook), not the executable. */
-  inDynamicLinker(): Promise<boolean> {
-    return this.run.inDynamicLinker();
-  }
+  inDynamicLinker(): Promise<boolean> { return this.run.inDynamicLinker(); }
   /** Stops a running target (all threads) without a signal; the pending run resolves `interrupted`. */
-  interrupt(): Promise<StopEvent> {
-    return this.run.interrupt();
-  }
+  interrupt(): Promise<StopEvent> { return this.run.interrupt(); }
   /** gdb's `kill`: resolves with the exit event; from then on the session writes nothing. */
-  kill(): Promise<StopEvent> {
-    return this.run.kill();
-  }
+  kill(): Promise<StopEvent> { return this.run.kill(); }
   /** Sends a signal without resuming (the `note` node); a stopped target sees it when resumed. */
   async note(name: string): Promise<void> {
     this.c.assertAlive();
@@ -306,15 +262,11 @@ export class Session implements Releasable {
 
   // ---- state (thread-regs.ts, breakpoint-ops.ts) ----
 
-  async regs(tid = this.c.current): Promise<Registers> {
-    return decode(await this.raw(tid));
-  }
+  async regs(tid = this.c.current): Promise<Registers> { return decode(await this.raw(tid)); }
   async reg(name: string, tid = this.c.current): Promise<bigint> {
     return readReg(await this.raw(tid), name);
   }
-  async pc(tid = this.c.current): Promise<bigint> {
-    return this.reg('rip', tid);
-  }
+  async pc(tid = this.c.current): Promise<bigint> { return this.reg('rip', tid); }
   private async raw(tid: number): Promise<Buffer> {
     this.c.assertStopped();
     return this.c.regs.load(this.c.regs.slot(tid));
@@ -322,6 +274,7 @@ export class Session implements Releasable {
 
   /** Read-modify-write of one register (BSD's regs write); EINVAL for an unknown name. */
   async setReg(name: string, value: bigint, tid = this.c.current): Promise<void> {
+    this.c.assertStopped();
     const n = regName(name);
     writeReg(await this.raw(tid), n, value);
     await this.c.regs.store(this.c.regs.slot(tid));
@@ -348,40 +301,14 @@ export class Session implements Releasable {
   }
 
   /** `len` bytes at `addr`, breakpoint bytes shown as the original code. EIO names an unmapped address. */
-  readMem(addr: bigint, len: number): Promise<Buffer> {
-    return this.bp.readMem(addr, len);
-  }
+  readMem(addr: bigint, len: number): Promise<Buffer> { return this.bp.readMem(addr, len); }
   /** readMem into the caller's buffer (an action breakpoint reading a word per hit allocates nothing); the count. */
-  readMemInto(addr: bigint, into: Uint8Array): Promise<number> {
-    return this.bp.readMemInto(addr, into);
-  }
+  readMemInto(addr: bigint, into: Uint8Array): Promise<number> { return this.bp.readMemInto(addr, into); }
   /** Writes target memory (text too: copy-on-write through `mem`); a breakpoint under it stays planted. */
-  writeMem(addr: bigint, data: Uint8Array): Promise<void> {
-    return this.bp.writeMem(addr, data);
-  }
+  writeMem(addr: bigint, data: Uint8Array): Promise<void> { return this.bp.writeMem(addr, data); }
 
   /** Every thread, with its pc when stopped. */
-  async threads(): Promise<ThreadInfo[]> {
-    this.c.assertAlive();
-    const out: ThreadInfo[] = [];
-    for (const tid of await this.fs.threads(this.pid)) {
-      const name = await this.threadName(tid);
-      const base = { tid, current: tid === this.c.current, ...(name === undefined ? {} : { name }) };
-      if (this.c.state !== 'stopped') {
-        out.push({ ...base, state: 'running' });
-        continue;
-      }
-      // A thread that is exiting right now has no registers to show.
-      const pc = await this.c.regs.load(this.c.regs.slot(tid)).then((r) => readReg(r, 'rip'), () => undefined);
-      out.push(pc === undefined ? { ...base, state: 'stopped' } : { ...base, state: 'stopped', pc, where: this.describe(pc) });
-    }
-    return out;
-  }
-
-  /** A thread's command name from its status node; undefined where the source cannot say. */
-  private async threadName(tid: number): Promise<string | undefined> {
-    return this.fs.read(this.pid, 'status', { tid }).then((b) => commText(parseStatusBytes(b)), () => undefined);
-  }
+  threads(): Promise<ThreadInfo[]> { return listThreads(this.c); }
 
   // ---- breakpoints (breakpoint-ops.ts, pending.ts) ----
 
@@ -395,25 +322,15 @@ export class Session implements Releasable {
     return this.bp.break(where, opts);
   }
   /** Breakpoints waiting for a library that defines their name. */
-  pendingBreakpoints(): PendingBreakpoint[] {
-    return this.c.pending.list();
-  }
+  pendingBreakpoints(): PendingBreakpoint[] { return this.c.pending.list(); }
   /** gdb `condition N [COND]`: a syntax error is refused now, not at the hit; undefined removes it. */
-  setCondition(id: number, condition: string | undefined): Breakpoint {
-    return this.bp.setCondition(id, condition);
-  }
+  setCondition(id: number, condition: string | undefined): Breakpoint { return this.bp.setCondition(id, condition); }
   /** gdb `ignore N COUNT`: the next COUNT hits (whose condition holds) pass without stopping. */
-  setIgnore(id: number, count: number): Breakpoint {
-    return this.bp.setIgnore(id, count);
-  }
+  setIgnore(id: number, count: number): Breakpoint { return this.bp.setIgnore(id, count); }
   /** gdb `disable`/`enable`: the original byte goes back, or the 0xCC is planted again. */
-  setEnabled(id: number, enabled: boolean): Promise<Breakpoint> {
-    return this.bp.setEnabled(id, enabled);
-  }
+  setEnabled(id: number, enabled: boolean): Promise<Breakpoint> { return this.bp.setEnabled(id, enabled); }
   /** Removes breakpoint `id`, writing its original byte back. */
-  delete(id: number): Promise<void> {
-    return this.bp.delete(id);
-  }
+  delete(id: number): Promise<void> { return this.bp.delete(id); }
   breakpoints(): Breakpoint[] {
     return this.c.bps.list();
   }
@@ -421,21 +338,13 @@ export class Session implements Releasable {
   // ---- symbols (location.ts) ----
 
   /** An address, `SYMBOL`, `SYMBOL+OFF` or `0xHEX`, as an address; ENOENT for an unknown name. */
-  resolve(where: Where): Promise<bigint> {
-    return this.c.locator.resolve(where);
-  }
+  resolve(where: Where): Promise<bigint> { return this.c.locator.resolve(where); }
   /** `0x401136 <main+4>`, or just `0x401136` where no symbol is known (symbols load lazily). */
-  describe(addr: bigint): string {
-    return this.c.locator.describe(addr);
-  }
+  describe(addr: bigint): string { return this.c.locator.describe(addr); }
   /** The process's symbols (`reload`: read the maps again), or undefined when there are none to read. */
-  symbolTable(reload = false): Promise<ProcessSymbols | undefined> {
-    return this.c.locator.load(reload);
-  }
+  symbolTable(reload = false): Promise<ProcessSymbols | undefined> { return this.c.locator.load(reload); }
   /** The executable's entry point (ELF e_entry plus its load bias), undefined where its module cannot be read. */
-  entryPoint(): Promise<bigint | undefined> {
-    return this.c.locator.entry();
-  }
+  entryPoint(): Promise<bigint | undefined> { return this.c.locator.entry(); }
   /** Loads symbols now (else the first `resolve` of a name does); failures only mean "no names". */
   async loadSymbols(): Promise<void> {
     await this.c.locator.load();
@@ -449,23 +358,8 @@ export class Session implements Releasable {
    * boundary; from the moment this is called no other command may touch the target.
    */
   async detach(opts: DetachOptions = {}): Promise<void> {
-    const c = this.c;
-    const leave = opts.leave ?? (opts.leaveStopped ? 'stopped' : 'as-is');
-    c.closing = true;
-    if (this.observing) c.state = 'detached';
-    if (c.state === 'exited' || c.state === 'detached') return this.unguardNow();
-    if (this.resumer.inFlight || this.stepper.inFlight) await this.interrupt().catch(() => undefined);
-    if (c.state === 'stopped') {
-      await c.children.releaseAll();
-      // A signal the target stopped on and nobody passed yet: queued again so it is not lost.
-      const redeliver = c.policy.redeliverOnDetach ? c.pendingSignal : undefined;
-      await releaseTarget(this.fs, this.pid, { restore: c.bps.planted(), leave, ...(redeliver ? { redeliver } : {}) });
-      c.bps.clear();
-      c.pending.forget();
-      c.pendingSignal = undefined;
-      c.state = 'detached';
-      c.emit({ kind: 'detached' });
-    }
+    if (this.observing) this.c.state = 'detached';
+    await this.releaser.detach(opts.leave ?? (opts.leaveStopped ? 'stopped' : 'as-is'));
     this.unguardNow();
   }
 
@@ -474,27 +368,16 @@ export class Session implements Releasable {
     await this.detach({ leave: this.onRelease });
   }
 
-  /**
-   * The exit guard's last resort: synchronous, never throws. A live source writes the bytes back
-   * (into held fork children too) and detaches; a source without that has nothing traced to release.
-   */
+  /** The exit guard's last resort (session-release.ts): synchronous, never throws. */
   releaseSync(): void {
-    const c = this.c;
-    c.closing = true;
-    const leave = this.onRelease === 'running' && c.state === 'exited' ? 'as-is' : this.onRelease;
-    releaseSync(this.fs, this.pid, c.bps.planted(), leave, [...c.children.held]);
-    if (c.state !== 'exited') c.state = 'detached';
+    this.releaser.releaseSync(this.onRelease);
     this.unguardNow();
   }
 
   /** How the exit guard's release leaves the target, for its closing line. */
-  get leaves(): string {
-    return this.onRelease === 'stopped' ? 'left stopped' : this.onRelease === 'running' ? 'running' : 'left as found';
-  }
+  get leaves(): string { return this.onRelease === 'stopped' ? 'left stopped' : this.onRelease === 'running' ? 'running' : 'left as found'; }
   /** True once `detach`/`release` began: a client stops issuing commands. */
-  get released(): boolean {
-    return this.c.closing;
-  }
+  get released(): boolean { return this.c.closing; }
 
   private unguardNow(): void {
     this.unguard?.();
