@@ -3,7 +3,7 @@
  * the caller promises (default: left in a job-control stop with no breakpoint byte in it, so a
  * shell script's next command finds it where this one left it). A command that fails releases
  * the target as it found it (running if it ran). The release also happens if pdbg is killed or
- * fails meanwhile (the exit guard).
+ * fails meanwhile, when the application passes its exit guard (`exitGuard`).
  */
 import type { ProcFs } from '../procfs/source.js';
 import { Session, type Leave, type SessionOptions } from '../engine/session.js';

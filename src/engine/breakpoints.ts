@@ -11,7 +11,7 @@
 import { INT3 } from '../arch/x86-64.js';
 import type { EmulationPlan } from './emulate.js';
 
-// The engine's users (session.ts) have always found it here.
+// The engine's users (breakpoint-ops.ts) have always found it here.
 export { INT3 };
 
 /**

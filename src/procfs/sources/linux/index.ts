@@ -193,7 +193,7 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
   }
 
   /**
-   * The debugger's exit guard (src/engine/guard.ts), synchronously: writes the breakpoint
+   * The applications' exit guard (src/procfs/exit-guard.ts), synchronously: writes the breakpoint
    * bytes back into `pid`, then detaches every target this source traces.
    */
   releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped = false, alsoInto: readonly number[] = []): void {
