@@ -11,7 +11,9 @@
  *   stop-decoder.ts    `why` → StopEvent, fork following
  *   hits.ts            a breakpoint's hit: condition, ignore count, action, report
  *   frames.ts          the stack and the selected frame
- *   run-control.ts     runUntil, finish, kill
+ *   run-control.ts     runUntil, finish, interrupt, kill
+ *   thread-list.ts     the threads as a client lists them
+ *   session-release.ts detach and the exit guard's synchronous release (procfs/release.ts)
  *   transport.ts       how a step or a resume reaches the source (its declared transport)
  */
 import { ProcfsError } from '../procfs/errors.js';
