@@ -192,6 +192,12 @@ describe('layering', () => {
     expect(loops).toEqual([]);
   });
 
+  it('the servers of the seam (agent, mount) stand on procfs and arch: neither the engine nor the client layer, and the mount not on the remote', () => {
+    const isServer = (f: string) => /^src\/remote\/agent[^/]*\.ts$/.test(f) || f.startsWith('src/mount/');
+    expect(violations(isServer, ['src/engine/', 'src/commands/'])).toEqual([]);
+    expect(violations((f) => f.startsWith('src/mount/'), ['src/remote/'])).toEqual([]);
+  });
+
   it('has no import cycles', () => {
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();

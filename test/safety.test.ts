@@ -2,7 +2,7 @@
  * The debuggee is never left worse than found: each case below killed or broke its target
  * before the fix it names (tracer.ts: pending traps drained, a stepped `syscall` is a step, stops
  * pdbg caused absorbed; session.ts: releasing ends a step or continue in flight and refuses
- * further commands; guard.ts: every catchable terminating signal; forks cleaned before they run).
+ * further commands; procfs/exit-guard.ts: every catchable terminating signal; forks cleaned before they run).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';

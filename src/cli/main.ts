@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
-import { isDying } from '../engine/guard.js';
+import { isDying } from '../procfs/exit-guard.js';
 import { commands } from './commands/index.js';
 import { reportError, UsageError } from './errors.js';
 import { GLOBAL_OPTIONS } from './global-options.js';

@@ -71,6 +71,7 @@ export async function withOneShot<T>(
 ): Promise<T> {
   const { openSource, isRemote } = await import('./source.js');
   const { withTarget } = await import('../commands/oneshot.js');
+  const { guard } = await import('../procfs/exit-guard.js');
   // Through a chain the pid is the far side's: neither pdbg's ancestors nor this machine's
   // last stop say anything about it.
   const remote = await isRemote(src);
@@ -95,6 +96,7 @@ export async function withOneShot<T>(
     }, {
       ...(leave === 'running' ? { onFailure: 'running' as const } : {}),
       ...opts,
+      exitGuard: guard,
       onSession: (s) => {
         notices(s);
         opts.onSession?.(s);

@@ -5,7 +5,7 @@
  * one less to ignore). A condition that cannot be evaluated stops, with gdb's message.
  * Evaluated in the engine on every hit: no round trip to a client.
  */
-import type { Breakpoint } from './breakpoints.js';
+import type { StopPoint } from './breakpoints.js';
 import { evaluate, parseExpr, type EvalContext, type Expr } from './expr.js';
 
 /** The hit stops (with the condition's error, if it had one) or passes on. */
@@ -32,7 +32,7 @@ const PASS: HitVerdict = { stop: false };
  * trace): counted, and passed while an ignore count is left. Undefined when there is a condition
  * to evaluate (weighHit). Synchronous and allocation-free: no context, no promise per hit.
  */
-export function weighPlain(bp: Breakpoint): HitVerdict | undefined {
+export function weighPlain(bp: StopPoint): HitVerdict | undefined {
   if (bp.condition !== undefined) return undefined;
   bp.hits++;
   if (bp.ignoreCount > 0) {
@@ -42,7 +42,7 @@ export function weighPlain(bp: Breakpoint): HitVerdict | undefined {
   return STOP;
 }
 
-export async function weighHit(bp: Breakpoint, ctx: EvalContext): Promise<HitVerdict> {
+export async function weighHit(bp: StopPoint, ctx: EvalContext): Promise<HitVerdict> {
   let conditionError: string | undefined;
   if (bp.condition !== undefined) {
     try {

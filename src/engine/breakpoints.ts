@@ -12,33 +12,53 @@ import type { Arch } from '../arch/arch.js';
 import { HOST_ARCH } from '../arch/host.js';
 import type { EmulationPlan } from './emulate.js';
 
-export interface Breakpoint {
+/**
+ * What stops the target at a stop point: an instruction executed at an address (a breakpoint,
+ * an int3 here); later a data address accessed (a watchpoint, a debug register) or an event (a
+ * catchpoint: a system call, a fork, an exec).
+ */
+export type StopPointKind = 'breakpoint' | 'watchpoint' | 'catchpoint';
+
+/**
+ * What every kind of stop point has, whatever triggers it: one number space (gdb's `info
+ * breakpoints` lists all kinds together), hit counting, condition, ignore count, enabled, and an
+ * action (bpcond.ts weighs a hit of any kind). A kind adds its trigger: Breakpoint its address.
+ * A watchpoint is one more member with its address, length and access; the table keeps every
+ * kind by number and each kind's own index (breakpoints by address).
+ */
+export interface StopPoint {
   readonly id: number;
-  readonly addr: bigint;
+  readonly kind: StopPointKind;
   /** Removed by its first hit (gdb `tbreak`, pdbg `run --until`). */
   readonly temporary: boolean;
-  /** What the user typed, when it was a symbol (`main`, `target_fn+4`). */
-  readonly spec?: string;
   /** Hits that stopped or were ignored (gdb's count: a hit whose condition is false is not one). */
   hits: number;
   /** gdb's `condition N COND`: the hit stops only when it is non-zero (the text as typed). */
   condition?: string;
   /** gdb's `ignore N COUNT`: so many more hits pass without stopping. */
   ignoreCount: number;
-  /** A disabled breakpoint keeps its number but has no byte planted. */
+  /** A disabled stop point keeps its number but does not trigger (a breakpoint: no byte planted). */
   enabled: boolean;
   /** The engine's own (nexti's step-over): a negative id, never listed, no condition. */
   readonly internal: boolean;
+  /**
+   * An action (gdb's dprintf): a hit whose condition holds runs this instead of stopping, and
+   * the resume goes on; it stops only when the action answers `'stop'`.
+   */
+  onHit?: HitAction;
+}
+
+/** A stop point on an executed address: an int3 (0xCC) over the first byte of the instruction. */
+export interface Breakpoint extends StopPoint {
+  readonly kind: 'breakpoint';
+  readonly addr: bigint;
+  /** What the user typed, when it was a symbol (`main`, `target_fn+4`). */
+  readonly spec?: string;
   /**
    * How the instruction under the 0xCC is executed in place of a step over it (emulate.ts),
    * decided from its bytes when planted; undefined: it is stepped over.
    */
   emulation?: EmulationPlan;
-  /**
-   * An action breakpoint (gdb's dprintf): a hit whose condition holds runs this instead of
-   * stopping, and the resume goes on; it stops only when the action answers `'stop'`.
-   */
-  onHit?: HitAction;
 }
 
 /**
@@ -141,7 +161,7 @@ export class BreakpointTable {
     // Internal entries take negative numbers: they never collide with, or use up, user numbers.
     const internal = opts.internal === true;
     const id = opts.id ?? (internal ? this.nextInternal-- : this.nextId++);
-    const base = { id, addr, temporary, hits: 0, original, ignoreCount: 0, enabled: true, internal };
+    const base = { id, kind: 'breakpoint' as const, addr, temporary, hits: 0, original, ignoreCount: 0, enabled: true, internal };
     const e: Entry = opts.spec === undefined ? base : { ...base, spec: opts.spec };
     this.byAddr.set(Number(addr), e);
     this.byId.set(e.id, e);

@@ -14,7 +14,7 @@
  *
  * Pure: `planFor(bytes)` decides once per breakpoint (the session caches the plan on the
  * breakpoint at plant time), `applyPlan(plan, regs)` changes a raw `user_regs_struct` and
- * returns the stack write to make. No I/O here; the session does it (session.ts stepOffBreakpoint).
+ * returns the stack write to make. No I/O here; the session does it (stepping.ts stepOff).
  */
 import { Code, Decoder, DecoderOptions, Instruction, InstructionInfoFactory, Mnemonic, OpKind, Register, RflagsBits } from 'iced-x86';
 import { GPR_ENCODING_ORDER, PAGE_SIZE, RFLAGS_AF, RFLAGS_CF, RFLAGS_OF, RFLAGS_PF, RFLAGS_SF, RFLAGS_ZF } from '../arch/x86-64/instructions.js';

@@ -5,6 +5,7 @@
  * the engine as a library) wants none of them: its client sees every stop and says itself which
  * signal a resume delivers.
  */
+import type { Releasable } from '../procfs/exit-guard.js';
 import { GDB_QUIET, gdbDisposition, rawDisposition, type SignalDisposition } from './signal-table.js';
 
 export interface SessionPolicy {
@@ -55,4 +56,10 @@ export interface SessionOptions {
    * measure the step-over.
    */
   readonly emulate?: boolean;
+  /**
+   * The application's exit guard (procfs/exit-guard.ts `guard`): the session registers with it
+   * from its attach until it is released, so any exit of the application releases the target.
+   * Absent (a library user, a server holding many sessions): no process-wide handler at all.
+   */
+  readonly exitGuard?: (r: Releasable) => () => void;
 }

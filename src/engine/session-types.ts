@@ -2,6 +2,7 @@
  * The engine's vocabulary as its clients see it: where a session's target stands, how it is let
  * go, what a breakpoint may be asked to be. Session (session.ts) implements them.
  */
+import type { Leave } from '../procfs/release.js';
 import type { HitAction } from './breakpoints.js';
 import type { StopEvent } from './events.js';
 
@@ -44,12 +45,8 @@ export interface BreakOptions {
   onHit?: HitAction;
 }
 
-/**
- * How a released target goes on. `as-is` (BSD's detach): it runs, but a job-control stop it was
- * in when attached stays. `running`: also SIGCONT, so it really runs. `stopped`: left in a
- * job-control stop (pdbg's one-shot commands, so the next command finds it where it was).
- */
-export type Leave = 'as-is' | 'running' | 'stopped';
+/** How a released target goes on (the one release routine's, procfs/release.ts). */
+export type { Leave };
 
 export interface DetachOptions {
   leave?: Leave;

@@ -23,8 +23,8 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { ProcFs } from '../procfs/source.js';
 import { stillAlive, type ProcIdentity } from './local-procs.js';
 import type { Waits } from './waits.js';
-import { ReleaseJournal } from '../remote/journal.js';
-import { rewindPastTrap, stillPlanted, withTimeout } from '../remote/unplant.js';
+import { ReleaseJournal } from '../procfs/release-journal.js';
+import { releaseTarget, withTimeout } from '../procfs/release.js';
 
 export interface Controller {
   /** The process that wrote `attach` (undefined: it was gone before the attach returned). */
@@ -131,7 +131,11 @@ export class Controllers {
     return pids.length;
   }
 
-  /** As the exit guard would: end a wait in flight without a stop left behind, then detach. */
+  /**
+   * As the exit guard would: end a wait in flight without a stop left behind, then the one
+   * release (procfs/release.ts): the int3 bytes the controller left put back (a thread stopped
+   * just past one rewound onto its instruction), then detach.
+   */
   private async release(pid: number): Promise<void> {
     this.drop(pid);
     const wait = this.waits.pending(pid);
@@ -139,25 +143,9 @@ export class Controllers {
       await withTimeout(this.fs.write(pid, 'ctl', 'interrupt').catch(() => undefined), SETTLE_MS);
       await withTimeout(wait.catch(() => undefined), SETTLE_MS);
     }
-    await this.unplant(pid);
+    const restore = this.journal.restores(pid);
+    const pcIsClients = (tid: number) => this.journal.regsSetSinceStop(pid, tid);
+    await releaseTarget(this.fs, pid, { restore, forClient: { ms: SETTLE_MS, stopFirst: true, pcIsClients, detachMs: DETACH_MS } });
     this.journal.detachedFrom(pid);
-    await withTimeout(this.fs.write(pid, 'ctl', 'detach').catch(() => undefined), DETACH_MS);
-  }
-
-  /**
-   * The int3 bytes the controller left, put back: a thread stopped just past one of them gets
-   * its pc back on the instruction (it never ran), then each byte still an int3 gets its
-   * original (unplant.ts, shared with the agent).
-   */
-  private async unplant(pid: number): Promise<void> {
-    const restores = this.journal.restores(pid);
-    if (restores.length === 0) return;
-    // A target left running with its bytes in: stopped first, so no thread runs into one meanwhile.
-    await withTimeout(this.fs.write(pid, 'ctl', 'interrupt').catch(() => undefined), SETTLE_MS);
-    await withTimeout(this.fs.write(pid, 'ctl', 'wait').catch(() => undefined), SETTLE_MS);
-    await rewindPastTrap(this.fs, pid, this.journal, SETTLE_MS);
-    for (const r of await stillPlanted(this.fs, pid, restores, SETTLE_MS)) {
-      await withTimeout(this.fs.write(pid, 'mem', Uint8Array.of(r.original), { offset: r.addr }).catch(() => undefined), SETTLE_MS);
-    }
   }
 }

@@ -191,10 +191,21 @@ export function tracedByText(pid: number, tracer: Tracer): string {
 }
 
 /**
+ * How an engine drives a target through the source, declared (never found by testing for
+ * `batch` or `stepLoop`): `per-op`, each node operation on its own (in process, an operation is a
+ * call); `step-loop`, in process with the source's own step loop (`stepLoop`), which runs a step
+ * and its why and regs in one call; `batched`, each operation costs a round trip: a step or a
+ * resume goes as one `batch`, many steps as one `stepLoop`.
+ */
+export type Transport = 'per-op' | 'step-loop' | 'batched';
+
+/**
  * What a source can do beyond the ProcFs operations, declared rather than probed: a caller
  * takes the member it needs and falls back (or refuses) where it is absent.
  */
 export interface SourceCapabilities {
+  /** How an engine should drive it (see Transport); absent: `per-op`. */
+  readonly transport?: Transport;
   readonly describer?: ProcessDescriber;
   readonly jailDetails?: JailDetailSource;
   readonly syncRelease?: SyncRelease;

@@ -12,8 +12,8 @@ import { runStepLoop } from '../procfs/step-loop.js';
 import { describeThroughNodes } from '../procfs/describe-nodes.js';
 import type { EntryErrorHandler } from '../procfs/process-info.js';
 import type { DescribeEntry } from './describe-codec.js';
-import { ReleaseJournal, type Restore } from './journal.js';
-import { rewindPastTrap, stillPlanted, withTimeout } from './unplant.js';
+import { ReleaseJournal, type Restore } from '../procfs/release-journal.js';
+import { releaseAllSync, releaseSync, releaseTarget, rewindPastTrap, stillPlanted, withTimeout } from '../procfs/release.js';
 import {
   decodeRequest, encodeError, encodeOk, encodeOkPieces, FLAG_CHAINED, FrameReader, Kind, MAX_FRAME, PROTOCOL_VERSION, ProtocolError, SESSION_ID,
   type Frame, type ReplyValue, type Request,
@@ -101,15 +101,8 @@ export class Agent {
 
   /** The exit-time fallback: whatever is still held is released synchronously (no checks). */
   releaseNowSync(): void {
-    const sync = this.fs.capabilities.syncRelease;
-    if (!sync) return;
-    for (const pid of this.journal.held()) {
-      try {
-        sync.releaseSync(pid, this.journal.restores(pid));
-      } catch {
-        // Dying: the next one still gets its chance.
-      }
-    }
+    if (!this.fs.capabilities.syncRelease) return;
+    for (const pid of this.journal.held()) releaseSync(this.fs, pid, this.journal.restores(pid));
     this.journal.clear();
   }
 
@@ -395,24 +388,11 @@ export class Agent {
     await this.settle(pids);
     const restores = new Map<number, Restore[]>();
     for (const pid of pids) restores.set(pid, await stillPlanted(this.fs, pid, this.journal.restores(pid), CHECK_TIMEOUT_MS));
-    const sync = this.fs.capabilities.syncRelease;
-    if (sync) {
-      // Bytes are written into every process before anything is detached: LinuxProcFs detaches
-      // all its targets in its first releaseSync, so the others get theirs through alsoInto when
-      // they hold the same bytes (a fork child), else one by one.
-      const [first, ...rest] = pids;
-      const list = restores.get(first!)!;
-      const same = rest.every((p) => sameRestores(restores.get(p)!, list));
-      try {
-        if (same) sync.releaseSync(first!, list, false, rest);
-        else for (const p of pids) sync.releaseSync(p, restores.get(p)!);
-      } catch {
-        // Best effort: the source's own close below detaches what is left.
-      }
-    } else {
+    // The live source releases synchronously (it detaches every target at once); another source
+    // gets the one release per target, the pc already rewound above.
+    if (!releaseAllSync(this.fs, restores)) {
       for (const pid of pids) {
-        for (const r of restores.get(pid)!) await this.fs.write(pid, 'mem', Uint8Array.of(r.original), { offset: r.addr }).catch(() => undefined);
-        if (this.journal.isAttached(pid)) await this.fs.write(pid, 'ctl', 'detach').catch(() => undefined);
+        await releaseTarget(this.fs, pid, { restore: restores.get(pid)!, forClient: { ms: CHECK_TIMEOUT_MS, detachMs: this.journal.isAttached(pid) ? CHECK_TIMEOUT_MS : false } });
       }
     }
     this.journal.clear();
@@ -432,16 +412,11 @@ export class Agent {
       await withTimeout(this.tail, CHECK_TIMEOUT_MS);
     }
     for (const pid of pids) {
-      if (this.journal.isAttached(pid)) await rewindPastTrap(this.fs, pid, this.journal, CHECK_TIMEOUT_MS);
+      const pcIsClients = (tid: number) => this.journal.regsSetSinceStop(pid, tid);
+      if (this.journal.isAttached(pid)) await rewindPastTrap(this.fs, pid, this.journal.restores(pid), { ms: CHECK_TIMEOUT_MS, pcIsClients });
     }
   }
 
-}
-
-function sameRestores(a: readonly Restore[], b: readonly Restore[]): boolean {
-  if (a.length !== b.length) return false;
-  const m = new Map(a.map((r) => [r.addr, r.original]));
-  return b.every((r) => m.get(r.addr) === r.original);
 }
 
 /** Serves `fs` on (input, output) until the client closes or goes away. */

@@ -61,7 +61,7 @@ interface Pending {
 
 export class RemoteProcFs implements ProcFs, ProcessDescriber {
   /** Its files are the far side's, its release is the agent's; a listing is one DESCRIBE request. */
-  readonly capabilities: SourceCapabilities = { describer: this };
+  readonly capabilities: SourceCapabilities = { transport: 'batched', describer: this };
   /** The agent's description, from its hello reply. */
   agent = '';
   private readonly reader = new FrameReader();

@@ -15,7 +15,7 @@ import { findCommand, helpLines, runCommandLine, splitCommandLine } from '../com
 import { examineCommand } from '../commands/memory-cmds.js';
 import { describeStop, isGone, type StopEvent } from '../engine/events.js';
 import { evalAddress } from '../engine/expr.js';
-import { onInterrupt } from '../engine/guard.js';
+import { onInterrupt } from '../procfs/exit-guard.js';
 import type { Session } from '../engine/session.js';
 import { frameWhere } from '../engine/stack.js';
 import { parseLength } from '../commands/values.js';

@@ -24,11 +24,12 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
     const pid = Number(pidText);
     const { openSource } = await import('../source.js');
     const { Session } = await import('../../engine/session.js');
+    const { guard } = await import('../../procfs/exit-guard.js');
     const { openBlessedTerminal, runTui, targetInfo } = await import('../../tui/index.js');
     const fs = await openSource(argv);
     try {
       const info = await targetInfo(fs, pid);
-      const session = await Session.attach(fs, pid);
+      const session = await Session.attach(fs, pid, { exitGuard: guard });
       await runTui(session, {
         terminal: openBlessedTerminal(),
         command: info.command,

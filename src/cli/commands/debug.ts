@@ -34,6 +34,7 @@ export const debugCommand: CommandModule<object, DebugArgs> = {
     requireTerminal('pdbg debug');
     const { openSource } = await import('../source.js');
     const { Session } = await import('../../engine/session.js');
+    const { guard } = await import('../../procfs/exit-guard.js');
     const { openBlessedTerminal, runTui } = await import('../../tui/index.js');
     const fs = await openSource(argv);
     try {
@@ -41,7 +42,7 @@ export const debugCommand: CommandModule<object, DebugArgs> = {
       // link); the source opens it once for both streams, so their writes interleave.
       const { fd, path: output } = argv.output ? openNamedOutput(argv.output) : openPrivateOutput();
       closeSync(fd);
-      const session = await Session.launch(fs, cmd, { stdin: 'ignore', stdout: output, stderr: output });
+      const session = await Session.launch(fs, cmd, { stdin: 'ignore', stdout: output, stderr: output, exitGuard: guard });
       await runTui(session, {
         terminal: openBlessedTerminal(),
         command: cmd[0]!.replace(/.*\//, ''),

@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 
 /** The signals that unmount and end the daemon: Ctrl-C, `kill`, a closed terminal. */
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** How long an orderly end (unmount, release) may take before the synchronous fallback. */
 const STOP_MS = 5000;
 
@@ -14,17 +14,13 @@ interface MountArgs {
   'allow-other'?: boolean;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]).finally(() => clearTimeout(timer));
-}
-
 /**
  * `pdbg mount [--allow-other] DIR`: the procfs (src/mount/procfs-fs.ts) served at DIR over FUSE,
  * in the foreground, over the source every command uses (the live system, --proc-root, --via).
  * It ends on SIGINT, SIGTERM, SIGHUP, or `umount DIR` / `fusermount3 -u DIR` from outside;
  * every way, the targets that callers left attached are released first (detached, running as
- * found), and on 'exit' synchronously as the exit guard does. SIGKILL leaves the unmount to the
+ * found), and on 'exit' synchronously: the daemon registers with the exit guard, which takes
+ * those three signals and fatal errors the mount's way (unmount first) and any other the guard's. SIGKILL leaves the unmount to the
  * mount's watchdog (auto_unmount) and the detach to the kernel (a dead tracer's tracees run on).
  * One line on stderr when mounted, one when stopped; stdout stays empty.
  */
@@ -44,6 +40,8 @@ export const mountCommand: CommandModule<object, MountArgs> = {
     const { ProcfsFilesystem } = await import('../../mount/procfs-fs.js');
     const { mountFuse } = await import('../../fuse/mount.js');
     const { FuseSession } = await import('../../fuse/session.js');
+    const { guard, takeFatal, takeSignal } = await import('../../procfs/exit-guard.js');
+    const { releaseSync, withTimeout } = await import('../../procfs/release.js');
     const fs = await openSource(argv);
     const debug = process.env.PDBG_DEBUG ? (line: string) => process.stderr.write(`pdbg mount: ${line}\n`) : undefined;
     // The source's processes are this machine's only when its files are (the live local source):
@@ -55,31 +53,24 @@ export const mountCommand: CommandModule<object, MountArgs> = {
       // What a SIGKILL of this daemon would leave planted, for the watchdog to put back.
       onPlanted: (bytes) => mount?.planted?.(bytes),
     });
+    // The int3 bytes callers left (the journal) go back with each target's release.
     const syncRelease = () => {
-      const pids = fsys.controllers.pids();
-      const sync = fs.capabilities.syncRelease;
-      // The int3 bytes callers left (the journal) go back with each target's release.
-      for (const pid of sync ? pids : []) {
-        try {
-          sync!.releaseSync(pid, fsys.controllers.journal.restores(pid));
-        } catch {
-          /* exiting: the next target still gets its release */
-        }
-      }
+      for (const pid of fsys.controllers.pids()) releaseSync(fs, pid, fsys.controllers.journal.restores(pid));
     };
-    process.on('exit', syncRelease);
+    const unguard = guard({ release: async () => void (await fsys.releaseAll()), releaseSync: syncRelease });
     try {
       mount = await mountFuse(dir, { allowOther: argv['allow-other'] === true, fsName: 'pdbg' });
     } catch (e) {
       await fs.close().catch(() => undefined);
+      unguard();
       // A mount refused (no /dev/fuse, not permitted, the directory swapped meanwhile) is one line, status 1.
       const { ProcfsError } = await import('../../procfs/errors.js');
       if (e instanceof Error && e.name === 'MountError') throw new ProcfsError((e as Error & { code: string }).code, e.message);
       throw e;
     }
     const session = FuseSession.start(mount, fsys, debug ? { log: debug } : {});
-    let signalled: NodeJS.Signals | undefined;
-    const onSignal = (sig: NodeJS.Signals) => {
+    let signalled: (typeof SIGNALS)[number] | undefined;
+    const onSignal = (sig: (typeof SIGNALS)[number]) => {
       if (signalled) {
         // A second signal while stopping: stop being polite.
         syncRelease();
@@ -88,22 +79,22 @@ export const mountCommand: CommandModule<object, MountArgs> = {
       signalled = sig;
       void session.stop();
     };
-    for (const sig of SIGNALS) process.on(sig, onSignal);
-    const onFatal = (err: unknown) => {
+    for (const sig of SIGNALS) takeSignal(sig, () => onSignal(sig));
+    takeFatal((err: unknown) => {
       process.stderr.write(`pdbg: internal error: ${(err as Error)?.message ?? String(err)}; unmounting\n`);
       if (process.env.PDBG_DEBUG && (err as Error)?.stack) process.stderr.write(`${(err as Error).stack}\n`);
       process.exitCode = 70;
       void session.stop();
-    };
-    process.on('uncaughtException', onFatal);
-    process.on('unhandledRejection', onFatal);
+    });
     const n = (await fs.pids().catch(() => [])).length;
     process.stderr.write(`pdbg: serving ${n} processes at ${dir}; umount ${dir} or Ctrl-C to stop\n`);
     await session.done;
     debug?.(`requests served: ${JSON.stringify(session.stats())}`);
     const released = (await withTimeout(fsys.releaseAll(), STOP_MS)) ?? 0;
     await withTimeout(fs.close().catch(() => undefined), STOP_MS);
-    for (const sig of SIGNALS) process.off(sig, onSignal);
+    for (const sig of SIGNALS) takeSignal(sig, undefined);
+    takeFatal(undefined);
+    unguard();
     const how = signalled ? `on ${signalled}` : process.exitCode === 70 ? 'after an internal error' : 'by umount';
     const what = released === 0 ? '' : `; released ${released === 1 ? 'the target' : `${released} targets`} callers left attached`;
     process.stderr.write(`pdbg: ${dir} unmounted ${how}${what}\n`);

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { cliPid, cliWhere } from '../addr.js';
 import { printJson, printLine } from '../output.js';
-import { isDying } from '../../engine/guard.js';
+import { isDying } from '../../procfs/exit-guard.js';
 import { onTarget } from '../target.js';
 
 interface RunArgs {

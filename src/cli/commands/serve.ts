@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
  * The signals that end the agent with a release: a dropped ssh session is SIGHUP, a `kill` or a
  * service manager SIGTERM, a Ctrl-C at a terminal running the agent by hand SIGINT.
  */
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+const SIGNALS = ['SIGTERM', 'SIGHUP', 'SIGINT'] as const;
 
 interface ServeArgs {
   'proc-root'?: string;
@@ -26,20 +26,25 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     if (!argv.stdio) throw new UsageError('serve: name the transport (--stdio)');
     const { openProcFs } = await import('../../procfs/sources/open.js');
     const { serveProcFs } = await import('../../remote/agent.js');
+    const { guard, takeSignal } = await import('../../procfs/exit-guard.js');
     const fs = await openProcFs(argv['proc-root']);
     // stdout is the protocol's: a stray console.log anywhere below must not corrupt a frame.
     console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
     const agent = serveProcFs(fs, process.stdin, process.stdout);
-    let signalled: NodeJS.Signals | undefined;
-    const onSignal = (sig: NodeJS.Signals) => {
-      signalled ??= sig;
-      void agent.stop('signal', `terminated by ${sig}`);
-    };
-    for (const sig of SIGNALS) process.on(sig, onSignal);
+    let signalled: (typeof SIGNALS)[number] | undefined;
+    // The exit guard releases what the client left on any other end of the agent (another
+    // signal, an internal error), and synchronously on 'exit'; these three end the session in order.
+    const unguard = guard({ release: async () => void (await agent.stop('signal', 'terminated')), releaseSync: () => agent.releaseNowSync() });
+    for (const sig of SIGNALS) {
+      takeSignal(sig, () => {
+        signalled ??= sig;
+        void agent.stop('signal', `terminated by ${sig}`);
+      });
+    }
     // SIGPIPE is ignored by Node; a client gone mid-write shows up as an output error instead.
-    process.on('exit', () => agent.releaseNowSync());
     const end = await agent.done;
-    for (const sig of SIGNALS) process.off(sig, onSignal);
+    for (const sig of SIGNALS) takeSignal(sig, undefined);
+    unguard();
     const released = end.released === 0 ? '' : `released ${end.released === 1 ? 'the target' : `${end.released} targets`}`;
     // One line on stderr at most: why the session ended, and what was released for the client.
     const why = end.how === 'protocol' || end.how === 'signal' ? end.message : released && 'the client went away';

@@ -43,12 +43,14 @@ export const startCommand: CommandModule<object, StartArgs> = {
     if (cmd.length === 0) throw new UsageError('start: give a command after --');
     const { openSource } = await import('../source.js');
     const { Session } = await import('../../engine/session.js');
+    const { guard } = await import('../../procfs/exit-guard.js');
     const fs = await openSource(argv);
     try {
       const s = await Session.launch(fs, cmd, {
         stdin: targetStdio(argv.stdin, 0),
         stdout: targetStdio(argv.stdout, 1),
         stderr: targetStdio(argv.stderr, 2),
+        exitGuard: guard,
       });
       s.onRelease = 'stopped';
       const pc = 'pc' in s.lastStop ? s.lastStop.pc : 0n;

@@ -96,11 +96,12 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
     const forSeconds = seconds(argv.for);
     const { openSource } = await import('../source.js');
     const { Session } = await import('../../engine/session.js');
+    const { guard } = await import('../../procfs/exit-guard.js');
     const fs = await openSource(argv);
     try {
       const s = pid !== undefined
-        ? await Session.attach(fs, pid)
-        : await Session.launch(fs, cmd, { stdin: targetStdio(argv.stdin, 0), stdout: targetStdio(argv.stdout, 1), stderr: targetStdio(argv.stderr, 2) });
+        ? await Session.attach(fs, pid, { exitGuard: guard })
+        : await Session.launch(fs, cmd, { stdin: targetStdio(argv.stdin, 0), stdout: targetStdio(argv.stdout, 1), stderr: targetStdio(argv.stderr, 2), exitGuard: guard });
       process.exitCode = await traceSession(s, specs, pid === undefined, {
         args: nArgs,
         ret: argv.ret === true,
@@ -129,7 +130,7 @@ async function traceSession(s: Session, specs: readonly string[], started: boole
   const { Tracer } = await import('../../engine/trace.js');
   const { formatCountTable } = await import('../../engine/trace-format.js');
   const { isGone } = await import('../../engine/events.js');
-  const { takeSignal, isDying } = await import('../../engine/guard.js');
+  const { takeSignal, isDying } = await import('../../procfs/exit-guard.js');
   const out = new ChunkedOut();
   let ending: Ending | undefined;
   let tracer: Tracer | undefined;

@@ -92,7 +92,7 @@ export interface FakeProcFsOptions {
 export class FakeProcFs implements ProcFs {
   // The interface still has these; callers must not branch on them (issue 10), the fake says what it is.
   /** Nothing beyond the operations: a fake has no host files, no synchronous release. */
-  readonly capabilities: SourceCapabilities = {};
+  readonly capabilities: SourceCapabilities = { transport: 'per-op' };
   private readonly procs = new Map<number, FakeProc>();
   private readonly files: Map<string, Buffer>;
   private nextPid = 1000;

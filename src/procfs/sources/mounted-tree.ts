@@ -51,7 +51,7 @@ function codeOf(err: unknown): string {
 }
 
 export class MountedTreeProcFs extends TreeProcFs implements SyncRelease {
-  override readonly capabilities: SourceCapabilities = { describer: this, jailDetails: this, syncRelease: this };
+  override readonly capabilities: SourceCapabilities = { transport: 'per-op', describer: this, jailDetails: this, syncRelease: this };
   /** Open descriptors by path under the root, opened once per node and mode. */
   private readonly handles = new Map<string, number>();
 

@@ -76,7 +76,7 @@ function isPidName(name: string): boolean {
 export class TreeProcFs implements ProcFs, ProcessDescriber, JailDetailSource {
   /** Not part of ProcFs (callers ask `capabilities`); ProcessSymbols.forProcess still reads it. */
   readonly kind = 'tree' as const;
-  readonly capabilities: SourceCapabilities = { describer: this, jailDetails: this };
+  readonly capabilities: SourceCapabilities = { transport: 'per-op', describer: this, jailDetails: this };
   private buf = Buffer.allocUnsafe(64 * 1024);
   private jails: RecordedJail[] | undefined;
 

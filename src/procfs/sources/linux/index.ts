@@ -43,7 +43,7 @@ function numericEntries(dir: string): number[] {
 export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, SyncRelease, HostFiles, TracerInfo {
   /** Not part of ProcFs (callers ask `capabilities`); ProcessSymbols.forProcess still reads it. */
   readonly kind = 'linux' as const;
-  readonly capabilities: SourceCapabilities = { describer: this, jailDetails: this, syncRelease: this, hostFiles: this, tracer: this };
+  readonly capabilities: SourceCapabilities = { transport: 'step-loop', describer: this, jailDetails: this, syncRelease: this, hostFiles: this, tracer: this };
   private readonly reader = new ProcReader();
   private readonly uts: UtsResolver;
   private btime: number | undefined;
@@ -192,7 +192,7 @@ export class LinuxProcFs implements ProcFs, ProcessDescriber, JailDetailSource, 
   }
 
   /**
-   * The debugger's exit guard (src/engine/guard.ts), synchronously: writes the breakpoint
+   * The applications' exit guard (src/procfs/exit-guard.ts), synchronously: writes the breakpoint
    * bytes back into `pid`, then detaches every target this source traces.
    */
   releaseSync(pid: number, restore: readonly { addr: bigint; original: number }[], leaveStopped = false, alsoInto: readonly number[] = []): void {

@@ -1,22 +1,27 @@
-import { constants as osConstants } from 'node:os';
-
 /**
- * The process-exit guard: whatever way pdbg ends (normal exit, Ctrl-C, any catchable signal
- * whose default would end it, an uncaught exception or rejection), every registered session
- * lifts its breakpoint bytes and releases its target, which then runs on unchanged. A target
- * must never be left with a 0xCC in its text or in a ptrace stop nobody will end.
+ * The process-exit guard of pdbg's applications: whatever way one ends (normal exit, Ctrl-C, any
+ * catchable signal whose default would end it, an uncaught exception or rejection), everything
+ * registered with it (a session, a server's targets) lifts its breakpoint bytes and releases its
+ * target, which then runs on unchanged. A target must never be left with a 0xCC in its text or
+ * in a ptrace stop nobody will end.
+ *
+ * Installed by the applications, never by the engine: the CLI one-shots, the TUI, `pdbg script`
+ * and `pdbg trace` hand `guard` to Session.attach/launch (`exitGuard`), the mount and the serve
+ * commands register their controllers and agent. A library user or a server holding many
+ * sessions gets no process-wide handler it did not ask for.
  *
  * SIGKILL cannot be caught (nor can it be for gdb): the kernel detaches every tracee of a
  * killed tracer, so the target runs on, but with whatever int3 bytes were planted; SIGSTOP
  * (Ctrl-Z) suspends pdbg with its target in trace-stop until pdbg is continued.
  *
- * Signals and fatal errors first try the session's own release (it can also put back the pc of
- * a thread that hit a breakpoint in the last instant), bounded by a timeout; then, and always
+ * Signals and fatal errors first try the registrant's own release (it can also put back the pc
+ * of a thread that hit a breakpoint in the last instant), bounded by a timeout; then, and always
  * on 'exit' (where nothing asynchronous runs), the synchronous fallback.
  *
- * Handlers are installed while at least one session is registered, so a pdbg that traces
- * nothing keeps Node's default behaviour.
+ * Handlers are installed while at least one registrant is, so a pdbg that traces nothing keeps
+ * Node's default behaviour.
  */
+import { constants as osConstants } from 'node:os';
 
 export interface Releasable {
   /** The orderly release: interrupt if running, restore bytes, detach. */
@@ -33,11 +38,24 @@ const live = new Set<Releasable>();
  * (SIGSEGV, SIGBUS, SIGILL, SIGFPE: a JS handler cannot run before the fault repeats).
  * SIGPIPE is ignored by Node and SIGUSR1 starts its inspector: neither ends pdbg.
  */
-const SIGNALS = [
+const ALL_SIGNALS = [
   'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF',
   'SIGXCPU', 'SIGXFSZ', 'SIGIO', 'SIGPWR', 'SIGSTKFLT', 'SIGSYS', 'SIGTRAP', 'SIGABRT',
 ] as const;
-type GuardSignal = (typeof SIGNALS)[number];
+type GuardSignal = (typeof ALL_SIGNALS)[number];
+
+/**
+ * V8's sampling profilers (`node --cpu-prof`, `--prof`) tick on SIGPROF: a JS handler for it
+ * replaces V8's own, and the first sample would end pdbg as a fatal signal. A profiled pdbg
+ * leaves SIGPROF to V8 (an unprofiled one guards it like the others).
+ */
+export function profilerFlags(execArgv: readonly string[], nodeOptions = ''): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => /^--(cpu-)?prof(=|$)/.test(a));
+}
+
+const SIGNALS: readonly GuardSignal[] = profilerFlags(process.execArgv, process.env.NODE_OPTIONS)
+  ? ALL_SIGNALS.filter((s) => s !== 'SIGPROF')
+  : ALL_SIGNALS;
 /** An orderly release that takes longer than this (a target that will not stop) is cut short. */
 const RELEASE_TIMEOUT_MS = 3000;
 
@@ -116,7 +134,14 @@ function onSignal(sig: GuardSignal): void {
   void die(sig === 'SIGINT' ? 'interrupted' : `terminated by ${sig}`, 128 + (osConstants.signals[sig] ?? 0));
 }
 
+/** An application that ends its own way on a fatal error (the mount unmounts first). */
+let fatalOverride: ((err: unknown) => void) | undefined;
+
 function onFatal(err: unknown): void {
+  if (fatalOverride && !dying) {
+    fatalOverride(err);
+    return;
+  }
   const e = err as Error;
   if (process.env.PDBG_DEBUG && e?.stack) process.stderr.write(e.stack + '\n');
   void die(`internal error: ${e?.message ?? String(err)}`, 70);
@@ -142,7 +167,7 @@ function uninstall(): void {
   process.off('unhandledRejection', onFatal);
 }
 
-/** Registers a session; returns the function that unregisters it. */
+/** Registers a session (or a server's targets); returns the function that unregisters it. */
 export function guard(r: Releasable): () => void {
   live.add(r);
   install();
@@ -165,6 +190,14 @@ export function onInterrupt(fn: (() => void) | undefined): void {
 export function takeSignal(sig: TakeableSignal, fn: (() => void) | undefined): void {
   if (fn) overrides.set(sig, fn);
   else overrides.delete(sig);
+}
+
+/**
+ * Routes an uncaught exception or rejection to `fn` instead of release-and-exit (undefined
+ * restores the default): a server that ends in order (unmount, then release) on one.
+ */
+export function takeFatal(fn: ((err: unknown) => void) | undefined): void {
+  fatalOverride = fn;
 }
 
 /** True once a signal or a fatal error is ending pdbg: commands in flight stop quietly. */

@@ -1,10 +1,7 @@
 import { INT3 } from '../arch/x86-64/breakpoint.js';
+import type { Restore } from './release.js';
 
-/** One breakpoint byte the agent would have to put back: its address and the byte it replaced. */
-export interface Restore {
-  readonly addr: bigint;
-  readonly original: number;
-}
+export type { Restore };
 
 interface Entry {
   readonly original: number;
@@ -13,7 +10,7 @@ interface Entry {
 }
 
 /**
- * What the agent must undo if its client vanishes: the agent cannot see the engine's breakpoint
+ * What a server of the seam (the agent, the mount) must undo if its client vanishes: it cannot see the engine's breakpoint
  * table, so it remembers, per process, the byte under every int3 the client wrote (read before
  * that first write), and which processes the client attached and has not detached.
  *
