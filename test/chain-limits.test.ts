@@ -8,7 +8,7 @@ import { UsageError } from '../src/cli/errors.js';
 import { encodeOk, Kind, PROTOCOL_VERSION } from '../src/remote/protocol.js';
 import { connectAgent } from '../src/remote/connect.js';
 import { isCleanError, pdbg, pdbgBin } from './helpers/cli.js';
-import { liveOk } from './helpers/root.js';
+import { liveOk, cliOk } from './helpers/root.js';
 
 /**
  * Fake far sides behind `--via ssh:far` (PDBG_SSH is the fake `ssh`): each writes the pids of
@@ -112,7 +112,7 @@ async function runAgainst(far: Far, limitS = LIMIT_S): Promise<{ stderr: string;
   return { stderr: r.stderr.trim(), ms };
 }
 
-describe('PDBG_VIA_TIMEOUT', () => {
+describe.skipIf(!cliOk('PDBG_VIA_TIMEOUT'))('PDBG_VIA_TIMEOUT', () => {
   it('defaults to 30 s, takes seconds, 0 for none, and refuses anything else', () => {
     expect(chainLimits({})).toEqual({ handshakeMs: 30_000, requestMs: 30_000, installMs: 300_000 });
     expect(chainLimits({ PDBG_VIA_TIMEOUT: '1.5' })).toEqual({ handshakeMs: 1500, requestMs: 1500, installMs: 15_000 });
@@ -128,7 +128,7 @@ describe('PDBG_VIA_TIMEOUT', () => {
   });
 });
 
-describe('a far side that misbehaves ends pdbg with one line, its chain torn down', () => {
+describe.skipIf(!cliOk('a far side that misbehaves ends pdbg with one line, its chain torn down'))('a far side that misbehaves ends pdbg with one line, its chain torn down', () => {
   it('one that never prints: cut at the handshake limit', async () => {
     const { stderr } = await runAgainst('silent');
     expect(stderr).toBe(`pdbg: via ssh:far: the far side printed nothing in ${LIMIT_S} s; PDBG_VIA_TIMEOUT sets the limit`);

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCleanError, pdbg } from './helpers/cli.js';
 import { destroyAllJails, makeJail, type Jail } from './helpers/jails.js';
-import { liveOk } from './helpers/root.js';
+import { liveOk, cliOk } from './helpers/root.js';
 import { killAll, repoRoot, startTarget, type Target } from './helpers/targets.js';
 
 type Row = Record<string, string | number | null>;
 
-describe('pdbg ps / status / jls / snapshot: bad input', () => {
+describe.skipIf(!cliOk('pdbg ps / status / jls / snapshot: bad input'))('pdbg ps / status / jls / snapshot: bad input', () => {
   let bad: string;
   beforeAll(() => {
     bad = mkdtempSync(join(tmpdir(), 'pdbg-cli-bad-'));

@@ -24,3 +24,14 @@ export function liveOk(suite: string): boolean {
   if (why) process.stderr.write(`SKIP ${suite}: ${why}\n`);
   return !why;
 }
+
+/**
+ * `describe.skipIf(!cliOk('name'))`: a suite that runs the built pdbg as a user does (a node
+ * process per command, ~0.3 s each) belongs to the live project, though it needs no root; the
+ * unit project skips it and says so.
+ */
+export function cliOk(suite: string): boolean {
+  if (!unitOnly) return true;
+  process.stderr.write(`SKIP ${suite}: runs the built CLI, a process per command (the live project runs it)\n`);
+  return false;
+}
