@@ -11,6 +11,9 @@ import { HOST_ARCH } from '../src/arch/host.js';
 import { INT3 } from '../src/arch/x86-64/breakpoint.js';
 import { x86_64 } from '../src/arch/x86-64/index.js';
 import { BreakpointTable } from '../src/engine/breakpoints.js';
+import { Session } from '../src/engine/session.js';
+import { FakeProcFs } from '../src/procfs/sources/fake.js';
+import { CODE, spinner } from '../src/procfs/sources/fake/programs.js';
 import { LINUX_X86_64, regField } from '../src/procfs/regs.js';
 import { repoRoot } from './helpers/targets.js';
 
@@ -38,6 +41,25 @@ describe('the engine plants the breakpoint of the arch it was given', () => {
     expect([...t.mask(0x1000n, Uint8Array.of(0x48, 0x89))]).toEqual([0xf1, 0x89]);
     expect(t.trapByte).toBe(0xf1);
     expect(trapAddress(other, 0x1000n)).toBe(0x1000n);
+  });
+
+  it('a session given an arch (SessionOptions.arch) plants its byte, masks it in reads and takes it out at detach', async () => {
+    const fs = new FakeProcFs();
+    const pid = fs.add(spinner());
+    const original = fs.peek(pid, CODE, 1)[0]!;
+    const s = await Session.attach(fs, pid, { arch: other });
+    try {
+      expect(s.arch).toBe(other);
+      await s.break(CODE);
+      expect(fs.peek(pid, CODE, 1)[0]).toBe(0xf1);
+      expect((await s.readMem(CODE, 1))[0]).toBe(original);
+    } finally {
+      await s.detach();
+    }
+    expect(fs.peek(pid, CODE, 1)[0]).toBe(original);
+    const host = await Session.attach(fs, pid);
+    expect(host.arch).toBe(HOST_ARCH);
+    await host.detach();
   });
 
   it('refuses a breakpoint the table cannot keep one original byte for', () => {

@@ -7,6 +7,7 @@
  */
 import type { Releasable } from '../procfs/exit-guard.js';
 import { GDB_QUIET, gdbDisposition, rawDisposition, type SignalDisposition } from './signal-table.js';
+import type { Arch } from '../arch/arch.js';
 
 export interface SessionPolicy {
   /**
@@ -62,4 +63,6 @@ export interface SessionOptions {
    * Absent (a library user, a server holding many sessions): no process-wide handler at all.
    */
   readonly exitGuard?: (r: Releasable) => () => void;
+  /** The target's instruction set (breakpoint bytes, the pc after a trap, register roles). Default: the host's. */
+  readonly arch?: Arch;
 }

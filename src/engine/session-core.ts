@@ -31,6 +31,7 @@ import { ThreadRegisters, type Slot } from './thread-regs.js';
 import type { Why } from '../procfs/why.js';
 import type { Breakpoint } from './breakpoints.js';
 import { transportOf, type Transport } from './transport.js';
+import type { Arch } from '../arch/arch.js';
 
 /** A plain step done: no event object is built for it (the step loop's hot path). */
 export const STEPPED = Symbol('stepped');
@@ -83,7 +84,7 @@ export class SessionCore {
   closing = false;
   /** Threads whose last stop was on a breakpoint address: resuming them must step off first. */
   readonly onBreakpoint = new Set<number>();
-  readonly bps = new BreakpointTable();
+  readonly bps: BreakpointTable;
   readonly regs: ThreadRegisters;
   locator: Locator;
   readonly signals: SignalTable;
@@ -118,7 +119,9 @@ export class SessionCore {
     readonly fs: ProcFs,
     public pid: number,
     readonly policy: SessionPolicy,
+    arch?: Arch,
   ) {
+    this.bps = new BreakpointTable(arch);
     this.current = pid;
     this.last = { kind: 'attached', tid: pid, pc: 0n };
     this.signals = new SignalTable(policy.signals);

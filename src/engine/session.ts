@@ -76,8 +76,8 @@ export class Session implements Releasable {
   /** How the exit guard releases this target (see Leave); clients set it to match their promise. */
   onRelease: Leave = 'as-is';
 
-  private constructor(readonly fs: ProcFs, pid: number, policy: SessionPolicy = gdbPolicy) {
-    const c = (this.c = new SessionCore(fs, pid, policy));
+  private constructor(readonly fs: ProcFs, pid: number, policy: SessionPolicy = gdbPolicy, arch?: Arch) {
+    const c = (this.c = new SessionCore(fs, pid, policy, arch));
     c.breakpoints = this.bp = new BreakpointOps(c);
     c.stepper = this.stepper = new Stepper(c);
     c.resumer = this.resumer = new Resumer(c);
@@ -115,7 +115,7 @@ export class Session implements Releasable {
    * node gives them: ESRCH (no such process or a zombie), EBUSY (already traced), EPERM.
    */
   static async attach(fs: ProcFs, pid: number, opts: SessionOptions = {}): Promise<Session> {
-    const s = new Session(fs, pid, opts.policy);
+    const s = new Session(fs, pid, opts.policy, opts.arch);
     if (opts.emulate !== undefined) s.emulate = opts.emulate;
     await fs.write(pid, 'ctl', 'attach');
     // Registered between the attach and its wait: an exit while waiting still releases it.
