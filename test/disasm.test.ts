@@ -117,5 +117,5 @@ describe.skipIf(!liveOk('disasm vs gdb'))('disassembly of a live process against
       closeSync(fd);
       t.kill();
     }
-  });
+  }, 90_000);
 });

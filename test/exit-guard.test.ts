@@ -75,5 +75,5 @@ describe.runIf(liveOk('exit-guard'))('profiling pdbg', () => {
     expect(procState(t.pid)).toMatchObject({ tracerPid: 0 });
     expect(procState(t.pid).state).not.toBe('t');
     expect(procState(t.pid).state).not.toBe('T');
-  });
+  }, 90_000);
 });

@@ -140,5 +140,5 @@ describe.skipIf(!liveOk('regs live'))('regs and fpregs on a live target', () => 
     const words = /:\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/.exec(out)!;
     expect(BigInt(words[1]!)).toBe(mem.readBigUInt64LE(0));
     expect(BigInt(words[2]!)).toBe(mem.readBigUInt64LE(8));
-  });
+  }, 90_000);
 });

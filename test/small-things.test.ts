@@ -158,7 +158,9 @@ describe.skipIf(!live)('the STAT column through --via', () => {
     expect(rows.filter((r) => r.state === null)).toEqual([]);
     const table = pdbg(['--via', `nsenter:${parent}`, 'ps', '-o', 'pid,stat'], { timeout: 120_000 });
     expect(table.stdout.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^ *${stopped.pid} T$`)));
-  });
+    // Two chains, each given 120 s by its own bound: the test's budget covers both (a loaded CI
+    // machine once took more than the default 30 s for the pair).
+  }, 250_000);
 });
 
 describe.skipIf(!live)("jls Path: the jail's init, whoever asks", () => {
@@ -196,7 +198,7 @@ describe.skipIf(!live)("jls Path: the jail's init, whoever asks", () => {
     expect(j!.path).toBe('?');
     const text = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, pdbgBin, 'jls'], { encoding: 'utf8', timeout: 60_000 });
     expect(text.stdout.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^ *${jail.jid} .* \\?$`)));
-  });
+  }, 130_000);
 });
 
 describe.skipIf(!live)('finish into a stripped caller', () => {

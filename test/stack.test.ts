@@ -197,5 +197,5 @@ describe.skipIf(!live)('stack and finish against gdb', () => {
     // finish from the outermost frame is refused.
     await runCommandLine(client(s), 'up 100');
     await expect(runCommandLine(client(s), 'finish')).rejects.toThrow(/not meaningful in the outermost frame/);
-  });
+  }, 90_000);
 });

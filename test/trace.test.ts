@@ -120,7 +120,7 @@ describe.skipIf(!live)('pdbg trace', () => {
     }
     expect([...byThread.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     for (const { calls } of byThread.values()) expect(calls).toEqual([...Array(n).keys()]);
-  });
+  }, 150_000);
 
   it('--count prints the calls per function on stderr instead of the calls', () => {
     const r = pdbg(['trace', 'tr_step,tr_fact', '--count', '--', prog, 'seq', '40']);
