@@ -3,7 +3,8 @@
 # Ends with one plain `N passed, N failed, N skipped` line (from vitest's JSON reports) so any
 # CI reads the count; the exit status is non-zero when any run failed.
 #
-# The fault matrix runs on its own, after the rest: it holds pdbg to "exits within 10 s of a
+# The fault matrix runs on its own, after the rest (then the package and reaper tests, heavy for
+# a minute: npm pack and install, a nested vitest): it holds pdbg to "exits within 10 s of a
 # signal" while killing it mid-step, and with the other worker running the heaviest suites
 # beside it (60 MiB agent reads, a 2 GiB sparse debug file, FUSE mounts) a 2-core machine can
 # starve a case past that bound. Alone, the bound measures pdbg, not the neighbours.
@@ -19,8 +20,10 @@ status=0
 if [ $# -gt 0 ]; then
   npx vitest run --project live --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json "$@" || status=$?
 else
-  npx vitest run --project live --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json --exclude test/fault-matrix.test.ts || status=$?
+  npx vitest run --project live --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json --exclude test/fault-matrix.test.ts --exclude test/package.test.ts --exclude test/reaper.test.ts || status=$?
   npx vitest run --project live --reporter=default --reporter=json --outputFile.json=.cache/vitest-report-matrix.json test/fault-matrix.test.ts || status=$?
+  # npm pack + install and a nested vitest: heavy for a minute, so beside nothing timing-sensitive.
+  npx vitest run --project live --reporter=default --reporter=json --outputFile.json=.cache/vitest-report-heavy.json test/package.test.ts test/reaper.test.ts || status=$?
 fi
 node -e '
   const fs = require("fs");

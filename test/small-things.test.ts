@@ -73,9 +73,14 @@ function statusField(pid: number, name: string): string | null {
   }
 }
 
-/** A zombie: `true` run in the background by a shell that then becomes a sleep that never reaps. */
+/**
+ * A zombie: a background child of a shell that then becomes a sleep that never reaps. The child
+ * ends only once its parent is the sleep: ended before the exec, the shell could reap it (a
+ * loaded CI run saw no zombie in 30 s).
+ */
 async function makeZombie(): Promise<{ zombie: number; parent: number }> {
-  const sh = spawn('sh', ['-c', '/bin/true & echo $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const script = '(while [ "$(cat /proc/$$/comm)" != sleep ]; do sleep 0.01; done; exec /bin/true) & echo $!; exec sleep 600';
+  const sh = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(sh);
   let out = '';
   sh.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));

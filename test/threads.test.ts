@@ -26,19 +26,26 @@ describe.runIf(liveOk('threads') && haveRedis)('threads of a real redis', () => 
   beforeAll(async () => {
     const port = 21000 + (process.pid % 20000);
     server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--io-threads', '4'], { stdio: 'ignore' });
-    // Up when its io threads exist (redis names them io_thd_N).
-    for (let k = 0; k < 400; k++) {
+    // Up when all its io threads exist (redis names them io_thd_N, 3 beside the main one) and
+    // every thread sleeps, twice in a row: a thread stopped mid-clone has no caller frame yet
+    // (gdb then shows a 0x0 frame pdbg does not), as a loaded CI run caught once.
+    const settled = (): boolean => {
       try {
-        if (tids().some((t) => readFileSync(`/proc/${pid()}/task/${t}/comm`, 'utf8').startsWith('io_thd'))) break;
+        const ts = tids();
+        const io = ts.filter((t) => readFileSync(`/proc/${pid()}/task/${t}/comm`, 'utf8').startsWith('io_thd')).length;
+        return io >= 3 && ts.every((t) => / S /.test(readFileSync(`/proc/${pid()}/task/${t}/stat`, 'utf8').replace(/^.*\)/, ')')));
       } catch {
-        /* not yet */
+        return false;
       }
+    };
+    for (let k = 0, calm = 0; k < 800 && calm < 2; k++) {
+      calm = settled() ? calm + 1 : 0;
       await sleep(25);
     }
     // Frozen, so pdbg and gdb see the very same stacks (a job-control stop: both leave it so).
     process.kill(pid(), 'SIGSTOP');
     for (let k = 0; k < 400 && procState(pid()).state !== 'T'; k++) await sleep(25);
-  }, 30_000);
+  }, 60_000);
 
   afterAll(() => {
     server?.kill('SIGKILL');

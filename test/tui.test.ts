@@ -450,8 +450,11 @@ describe.skipIf(!tmuxOk || !liveOk('tui in tmux'))('pdbg attach in a real termin
     // The window is shorter than the help: its last commands are below.
     expect(screen).not.toMatch(/^detach +lift every breakpoint/m);
     pane.keys('End');
-    screen = await pane.waitFor(new RegExp(`lines \\d+-${total} of ${total}`));
-    for (const c of [/^backtrace /m, /^frame /m, /^finish /m, /^trace SYM/m, /^kill /m, /^detach +lift every breakpoint/m, /^quit +detach and leave/m]) expect(screen).toMatch(c);
+    const tail = [/^backtrace /m, /^frame /m, /^finish /m, /^trace SYM/m, /^kill /m, /^detach +lift every breakpoint/m, /^quit +detach and leave/m];
+    // The status line is drawn before the body: wait for the body too, not a capture mid-redraw.
+    const atEnd = new RegExp(`lines \\d+-${total} of ${total}`);
+    screen = await pane.waitFor((s) => atEnd.test(s) && tail.every((c) => c.test(s)));
+    for (const c of tail) expect(screen).toMatch(c);
     expect(screen).not.toMatch(/^break (\[-p\] )?SYM/m);
     pane.keys('Home');
     await pane.waitFor(/lines 1-\d+ of /);

@@ -3,6 +3,11 @@ import { ProcfsError } from '../procfs/errors.js';
 import type { RemoteProcFs } from '../remote/remote-procfs.js';
 import { exitText, type AgentLink } from './establish.js';
 
+/** How long a lost stream waits for the chain's exit status, the better news. */
+const EXIT_GRACE_MS = 2_000;
+
+const delay = (ms: number): Promise<undefined> => new Promise((r) => setTimeout(() => r(undefined), ms).unref());
+
 function lastWord(link: AgentLink): string {
   return link.stderrTail().trim().split('\n').pop()?.trim() ?? '';
 }
@@ -35,8 +40,12 @@ export async function remoteProcFs(link: AgentLink): Promise<ProcFs> {
     remote = await Promise.race([connecting, endedFirst]);
   } catch (err) {
     connecting.catch(() => undefined);
+    // The stream's end can reach us before the process's exit does: when the stream went, give
+    // the exit a moment, as it says why (a loaded machine showed the bare "lost" line instead).
+    const streamGone = err instanceof ProcfsError && err.message.startsWith('connection to the agent lost');
+    const better = streamGone ? await Promise.race([endedFirst.then(() => undefined, (e: unknown) => e), delay(EXIT_GRACE_MS)]) : undefined;
     link.kill();
-    throw err;
+    throw better ?? err;
   }
   endedFirst.catch(() => undefined);
   void link.exited.then((exit) => {
