@@ -20,7 +20,7 @@ function lastWord(link: AgentLink): string {
  * with its one line instead of living as long as a far side that stopped making sense.
  */
 export async function remoteProcFs(link: AgentLink): Promise<ProcFs> {
-  const { RemoteProcFs: Client } = await import('../remote/remote-procfs.js');
+  const { RemoteProcFs: Client, STREAM_CLOSED } = await import('../remote/remote-procfs.js');
   const { handshakeMs, requestMs } = link.limits;
   const connecting = Client.connect(link.output, link.input, {
     name: link.label,
@@ -40,9 +40,10 @@ export async function remoteProcFs(link: AgentLink): Promise<ProcFs> {
     remote = await Promise.race([connecting, endedFirst]);
   } catch (err) {
     connecting.catch(() => undefined);
-    // The stream's end can reach us before the process's exit does: when the stream went, give
-    // the exit a moment, as it says why (a loaded machine showed the bare "lost" line instead).
-    const streamGone = err instanceof ProcfsError && err.message.startsWith('connection to the agent lost');
+    // The stream's end can reach us before the process's exit does: when the far side closed it,
+    // give the exit a moment, as it says why (a loaded machine showed the bare "lost" line). Not
+    // for a protocol error: then the kill is ours, and the protocol line is the news.
+    const streamGone = err instanceof ProcfsError && err.message === `connection to the agent lost: ${STREAM_CLOSED}`;
     const better = streamGone ? await Promise.race([endedFirst.then(() => undefined, (e: unknown) => e), delay(EXIT_GRACE_MS)]) : undefined;
     link.kill();
     throw better ?? err;

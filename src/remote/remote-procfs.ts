@@ -21,6 +21,9 @@ import {
 } from './protocol.js';
 import { ReplyWatch, type Watched } from './reply-watch.js';
 
+/** Why a connection is lost when the agent's side ended its stream (not a protocol error). */
+export const STREAM_CLOSED = 'the agent closed its stream';
+
 /** Traffic counters, for tests and the bench: how many times the client waited on the agent. */
 export interface RemoteStats {
   /** Request frames sent. */
@@ -86,8 +89,8 @@ export class RemoteProcFs implements ProcFs, ProcessDescriber {
         this.lose(`no reply to ${what} from ${name} in ${Number((limit / 1000).toFixed(3))} s${opts.limitHint ? `; ${opts.limitHint}` : ''}`));
     }
     input.on('data', (chunk: Buffer) => this.onData(chunk));
-    input.on('end', () => this.lose('the agent closed its stream'));
-    input.on('close', () => this.lose('the agent closed its stream'));
+    input.on('end', () => this.lose(STREAM_CLOSED));
+    input.on('close', () => this.lose(STREAM_CLOSED));
     input.on('error', (err: Error) => this.lose(err.message));
     output.on('error', (err: Error) => this.lose(err.message));
   }
